@@ -1,0 +1,2 @@
+//! Standalone MNS emulator server.
+fn main() {}

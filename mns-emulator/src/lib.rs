@@ -1,0 +1,2 @@
+//! A faithful emulator of Alibaba Cloud Message Service (MNS).
+#![deny(rustdoc::broken_intra_doc_links)]

@@ -1,0 +1,1 @@
+//! Workspace package hosting the examples and cross-crate tests. Not published.
