@@ -1,2 +1,5 @@
 //! A faithful emulator of Alibaba Cloud Message Service (MNS).
 #![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod auth;
+pub mod clock;
