@@ -3,6 +3,8 @@
 
 pub mod credentials;
 pub mod error;
+pub mod push;
+pub mod topic;
 
 pub use credentials::{Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider};
 pub use error::{Error, ErrorCode, Result, ServiceError};
