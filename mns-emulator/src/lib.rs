@@ -3,3 +3,5 @@
 
 pub mod auth;
 pub mod clock;
+pub mod engine;
+pub mod error;

@@ -1,0 +1,479 @@
+//! The sans-IO engine: all emulator state, driven by explicit `now` values.
+//!
+//! [`Engine`] owns the queue registry and each queue's message store ([`queue`]). It reads no
+//! clock, does no I/O and takes no locks: every method gets `now` (epoch milliseconds) from the
+//! caller, which makes every time-dependent behaviour testable with plain numbers. The HTTP layer
+//! wraps one `Engine` in a mutex and uses [`Engine::next_wakeup`] to sleep exactly until a long
+//! poll can be answered.
+//!
+//! Time only moves forward inside the engine: a `now` older than one already seen is treated as
+//! the newest seen, so a wall clock stepping back cannot reorder messages or resurrect them.
+//!
+//! ```
+//! use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
+//!
+//! let mut engine = Engine::new(EngineConfig::default());
+//! engine.create_queue("jobs", QueueAttributesInput::default(), 1_000).unwrap();
+//! engine.send_messages("jobs", vec![SendMessageInput::new("hello")], 1_000).unwrap();
+//! let got = engine.receive_messages("jobs", 1, 2_000).unwrap();
+//! assert_eq!(got[0].body, "hello");
+//! assert_eq!(got[0].next_visible_time, 2_000 + 30_000);
+//! engine.delete_message("jobs", &got[0].receipt_handle, 3_000).unwrap();
+//! ```
+
+mod config;
+mod ids;
+pub mod limits;
+mod queue;
+mod types;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+use base64::Engine as _;
+
+pub use config::EngineConfig;
+pub use limits::{validate_batch_size, validate_wait_seconds};
+pub use types::{
+    BatchDeleteFailure, CreateOutcome, ListQueuesRequest, MessageSnapshot, MessageState,
+    PeekedMessage, QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage,
+    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
+};
+
+use crate::error::{ErrorCode, MnsError};
+use ids::IdCodec;
+use queue::{QueueSettings, QueueStore};
+
+/// Epoch milliseconds: the engine's only notion of time.
+pub type Millis = u64;
+
+/// All queues and their messages. See the [module docs](self).
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    codec: IdCodec,
+    queues: BTreeMap<String, QueueStore>,
+    /// Queue name → deletion time, for `QueueDeletedRecently` (only when the window is on).
+    deleted_recently: HashMap<String, Millis>,
+    next_seq: u64,
+    /// The newest `now` seen; time never goes backwards inside the engine.
+    high_water: Millis,
+}
+
+impl Engine {
+    /// An empty engine with these settings.
+    pub fn new(config: EngineConfig) -> Self {
+        let seed = config.seed.unwrap_or_else(|| {
+            std::collections::hash_map::RandomState::new().hash_one(0x006d_6e73_u64)
+        });
+        Engine {
+            codec: IdCodec::new(seed),
+            config,
+            queues: BTreeMap::new(),
+            deleted_recently: HashMap::new(),
+            next_seq: 0,
+            high_water: 0,
+        }
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    fn observe(&mut self, now: Millis) -> Millis {
+        self.high_water = self.high_water.max(now);
+        self.high_water
+    }
+
+    /// The queue, advanced to `now`.
+    fn queue_at(&mut self, name: &str, now: Millis) -> Result<&mut QueueStore, MnsError> {
+        let q = self
+            .queues
+            .get_mut(name)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        q.advance(now);
+        Ok(q)
+    }
+
+    /// Validates attribute inputs, returning the fields present as resolved values.
+    fn resolve_attributes(
+        &self,
+        attrs: &QueueAttributesInput,
+        base: QueueSettings,
+    ) -> Result<QueueSettings, MnsError> {
+        let mut s = base;
+        if let Some(v) = attrs.delay_seconds {
+            s.delay_seconds = limits::validate_delay_seconds(v)?;
+        }
+        if let Some(v) = attrs.maximum_message_size {
+            s.maximum_message_size = limits::validate_maximum_message_size(v)?;
+        }
+        if let Some(v) = attrs.message_retention_period {
+            s.message_retention_period =
+                limits::validate_retention_period(v, self.config.max_retention_seconds)?;
+        }
+        if let Some(v) = attrs.visibility_timeout {
+            s.visibility_timeout = limits::validate_visibility_timeout(v)?;
+        }
+        if let Some(v) = attrs.polling_wait_seconds {
+            s.polling_wait_seconds = limits::validate_polling_wait_seconds(v)?;
+        }
+        if let Some(v) = attrs.logging_enabled {
+            s.logging_enabled = v;
+        }
+        Ok(s)
+    }
+
+    /// `CreateQueue`: [`CreateOutcome::Created`] (201), [`CreateOutcome::Existed`] when a queue with
+    /// the same attributes exists (204), 409 `QueueAlreadyExist` when its attributes differ.
+    ///
+    /// How attributes are compared is [`EngineConfig::create_compares_effective_values`].
+    pub fn create_queue(
+        &mut self,
+        name: &str,
+        attrs: QueueAttributesInput,
+        now: Millis,
+    ) -> Result<CreateOutcome, MnsError> {
+        limits::validate_queue_name(name, self.config.max_queue_name_len)?;
+        let requested = self.resolve_attributes(&attrs, QueueSettings::default())?;
+        let now = self.observe(now);
+        if let Some(existing) = self.queues.get(name) {
+            let same = if self.config.create_compares_effective_values {
+                existing.settings == requested
+            } else {
+                // Compare only what the request names: overlay it on the existing settings.
+                self.resolve_attributes(&attrs, existing.settings)? == existing.settings
+            };
+            return if same {
+                Ok(CreateOutcome::Existed)
+            } else {
+                Err(MnsError::queue_already_exist())
+            };
+        }
+        if let Some(&deleted_at) = self.deleted_recently.get(name) {
+            if now < deleted_at.saturating_add(self.config.queue_deleted_recently_window) {
+                return Err(MnsError::queue_deleted_recently());
+            }
+            self.deleted_recently.remove(name);
+        }
+        if let Some(max) = self.config.max_queues
+            && self.queues.len() >= max
+        {
+            return Err(MnsError::new(
+                ErrorCode::Other(self.config.queue_quota_error_code.to_owned()),
+                format!("The number of queues exceeds the limit of {max}."),
+            ));
+        }
+        self.queues.insert(
+            name.to_owned(),
+            QueueStore::new(name.to_owned(), requested, now),
+        );
+        Ok(CreateOutcome::Created)
+    }
+
+    /// `SetQueueAttributes`: changes only the attributes present and bumps `LastModifyTime`.
+    ///
+    /// New values apply from now on: `VisibilityTimeout` to later receives, `DelaySeconds` to later
+    /// sends; a shorter `MessageRetentionPeriod` expires old messages at once.
+    pub fn set_queue_attributes(
+        &mut self,
+        name: &str,
+        attrs: QueueAttributesInput,
+        now: Millis,
+    ) -> Result<(), MnsError> {
+        let now = self.observe(now);
+        let base = self
+            .queues
+            .get(name)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .settings;
+        let settings = self.resolve_attributes(&attrs, base)?;
+        let q = self.queue_at(name, now)?;
+        q.settings = settings;
+        q.last_modify_time = now;
+        q.advance(now);
+        Ok(())
+    }
+
+    /// `GetQueueAttributes`, with exact message counters as of `now`.
+    pub fn get_queue_attributes(
+        &mut self,
+        name: &str,
+        now: Millis,
+    ) -> Result<QueueAttributes, MnsError> {
+        let now = self.observe(now);
+        let report = self.config.report_message_counts;
+        Ok(self.queue_at(name, now)?.attributes(report))
+    }
+
+    /// `DeleteQueue`: discards the queue and all its messages.
+    ///
+    /// A missing queue is success unless [`EngineConfig::delete_missing_queue_is_error`].
+    pub fn delete_queue(&mut self, name: &str, now: Millis) -> Result<(), MnsError> {
+        let now = self.observe(now);
+        if self.queues.remove(name).is_none() {
+            return if self.config.delete_missing_queue_is_error {
+                Err(MnsError::queue_not_exist())
+            } else {
+                Ok(())
+            };
+        }
+        if self.config.queue_deleted_recently_window > 0 {
+            let window = self.config.queue_deleted_recently_window;
+            self.deleted_recently
+                .retain(|_, &mut at| now < at.saturating_add(window));
+            self.deleted_recently.insert(name.to_owned(), now);
+        }
+        Ok(())
+    }
+
+    /// `ListQueue`: queues sorted by name, filtered by prefix, one page at a time.
+    ///
+    /// `next_marker` is opaque (base64 of the next name) and is present only when more queues match.
+    pub fn list_queues(
+        &mut self,
+        req: ListQueuesRequest,
+        now: Millis,
+    ) -> Result<QueuePage, MnsError> {
+        let now = self.observe(now);
+        let page_size = match req.ret_number {
+            Some(n) => limits::validate_ret_number(n)?,
+            None => limits::MAX_LIST_RET_NUMBER as usize,
+        };
+        let prefix = req.prefix.unwrap_or_default();
+        let start = match req.marker.as_deref().filter(|m| !m.is_empty()) {
+            Some(marker) => decode_marker(marker)?,
+            None => String::new(),
+        };
+        let start = if start.as_str() > prefix.as_str() {
+            start
+        } else {
+            prefix.clone()
+        };
+        let report = self.config.report_message_counts;
+        let mut queues = Vec::new();
+        let mut next_marker = None;
+        for (name, q) in self.queues.range_mut(start..) {
+            if !name.starts_with(&prefix) {
+                break;
+            }
+            if queues.len() == page_size {
+                next_marker = Some(base64::engine::general_purpose::STANDARD.encode(name));
+                break;
+            }
+            q.advance(now);
+            queues.push(q.attributes(report));
+        }
+        Ok(QueuePage {
+            queues,
+            next_marker,
+        })
+    }
+
+    /// `SendMessage` / `BatchSendMessage`: validates every message first (any invalid one fails the
+    /// whole request with `InvalidArgument` and stores nothing), then stores them in order.
+    ///
+    /// More than one message is a batch: 1..=16 entries, bodies totalling at most 64 KB.
+    pub fn send_messages(
+        &mut self,
+        queue: &str,
+        msgs: Vec<SendMessageInput>,
+        now: Millis,
+    ) -> Result<Vec<SentMessage>, MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        limits::validate_batch_entries(msgs.len(), "Message")?;
+        let validated = msgs
+            .into_iter()
+            .map(|m| q.validate_send(m))
+            .collect::<Result<Vec<_>, _>>()?;
+        let total: usize = validated.iter().map(|v| v.size()).sum();
+        if total > limits::MAX_BATCH_SEND_BYTES {
+            return Err(MnsError::invalid_argument(format!(
+                "The total size of messages should not exceed {} bytes.",
+                limits::MAX_BATCH_SEND_BYTES
+            )));
+        }
+        q.advance(now);
+        let mut sent = Vec::with_capacity(validated.len());
+        for v in validated {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            sent.push(q.store(v, seq, &self.codec, now));
+        }
+        Ok(sent)
+    }
+
+    /// `ReceiveMessage` / `BatchReceiveMessage`: up to `max` (1..=16) visible messages, priority 1
+    /// first, then send order. Each becomes Inactive for the queue's `VisibilityTimeout` with a new
+    /// receipt handle.
+    ///
+    /// An empty `Vec` means nothing is visible now; the HTTP layer long-polls with
+    /// [`Engine::next_wakeup`] and finally answers 404 `MessageNotExist`.
+    pub fn receive_messages(
+        &mut self,
+        queue: &str,
+        max: usize,
+        now: Millis,
+    ) -> Result<Vec<ReceivedMessage>, MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
+        q.advance(now);
+        Ok(q.receive(max, &self.codec, now))
+    }
+
+    /// `PeekMessage` / `BatchPeekMessage`: up to `max` (1..=16) Active messages in receive order,
+    /// without changing anything. Empty `Vec` → the HTTP layer answers 404 `MessageNotExist`.
+    pub fn peek_messages(
+        &mut self,
+        queue: &str,
+        max: usize,
+        now: Millis,
+    ) -> Result<Vec<PeekedMessage>, MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
+        q.advance(now);
+        Ok(q.peek(max, &self.codec))
+    }
+
+    /// `DeleteMessage` with the message's current receipt handle.
+    ///
+    /// Garbage or never-issued handle → 400 `ReceiptHandleError`; a handle this engine issued that
+    /// is no longer current (message deleted, expired, re-received, visibility changed or timed
+    /// out) → 404 `MessageNotExist`.
+    pub fn delete_message(
+        &mut self,
+        queue: &str,
+        receipt_handle: &str,
+        now: Millis,
+    ) -> Result<(), MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        q.advance(now);
+        q.delete(receipt_handle, &self.codec, &self.config)
+    }
+
+    /// `BatchDeleteMessage`: 1..=16 handles (else whole-request `InvalidArgument`); deletes every
+    /// valid one and returns a failure per invalid one (empty `Vec` = all deleted, HTTP 204).
+    pub fn batch_delete_messages(
+        &mut self,
+        queue: &str,
+        handles: &[String],
+        now: Millis,
+    ) -> Result<Vec<BatchDeleteFailure>, MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        limits::validate_batch_entries(handles.len(), "ReceiptHandle")?;
+        q.advance(now);
+        Ok(handles
+            .iter()
+            .filter_map(|h| {
+                q.delete(h, &self.codec, &self.config)
+                    .err()
+                    .map(|error| BatchDeleteFailure {
+                        receipt_handle: h.clone(),
+                        error,
+                    })
+            })
+            .collect())
+    }
+
+    /// `ChangeMessageVisibility`: the message becomes visible `visibility_timeout` seconds from now
+    /// (1..=43200, or 0 when [`EngineConfig::change_visibility_allows_zero`]); returns a new handle
+    /// and invalidates the old one. `DequeueCount` is unchanged.
+    pub fn change_message_visibility(
+        &mut self,
+        queue: &str,
+        receipt_handle: &str,
+        visibility_timeout: i64,
+        now: Millis,
+    ) -> Result<VisibilityChanged, MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        let timeout = limits::validate_change_visibility_timeout(
+            visibility_timeout,
+            self.config.change_visibility_allows_zero,
+        )?;
+        q.advance(now);
+        q.change_visibility(receipt_handle, timeout, &self.codec, &self.config, now)
+    }
+
+    /// The earliest instant at or after which a message of `queue` is visible: `Some(t <= now)` if
+    /// one may be visible already, the next delay maturing or visibility timeout passing otherwise,
+    /// `None` if nothing will ever become visible without a new send (or the queue is missing).
+    pub fn next_wakeup(&self, queue: &str, now: Millis) -> Option<Millis> {
+        let now = self.high_water.max(now);
+        self.queues.get(queue)?.next_wakeup(now)
+    }
+
+    /// The queue's `PollingWaitSeconds` (the long-poll wait when a request gives none).
+    pub fn polling_wait_seconds(&self, queue: &str) -> Result<u32, MnsError> {
+        Ok(self
+            .queues
+            .get(queue)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .settings
+            .polling_wait_seconds)
+    }
+
+    /// Every message stored in `queue` as of `now`, in send order, with state and current handle.
+    pub fn inspect_queue(
+        &mut self,
+        queue: &str,
+        now: Millis,
+    ) -> Result<Vec<MessageSnapshot>, MnsError> {
+        let now = self.observe(now);
+        let codec = self.codec.clone();
+        Ok(self.queue_at(queue, now)?.snapshot(&codec))
+    }
+
+    /// Number of messages stored in `queue` (all states) as of `now`.
+    pub fn queue_len(&mut self, queue: &str, now: Millis) -> Result<usize, MnsError> {
+        let now = self.observe(now);
+        Ok(self.queue_at(queue, now)?.len())
+    }
+
+    /// Whether the queue exists.
+    pub fn queue_exists(&self, queue: &str) -> bool {
+        self.queues.contains_key(queue)
+    }
+
+    /// Fault injection: every receipt handle issued so far for `queue` stops working (as if each
+    /// message had been re-received elsewhere). Messages keep their state and visibility times.
+    pub fn expire_receipt_handles(&mut self, queue: &str) -> Result<(), MnsError> {
+        self.queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .expire_receipt_handles();
+        Ok(())
+    }
+}
+
+fn decode_marker(marker: &str) -> Result<String, MnsError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(marker)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| MnsError::invalid_argument("The marker you provided is invalid."))
+}
