@@ -28,6 +28,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
+use crate::error::{ErrorCode, MnsError};
+
 /// The only API version the emulator speaks (`x-mns-version`).
 pub const MNS_VERSION: &str = "2015-06-06";
 
@@ -162,11 +164,11 @@ pub enum AuthError {
         "The request signature we calculated does not match the signature you provided. Check your key and signing method."
     )]
     SignatureDoesNotMatch,
-    /// A temporary (STS) key was used without its token or with another one (403, code
+    /// A temporary (STS) key was used without its token or with another one (code
     /// [unconfirmed]: MNS publishes none).
     #[error("The security token you provided is invalid.")]
     InvalidSecurityToken,
-    /// A temporary (STS) key has expired (403, code [unconfirmed]: MNS publishes none).
+    /// A temporary (STS) key has expired (code [unconfirmed]: MNS publishes none).
     #[error("The security token you provided has expired.")]
     SecurityTokenExpired,
 }
@@ -188,23 +190,12 @@ impl AuthError {
             Self::SecurityTokenExpired => "SecurityTokenExpired",
         }
     }
+}
 
-    /// The HTTP status the service answers with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::MissingAuthorizationHeader
-            | Self::InvalidAuthorizationHeader
-            | Self::MissingDateHeader
-            | Self::InvalidDateHeader
-            | Self::MissingVersionHeader
-            | Self::InvalidVersionHeader => 400,
-            Self::InvalidAccessKeyId
-            | Self::SignatureDoesNotMatch
-            | Self::InvalidSecurityToken
-            | Self::SecurityTokenExpired => 403,
-            // Reference §3.6: the error table's 408 wins over the signing page's 400.
-            Self::TimeExpired => 408,
-        }
+impl From<AuthError> for MnsError {
+    fn from(e: AuthError) -> Self {
+        // The status comes from the one code -> status table in `crate::error`.
+        MnsError::new(ErrorCode::parse(e.code()), e.to_string())
     }
 }
 
@@ -620,6 +611,25 @@ mod tests {
             store.secret_for("nobody", None, t0),
             Err(AuthError::InvalidAccessKeyId)
         );
+    }
+
+    #[test]
+    fn auth_errors_map_to_service_codes_and_statuses() {
+        let cases = [
+            (AuthError::MissingAuthorizationHeader, 400),
+            (AuthError::InvalidAuthorizationHeader, 400),
+            (AuthError::MissingDateHeader, 400),
+            (AuthError::InvalidDateHeader, 400),
+            (AuthError::InvalidAccessKeyId, 403),
+            (AuthError::SignatureDoesNotMatch, 403),
+            (AuthError::TimeExpired, 408),
+        ];
+        for (e, status) in cases {
+            let m = MnsError::from(e.clone());
+            assert_eq!(m.code().as_str(), e.code());
+            assert_eq!(m.status(), status, "{e:?}");
+            assert_eq!(m.message(), e.to_string());
+        }
     }
 
     #[test]

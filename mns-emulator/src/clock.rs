@@ -160,7 +160,6 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::future::Future;
     use std::task::{Context, Poll, Waker};
 
     fn poll_once(f: &mut Sleep) -> Poll<()> {

@@ -1,0 +1,669 @@
+//! The emulator's side of the XML wire format: lenient request parsing, exact response writing.
+//!
+//! Requests are parsed into a small element tree keyed by **local names**, because the official
+//! SDKs disagree on namespaces (`…/doc/v1/`, `…/doc/v1` or none, reference §2.3) and on the XML
+//! declaration (Go sends none). Unknown elements are ignored. Responses are written by hand, in the
+//! documented element order, always with the declaration and the namespace
+//! `http://mns.aliyuncs.com/doc/v1/`, because some SDK decoders insist on exact element sets
+//! (reference §11) and hand-writing keeps that visible.
+
+use std::fmt::Write as _;
+
+use quick_xml::escape::{escape, unescape};
+use quick_xml::events::Event;
+use quick_xml::reader::Reader;
+
+use crate::engine::{
+    BatchDeleteFailure, PeekedMessage, QueueAttributes, QueueAttributesInput, ReceivedMessage,
+    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
+};
+use crate::error::MnsError;
+
+/// The namespace of every response document.
+pub(crate) const NAMESPACE: &str = "http://mns.aliyuncs.com/doc/v1/";
+
+const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed XML element: its local name (prefix and namespace dropped), its text and its child
+/// elements. Text is kept exactly (no trimming): `MessageBody` must round-trip whitespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Element {
+    pub(crate) name: String,
+    pub(crate) text: String,
+    pub(crate) children: Vec<Element>,
+}
+
+impl Element {
+    /// The first child with this local name.
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// All children with this local name, in document order.
+    pub(crate) fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+}
+
+/// Parses a request body into its root element. Anything that is not one well-formed UTF-8 XML
+/// element (with or without declaration) is 400 `MalformedXML`.
+pub(crate) fn parse_document(body: &[u8]) -> Result<Element, MnsError> {
+    let text = std::str::from_utf8(body).map_err(|_| MnsError::malformed_xml())?;
+    // A UTF-8 byte-order mark is legal before the declaration.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = Reader::from_str(text);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let event = reader.read_event().map_err(|_| MnsError::malformed_xml())?;
+        match event {
+            Event::Start(start) => {
+                if root.is_some() {
+                    return Err(MnsError::malformed_xml()); // a second root element
+                }
+                stack.push(Element {
+                    name: start.local_name().as_ref().to_owned(),
+                    ..Element::default()
+                });
+            }
+            Event::Empty(start) => {
+                let element = Element {
+                    name: start.local_name().as_ref().to_owned(),
+                    ..Element::default()
+                };
+                attach(&mut stack, &mut root, element)?;
+            }
+            Event::End(_) => {
+                // quick-xml checks that end names match start names.
+                let element = stack.pop().ok_or_else(MnsError::malformed_xml)?;
+                attach(&mut stack, &mut root, element)?;
+            }
+            Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
+            Event::CData(c) => {
+                let raw: &str = c.as_ref();
+                push_text(&mut stack, raw)?;
+            }
+            Event::GeneralRef(r) => {
+                // `&amp;`, `&#60;` … arrive as separate events; resolve the five predefined
+                // entities and character references, reject anything else.
+                let resolved = unescape(&format!("&{};", r.xml10_content()))
+                    .map_err(|_| MnsError::malformed_xml())?
+                    .into_owned();
+                push_text(&mut stack, &resolved)?;
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(MnsError::malformed_xml());
+    }
+    root.ok_or_else(MnsError::malformed_xml)
+}
+
+fn attach(
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+    element: Element,
+) -> Result<(), MnsError> {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None if root.is_none() => *root = Some(element),
+        None => return Err(MnsError::malformed_xml()),
+    }
+    Ok(())
+}
+
+fn push_text(stack: &mut [Element], text: &str) -> Result<(), MnsError> {
+    match stack.last_mut() {
+        Some(e) => e.text.push_str(text),
+        // Only whitespace may stand outside the root element.
+        None if text.trim().is_empty() => {}
+        None => return Err(MnsError::malformed_xml()),
+    }
+    Ok(())
+}
+
+fn expect_root(root: &Element, name: &str) -> Result<(), MnsError> {
+    if root.name == name {
+        Ok(())
+    } else {
+        Err(MnsError::schema_violation(&root.name))
+    }
+}
+
+/// An optional integer child; present but not an integer is 400 `InvalidArgument`.
+fn int_child(parent: &Element, name: &str) -> Result<Option<i64>, MnsError> {
+    match parent.child(name) {
+        None => Ok(None),
+        Some(e) => e
+            .text
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| MnsError::schema_violation(name)),
+    }
+}
+
+/// Parses a boolean case-insensitively (`True`, `true`, `TRUE`, …), as SDKs differ (§2.3).
+pub(crate) fn parse_bool(text: &str) -> Option<bool> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if t.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn bool_child(parent: &Element, name: &str) -> Result<Option<bool>, MnsError> {
+    match parent.child(name) {
+        None => Ok(None),
+        Some(e) => parse_bool(&e.text)
+            .map(Some)
+            .ok_or_else(|| MnsError::schema_violation(name)),
+    }
+}
+
+fn text_child(parent: &Element, name: &str) -> Option<String> {
+    parent.child(name).map(|e| e.text.clone())
+}
+
+/// Parses a `<Queue>` body (CreateQueue, SetQueueAttributes). An empty body means "no attributes".
+pub(crate) fn parse_queue_attributes(body: &[u8]) -> Result<QueueAttributesInput, MnsError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(QueueAttributesInput::default());
+    }
+    let root = parse_document(body)?;
+    expect_root(&root, "Queue")?;
+    Ok(QueueAttributesInput {
+        delay_seconds: int_child(&root, "DelaySeconds")?,
+        maximum_message_size: int_child(&root, "MaximumMessageSize")?,
+        message_retention_period: int_child(&root, "MessageRetentionPeriod")?,
+        visibility_timeout: int_child(&root, "VisibilityTimeout")?,
+        polling_wait_seconds: int_child(&root, "PollingWaitSeconds")?,
+        logging_enabled: bool_child(&root, "LoggingEnabled")?,
+    })
+}
+
+/// The body of a POST to `/queues/{q}/messages`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SendRequest {
+    /// Root `<Message>`: SendMessage.
+    Single(SendMessageInput),
+    /// Root `<Messages>`: BatchSendMessage.
+    Batch(Vec<SendMessageInput>),
+}
+
+/// Parses a SendMessage or BatchSendMessage body; the root element decides which.
+pub(crate) fn parse_send_request(body: &[u8]) -> Result<SendRequest, MnsError> {
+    let root = parse_document(body)?;
+    match root.name.as_str() {
+        "Message" => Ok(SendRequest::Single(parse_message(&root)?)),
+        "Messages" => Ok(SendRequest::Batch(
+            root.children_named("Message")
+                .map(parse_message)
+                .collect::<Result<_, _>>()?,
+        )),
+        other => Err(MnsError::schema_violation(other)),
+    }
+}
+
+fn parse_message(e: &Element) -> Result<SendMessageInput, MnsError> {
+    let body = e
+        .child("MessageBody")
+        .ok_or_else(|| MnsError::schema_violation("MessageBody"))?
+        .text
+        .clone();
+    let user_properties = match e.child("UserProperties") {
+        None => Vec::new(),
+        Some(p) => p
+            .children_named("PropertyValue")
+            .map(|v| UserProperty {
+                name: text_child(v, "Name").unwrap_or_default(),
+                value: text_child(v, "Value").unwrap_or_default(),
+                value_type: text_child(v, "Type").unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let system_properties = match e.child("SystemProperties") {
+        None => Vec::new(),
+        Some(p) => p
+            .children_named("SystemPropertyValue")
+            .map(|v| SystemProperty {
+                name: text_child(v, "Name").unwrap_or_default(),
+                value: text_child(v, "Value").unwrap_or_default(),
+                value_type: text_child(v, "Type").unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(SendMessageInput {
+        body,
+        delay_seconds: int_child(e, "DelaySeconds")?,
+        priority: int_child(e, "Priority")?,
+        user_properties,
+        system_properties,
+        message_group_id: text_child(e, "MessageGroupId").filter(|s| !s.is_empty()),
+    })
+}
+
+/// Parses a BatchDeleteMessage body: `<ReceiptHandles><ReceiptHandle>…</ReceiptHandle>…`.
+pub(crate) fn parse_receipt_handles(body: &[u8]) -> Result<Vec<String>, MnsError> {
+    let root = parse_document(body)?;
+    expect_root(&root, "ReceiptHandles")?;
+    Ok(root
+        .children_named("ReceiptHandle")
+        .map(|h| h.text.trim().to_owned())
+        .collect())
+}
+
+/// The account attributes of `SetAccountAttributes` (`<Account>`); `None` = not in the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AccountAttributesInput {
+    pub(crate) logging_bucket: Option<String>,
+    pub(crate) trace_enabled: Option<String>,
+}
+
+/// Parses a SetAccountAttributes body.
+pub(crate) fn parse_account_attributes(body: &[u8]) -> Result<AccountAttributesInput, MnsError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(AccountAttributesInput::default());
+    }
+    let root = parse_document(body)?;
+    expect_root(&root, "Account")?;
+    Ok(AccountAttributesInput {
+        logging_bucket: text_child(&root, "LoggingBucket").map(|s| s.trim().to_owned()),
+        trace_enabled: text_child(&root, "TraceEnabled").map(|s| s.trim().to_owned()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// A tiny append-only XML writer. Values are escaped; element names are our own constants.
+struct Doc(String);
+
+impl Doc {
+    fn new(root: &str) -> Self {
+        let mut s = String::with_capacity(256);
+        s.push_str(DECLARATION);
+        s.push('\n');
+        let _ = write!(s, r#"<{root} xmlns="{NAMESPACE}">"#);
+        Doc(s)
+    }
+
+    fn open(&mut self, name: &str) -> &mut Self {
+        let _ = write!(self.0, "<{name}>");
+        self
+    }
+
+    fn close(&mut self, name: &str) -> &mut Self {
+        let _ = write!(self.0, "</{name}>");
+        self
+    }
+
+    fn text(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
+        let value = value.to_string();
+        let _ = write!(self.0, "<{name}>{}</{name}>", escape(value.as_str()));
+        self
+    }
+
+    fn finish(mut self, root: &str) -> String {
+        let _ = write!(self.0, "</{root}>");
+        self.0
+    }
+}
+
+/// `True`/`False`, the service's spelling.
+fn bool_text(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+/// The `<Error>` document with all four children the Python SDK requires.
+pub(crate) fn error_document(code: &str, message: &str, request_id: &str, host_id: &str) -> String {
+    let mut d = Doc::new("Error");
+    d.text("Code", code)
+        .text("Message", message)
+        .text("RequestId", request_id)
+        .text("HostId", host_id);
+    d.finish("Error")
+}
+
+fn write_queue_attributes(d: &mut Doc, a: &QueueAttributes) {
+    d.text("QueueName", &a.name)
+        .text("CreateTime", a.create_time)
+        .text("LastModifyTime", a.last_modify_time)
+        .text("DelaySeconds", a.delay_seconds)
+        .text("MaximumMessageSize", a.maximum_message_size)
+        .text("MessageRetentionPeriod", a.message_retention_period)
+        .text("VisibilityTimeout", a.visibility_timeout)
+        .text("PollingWaitSeconds", a.polling_wait_seconds)
+        .text("ActiveMessages", a.active_messages)
+        .text("InactiveMessages", a.inactive_messages)
+        .text("DelayMessages", a.delay_messages)
+        .text("LoggingEnabled", bool_text(a.logging_enabled));
+}
+
+/// GetQueueAttributes: `<Queue>` with all twelve elements.
+pub(crate) fn queue_attributes_document(a: &QueueAttributes) -> String {
+    let mut d = Doc::new("Queue");
+    write_queue_attributes(&mut d, a);
+    d.finish("Queue")
+}
+
+/// ListQueue: `<Queues>` of `<Queue><QueueURL>` (plus attributes with meta) and `NextMarker`
+/// only when there is a next page (an empty `<NextMarker/>` breaks the Python SDK).
+pub(crate) fn queue_list_document(
+    queues: &[QueueAttributes],
+    next_marker: Option<&str>,
+    with_meta: bool,
+    queue_url: impl Fn(&str) -> String,
+) -> String {
+    let mut d = Doc::new("Queues");
+    for q in queues {
+        d.open("Queue");
+        d.text("QueueURL", queue_url(&q.name));
+        if with_meta {
+            write_queue_attributes(&mut d, q);
+        }
+        d.close("Queue");
+    }
+    if let Some(marker) = next_marker.filter(|m| !m.is_empty()) {
+        d.text("NextMarker", marker);
+    }
+    d.finish("Queues")
+}
+
+/// SendMessage: `<Message>` with id, MD5, and the handle of a delayed message.
+pub(crate) fn sent_message_document(m: &SentMessage) -> String {
+    let mut d = Doc::new("Message");
+    d.text("MessageId", &m.message_id)
+        .text("MessageBodyMD5", &m.body_md5);
+    if let Some(h) = &m.receipt_handle {
+        d.text("ReceiptHandle", h);
+    }
+    if let Some(g) = &m.message_group_id {
+        d.text("MessageGroupId", g);
+    }
+    d.finish("Message")
+}
+
+/// BatchSendMessage success: one `<Message>` per entry with exactly `MessageId` and
+/// `MessageBodyMD5` (the Python SDK rejects extra elements here).
+pub(crate) fn sent_messages_document(ms: &[SentMessage]) -> String {
+    let mut d = Doc::new("Messages");
+    for m in ms {
+        d.open("Message")
+            .text("MessageId", &m.message_id)
+            .text("MessageBodyMD5", &m.body_md5)
+            .close("Message");
+    }
+    d.finish("Messages")
+}
+
+/// BatchSendMessage partial failure (§4.7): one entry per request entry, in order, each either
+/// {MessageId, MessageBodyMD5} or {ErrorCode, ErrorMessage}.
+pub(crate) fn batch_send_failure_document(entries: &[Result<SentMessage, MnsError>]) -> String {
+    let mut d = Doc::new("Messages");
+    for e in entries {
+        d.open("Message");
+        match e {
+            Ok(m) => d
+                .text("MessageId", &m.message_id)
+                .text("MessageBodyMD5", &m.body_md5),
+            Err(err) => d
+                .text("ErrorCode", err.code())
+                .text("ErrorMessage", err.message()),
+        };
+        d.close("Message");
+    }
+    d.finish("Messages")
+}
+
+fn write_properties(d: &mut Doc, user: &[UserProperty], system: &[SystemProperty]) {
+    if !user.is_empty() {
+        d.open("UserProperties");
+        for p in user {
+            d.open("PropertyValue")
+                .text("Name", &p.name)
+                .text("Value", &p.value)
+                .text("Type", &p.value_type)
+                .close("PropertyValue");
+        }
+        d.close("UserProperties");
+    }
+    if !system.is_empty() {
+        d.open("SystemProperties");
+        for p in system {
+            d.open("SystemPropertyValue")
+                .text("Name", &p.name)
+                .text("Value", &p.value)
+                .text("Type", &p.value_type)
+                .close("SystemPropertyValue");
+        }
+        d.close("SystemProperties");
+    }
+}
+
+fn write_received(d: &mut Doc, m: &ReceivedMessage) {
+    d.text("MessageId", &m.message_id)
+        .text("ReceiptHandle", &m.receipt_handle)
+        .text("MessageBodyMD5", &m.body_md5)
+        .text("MessageBody", &m.body)
+        .text("EnqueueTime", m.enqueue_time)
+        .text("NextVisibleTime", m.next_visible_time)
+        .text("FirstDequeueTime", m.first_dequeue_time)
+        .text("DequeueCount", m.dequeue_count)
+        .text("Priority", m.priority);
+    if let Some(g) = &m.message_group_id {
+        d.text("MessageGroupId", g);
+    }
+    write_properties(d, &m.user_properties, &m.system_properties);
+}
+
+/// ReceiveMessage: one `<Message>` with the nine required elements.
+pub(crate) fn received_message_document(m: &ReceivedMessage) -> String {
+    let mut d = Doc::new("Message");
+    write_received(&mut d, m);
+    d.finish("Message")
+}
+
+/// BatchReceiveMessage: `<Messages>` of `<Message>`.
+pub(crate) fn received_messages_document(ms: &[ReceivedMessage]) -> String {
+    let mut d = Doc::new("Messages");
+    for m in ms {
+        d.open("Message");
+        write_received(&mut d, m);
+        d.close("Message");
+    }
+    d.finish("Messages")
+}
+
+fn write_peeked(d: &mut Doc, m: &PeekedMessage) {
+    d.text("MessageId", &m.message_id)
+        .text("MessageBodyMD5", &m.body_md5)
+        .text("MessageBody", &m.body)
+        .text("EnqueueTime", m.enqueue_time)
+        .text("FirstDequeueTime", m.first_dequeue_time)
+        .text("DequeueCount", m.dequeue_count)
+        .text("Priority", m.priority);
+    if let Some(g) = &m.message_group_id {
+        d.text("MessageGroupId", g);
+    }
+    write_properties(d, &m.user_properties, &m.system_properties);
+}
+
+/// PeekMessage: one `<Message>` with the seven peek elements (no handle, no NextVisibleTime).
+pub(crate) fn peeked_message_document(m: &PeekedMessage) -> String {
+    let mut d = Doc::new("Message");
+    write_peeked(&mut d, m);
+    d.finish("Message")
+}
+
+/// BatchPeekMessage: `<Messages>` of `<Message>`.
+pub(crate) fn peeked_messages_document(ms: &[PeekedMessage]) -> String {
+    let mut d = Doc::new("Messages");
+    for m in ms {
+        d.open("Message");
+        write_peeked(&mut d, m);
+        d.close("Message");
+    }
+    d.finish("Messages")
+}
+
+/// ChangeMessageVisibility: `<ChangeVisibility>` with the new handle and `NextVisibleTime`.
+pub(crate) fn change_visibility_document(v: &VisibilityChanged) -> String {
+    let mut d = Doc::new("ChangeVisibility");
+    d.text("ReceiptHandle", &v.receipt_handle)
+        .text("NextVisibleTime", v.next_visible_time);
+    d.finish("ChangeVisibility")
+}
+
+/// BatchDeleteMessage partial failure (§4.12): `<Errors>` listing only the failed handles, each
+/// with exactly `ErrorCode`, `ErrorMessage`, `ReceiptHandle`.
+pub(crate) fn batch_delete_errors_document(failures: &[BatchDeleteFailure]) -> String {
+    let mut d = Doc::new("Errors");
+    for f in failures {
+        d.open("Error")
+            .text("ErrorCode", f.error.code())
+            .text("ErrorMessage", f.error.message())
+            .text("ReceiptHandle", &f.receipt_handle)
+            .close("Error");
+    }
+    d.finish("Errors")
+}
+
+/// GetAccountAttributes: `<Account>` with `LoggingBucket` (always present, the Python SDK requires
+/// it) and `TraceEnabled` when set.
+pub(crate) fn account_document(logging_bucket: &str, trace_enabled: Option<&str>) -> String {
+    let mut d = Doc::new("Account");
+    d.text("LoggingBucket", logging_bucket);
+    if let Some(t) = trace_enabled {
+        d.text("TraceEnabled", t);
+    }
+    d.finish("Account")
+}
+
+/// OpenService: `<OpenService><OrderId>`.
+pub(crate) fn open_service_document(order_id: &str) -> String {
+    let mut d = Doc::new("OpenService");
+    d.text("OrderId", order_id);
+    d.finish("OpenService")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn parses_any_namespace_and_no_declaration() {
+        let bodies = [
+            r#"<?xml version="1.0" encoding="utf-8"?><Queue xmlns="http://mns.aliyuncs.com/doc/v1/"><DelaySeconds>5</DelaySeconds></Queue>"#,
+            r#"<Queue xmlns="http://mns.aliyuncs.com/doc/v1"><DelaySeconds>5</DelaySeconds></Queue>"#,
+            r#"<Queue><DelaySeconds> 5 </DelaySeconds><Unknown>x</Unknown></Queue>"#,
+            r#"<m:Queue xmlns:m="urn:x"><m:DelaySeconds>5</m:DelaySeconds></m:Queue>"#,
+            "\u{feff}<Queue>\n  <DelaySeconds>5</DelaySeconds>\n</Queue>\n",
+        ];
+        for b in bodies {
+            let q = parse_queue_attributes(b.as_bytes()).unwrap();
+            assert_eq!(q.delay_seconds, Some(5), "{b}");
+        }
+    }
+
+    #[test]
+    fn booleans_are_case_insensitive() {
+        for (text, want) in [
+            ("True", true),
+            ("true", true),
+            ("FALSE", false),
+            ("false", false),
+        ] {
+            let b = format!("<Queue><LoggingEnabled>{text}</LoggingEnabled></Queue>");
+            assert_eq!(
+                parse_queue_attributes(b.as_bytes())
+                    .unwrap()
+                    .logging_enabled,
+                Some(want)
+            );
+        }
+        let e = parse_queue_attributes(b"<Queue><LoggingEnabled>yes</LoggingEnabled></Queue>")
+            .unwrap_err();
+        assert_eq!(e.code(), &ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn malformed_bodies() {
+        for b in [
+            "<Queue>",
+            "<Queue></Queues>",
+            "not xml",
+            "<a/><b/>",
+            "<Message><MessageBody>a & b</MessageBody></Message>",
+            "<Message><MessageBody>&bogus;</MessageBody></Message>",
+        ] {
+            let e = parse_document(b.as_bytes()).unwrap_err();
+            assert_eq!(e.code(), &ErrorCode::MalformedXML, "{b}");
+        }
+        assert_eq!(
+            parse_document(&[0xff, 0xfe]).unwrap_err().code(),
+            &ErrorCode::MalformedXML
+        );
+        assert_eq!(
+            parse_queue_attributes(b"<Queue><DelaySeconds>x</DelaySeconds></Queue>")
+                .unwrap_err()
+                .code(),
+            &ErrorCode::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn message_body_keeps_whitespace_and_unescapes() {
+        let b = "<Message><MessageBody>  a &lt;b&gt; &amp; &#x4e2d;\n<![CDATA[<raw>]]></MessageBody><Priority>3</Priority></Message>";
+        let SendRequest::Single(m) = parse_send_request(b.as_bytes()).unwrap() else {
+            panic!("expected single");
+        };
+        assert_eq!(m.body, "  a <b> & \u{4e2d}\n<raw>");
+        assert_eq!(m.priority, Some(3));
+    }
+
+    #[test]
+    fn batch_send_and_properties() {
+        let b = r#"<Messages xmlns="http://mns.aliyuncs.com/doc/v1/"><Message><MessageBody>a</MessageBody><UserProperties><PropertyValue><Name>city</Name><Value>hz</Value><Type>STRING</Type></PropertyValue></UserProperties></Message><Message><MessageBody>b</MessageBody><DelaySeconds>2</DelaySeconds></Message></Messages>"#;
+        let SendRequest::Batch(ms) = parse_send_request(b.as_bytes()).unwrap() else {
+            panic!("expected batch");
+        };
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].user_properties[0].name, "city");
+        assert_eq!(ms[1].delay_seconds, Some(2));
+        let e = parse_send_request(b"<Message><Priority>1</Priority></Message>").unwrap_err();
+        assert_eq!(e.code(), &ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn receipt_handles() {
+        let b = "<ReceiptHandles><ReceiptHandle>1-a+b/c=</ReceiptHandle><ReceiptHandle> 2-x </ReceiptHandle></ReceiptHandles>";
+        assert_eq!(
+            parse_receipt_handles(b.as_bytes()).unwrap(),
+            vec!["1-a+b/c=".to_owned(), "2-x".to_owned()]
+        );
+    }
+
+    #[test]
+    fn error_document_has_four_children_and_namespace() {
+        let x = error_document("QueueNotExist", "a < b", "RID", "http://h");
+        assert!(x.starts_with(DECLARATION));
+        assert!(x.contains(r#"<Error xmlns="http://mns.aliyuncs.com/doc/v1/">"#));
+        assert!(x.contains("<Code>QueueNotExist</Code><Message>a &lt; b</Message><RequestId>RID</RequestId><HostId>http://h</HostId>"));
+        parse_document(x.as_bytes()).unwrap();
+    }
+}
