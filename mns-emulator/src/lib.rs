@@ -5,3 +5,4 @@ pub mod auth;
 pub mod clock;
 pub mod engine;
 pub mod error;
+mod xml;
