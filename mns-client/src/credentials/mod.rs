@@ -4,6 +4,127 @@
 //! request. [`Credentials`] itself is a static provider (long-lived keys or a fixed STS token).
 //!
 //! Secrets never appear in `Debug` output, logs or errors.
+//!
+//! # Ways to configure credentials
+//!
+//! **Static keys or a fixed STS token.** [`Credentials`] is itself a provider:
+//!
+//! ```
+//! use mns_client::Credentials;
+//! let keys = Credentials::new("LTAI_example", "example-secret");
+//! let sts = Credentials::with_security_token("STS.example", "example-secret", "CAIS-example", None);
+//! # let _ = (keys, sts);
+//! ```
+//!
+//! **The default chain.** [`default_provider`] looks, in order, at environment variables, the
+//! OIDC (RRSA) variables, `~/.aliyun/config.json`, `~/.alibabacloud/credentials[.ini]`, the ECS
+//! metadata service and `ALIBABA_CLOUD_CREDENTIALS_URI`, and caches the result, refreshing it
+//! 15 minutes before expiry. See [`DefaultCredentialsChain`] to inject the environment, home
+//! directory, clock or endpoints.
+//!
+//! ```no_run
+//! let provider = mns_client::credentials::default_provider();
+//! ```
+//!
+//! **Environment variables** ([`EnvironmentVariableProvider`]):
+//!
+//! ```text
+//! ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI...        (legacy: ALIBABA_CLOUD_ACCESS_KEY_Id, ALIYUN_ACCESS_KEY_ID)
+//! ALIBABA_CLOUD_ACCESS_KEY_SECRET=...        (legacy: ALIYUN_ACCESS_KEY_SECRET)
+//! ALIBABA_CLOUD_SECURITY_TOKEN=CAIS...       (optional; legacy: ALIBABA_CLOUD_ACCESS_SECURITY_TOKEN)
+//! ```
+//!
+//! **OIDC role ARN (RRSA on ACK)** ([`OidcRoleArnProvider`]): `ALIBABA_CLOUD_ROLE_ARN`,
+//! `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`, `ALIBABA_CLOUD_OIDC_TOKEN_FILE`, optionally
+//! `ALIBABA_CLOUD_ROLE_SESSION_NAME`; STS `AssumeRoleWithOIDC` is called with the token file's
+//! content, re-read at each refresh.
+//!
+//! **RAM role ARN** ([`AssumeRoleProvider`]): STS `AssumeRole` signed with source credentials:
+//!
+//! ```
+//! use mns_client::Credentials;
+//! use mns_client::credentials::{AssumeRoleProvider, CachingProvider};
+//!
+//! let role = AssumeRoleProvider::builder(
+//!     "acs:ram::1234567890123456:role/mns-publisher",
+//!     Credentials::new("LTAI_example", "example-secret"),
+//! )
+//! .role_session_name("mns-app")
+//! .build()
+//! .unwrap();
+//! let provider = CachingProvider::new(role); // one STS call per ~45 minutes
+//! # let _ = provider;
+//! ```
+//!
+//! **Profile files**: the INI file ([`ProfileFileProvider`], types `access_key`, `ecs_ram_role`,
+//! `ram_role_arn`, `oidc_role_arn`) and the aliyun CLI's `config.json` ([`CliProfileProvider`],
+//! modes `AK`, `StsToken`, `RamRoleArn`, `EcsRamRole`, `OIDC`, `ChainableRamRoleArn`), selected
+//! with `ALIBABA_CLOUD_PROFILE`.
+//!
+//! **ECS RAM role** ([`EcsRamRoleProvider`]): the instance metadata service at
+//! `100.100.100.200` (IMDSv2 token first, IMDSv1 fallback unless `ALIBABA_CLOUD_IMDSV1_DISABLED=true`),
+//! role name from `ALIBABA_CLOUD_ECS_METADATA` or discovered.
+//!
+//! **Credentials URI** ([`CredentialsUriProvider`]): `ALIBABA_CLOUD_CREDENTIALS_URI` answering the
+//! metadata service's JSON.
+//!
+//! **STS endpoint**: `https://sts.aliyuncs.com`, or `sts[-vpc].{region}.aliyuncs.com` from
+//! `ALIBABA_CLOUD_STS_REGION` / `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`, or any URL through
+//! [`ProviderConfig::with_sts_endpoint`] (an emulator, a test server).
+//!
+//! **Caching** ([`CachingProvider`]): wraps any provider; refreshes ahead of expiry, one refresh
+//! at a time, and keeps serving valid credentials when a refresh fails.
+//!
+//! Time is read through a [`TimeSource`] and the environment through an [`Env`], so all of this
+//! can be tested without touching the process environment or sleeping.
+
+mod cache;
+mod chain;
+mod config;
+mod ecs;
+mod env;
+mod http;
+mod profile;
+pub mod rpc_signature;
+mod sts;
+mod time;
+mod uri;
+
+pub use cache::{
+    CachingProvider, CachingProviderBuilder, DEFAULT_REFRESH_BEFORE_EXPIRY,
+    DEFAULT_RETRY_AFTER_FAILURE, LazyCredentialsCache,
+};
+pub use chain::{
+    CredentialsProviderChain, DefaultCredentialsChain, DefaultCredentialsChainBuilder,
+};
+pub use config::{
+    DEFAULT_ECS_METADATA_ENDPOINT, DEFAULT_STS_ENDPOINT, ProviderConfig, sts_endpoint_for,
+};
+pub use ecs::{EcsRamRoleProvider, EcsRamRoleProviderBuilder, METADATA_TOKEN_TTL_SECONDS};
+pub use env::{
+    ACCESS_KEY_ID_VARS, ACCESS_KEY_SECRET_VAR, Env, EnvironmentVariableProvider,
+    LEGACY_ALIYUN_VARS, SECURITY_TOKEN_VARS,
+};
+pub use profile::{
+    CLI_CONFIG_FILE_VAR, CLI_PROFILE_DISABLED_VAR, CREDENTIALS_FILE_VAR, CliProfileProvider,
+    PROFILE_VAR, ProfileFileProvider,
+};
+pub use sts::{
+    AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_DURATION_SECONDS, MIN_DURATION_SECONDS,
+    OidcRoleArnProvider, OidcRoleArnProviderBuilder, STS_API_VERSION, validate_role_session_name,
+};
+pub use time::{
+    ManualTimeSource, SharedTimeSource, SystemTimeSource, TimeSource, system_time_source,
+};
+pub use uri::{CREDENTIALS_URI_VAR, CredentialsUriProvider};
+
+/// The default credentials chain ([`DefaultCredentialsChain`]) over the process environment,
+/// cached ([`CachingProvider`]): what `Client::from_env()` uses.
+///
+/// Nothing is read until the first request asks for credentials.
+pub fn default_provider() -> CachingProvider {
+    DefaultCredentialsChain::builder().build_cached()
+}
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,0 +1,76 @@
+//! Injectable time source for credential expiry decisions.
+//!
+//! Every "what time is it" question asked by the credential providers and the cache goes through a
+//! [`TimeSource`]. [`SystemTimeSource`] is the one place that reads the system clock; tests use a
+//! [`ManualTimeSource`] and move it by hand, so expiry and refresh are tested without sleeping.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+/// Something that tells the current wall-clock time.
+pub trait TimeSource: Send + Sync + fmt::Debug {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+/// A shareable, type-erased [`TimeSource`].
+pub type SharedTimeSource = Arc<dyn TimeSource>;
+
+/// The real system clock. This is the only place the credentials module reads `SystemTime::now`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemTimeSource;
+
+impl TimeSource for SystemTimeSource {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// The default time source: the system clock.
+pub fn system_time_source() -> SharedTimeSource {
+    Arc::new(SystemTimeSource)
+}
+
+/// A clock that only moves when told to; for tests.
+///
+/// Clones share the same time.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use mns_client::credentials::{ManualTimeSource, TimeSource};
+///
+/// let clock = ManualTimeSource::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// clock.advance(Duration::from_secs(60));
+/// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_secs(1_700_000_060));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualTimeSource {
+    now: Arc<Mutex<SystemTime>>,
+}
+
+impl ManualTimeSource {
+    /// A clock reading `start`.
+    pub fn new(start: SystemTime) -> Self {
+        ManualTimeSource {
+            now: Arc::new(Mutex::new(start)),
+        }
+    }
+
+    /// Sets the current time.
+    pub fn set(&self, now: SystemTime) {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner) = now;
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl TimeSource for ManualTimeSource {
+    fn now(&self) -> SystemTime {
+        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
