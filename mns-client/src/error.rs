@@ -55,7 +55,9 @@ pub enum Error {
     },
 
     /// A message body's MD5 did not match the `MessageBodyMD5` the service reported.
-    #[error("MessageBodyMD5 mismatch for message {message_id}: service said {expected}, body hashes to {actual}")]
+    #[error(
+        "MessageBodyMD5 mismatch for message {message_id}: service said {expected}, body hashes to {actual}"
+    )]
     Md5Mismatch {
         /// The message id the mismatch was found on.
         message_id: String,
@@ -105,10 +107,14 @@ impl Error {
     }
 
     /// Whether retrying the same request may succeed (5xx, throttling, timeouts, transport errors).
+    ///
+    /// A 5xx or 429 answer whose body could not be decoded (e.g. an HTML page from a proxy) is
+    /// retryable too.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Service(e) => e.is_retryable(),
             Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Decode { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
     }
@@ -334,7 +340,12 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_unknown_codes_are_kept() {
-        for code in ["QueueNotExist", "MessageNotExist", "InvalidDegist", "TooManyRequests"] {
+        for code in [
+            "QueueNotExist",
+            "MessageNotExist",
+            "InvalidDegist",
+            "TooManyRequests",
+        ] {
             assert_eq!(ErrorCode::parse(code).as_str(), code);
         }
         assert_eq!(ErrorCode::parse("InvalidDigest"), ErrorCode::InvalidDegist);

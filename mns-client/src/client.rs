@@ -1,0 +1,261 @@
+//! [`Client`] and [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::credentials::{CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::queue::{Queue, QueueName};
+use crate::retry::{Jitter, RetryConfig};
+use crate::time::{SystemTimeSource, TimeSource};
+
+/// Default timeout for establishing a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default timeout for one request attempt (long polls get their wait time added, see
+/// [`ClientBuilder::long_poll_margin`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default extra time allowed on top of a long poll's wait.
+pub const DEFAULT_LONG_POLL_MARGIN: Duration = Duration::from_secs(5);
+/// The longest wait MNS allows for a long poll (also used when the queue's own
+/// `PollingWaitSeconds` applies, since the client does not know it).
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// A client for one MNS endpoint (one account in one region).
+///
+/// Cheap to clone (an [`Arc`] inside) and safe to share across tasks: all clones share one pooled
+/// HTTP connection pool, one credentials provider and one retry policy.
+///
+/// ```
+/// use mns_client::{Client, Credentials, Endpoint};
+/// let client = Client::builder(Endpoint::from_url("http://127.0.0.1:9911")?)
+///     .credentials(Credentials::new("my-access-key-id", "my-access-key-secret"))
+///     .build()?;
+/// let queue = client.queue("orders")?;
+/// assert_eq!(queue.name().as_str(), "orders");
+/// # Ok::<(), mns_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) credentials: SharedCredentialsProvider,
+    pub(crate) retry: RetryConfig,
+    pub(crate) jitter: Jitter,
+    pub(crate) request_timeout: Duration,
+    pub(crate) long_poll_margin: Duration,
+    pub(crate) time_source: Arc<dyn TimeSource>,
+    pub(crate) user_agent: String,
+}
+
+impl Client {
+    /// Starts building a client for `endpoint`.
+    pub fn builder(endpoint: Endpoint) -> ClientBuilder {
+        ClientBuilder::new(endpoint)
+    }
+
+    /// The endpoint this client talks to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The retry policy.
+    pub fn retry_config(&self) -> &RetryConfig {
+        &self.inner.retry
+    }
+
+    /// A handle on the queue `name` (validated, no request is sent). The handle uses the raw body
+    /// codec; see [`Queue::with_codec`].
+    pub fn queue(&self, name: &str) -> Result<Queue, Error> {
+        Ok(Queue::new(self.clone(), QueueName::new(name)?))
+    }
+
+    /// A handle on an already validated queue name.
+    pub fn queue_named(&self, name: QueueName) -> Queue {
+        Queue::new(self.clone(), name)
+    }
+
+    /// The timeout for a request that long-polls for `wait` (`None`: the queue's own
+    /// `PollingWaitSeconds`, at most 30 s): the wait plus the long-poll margin, and never less
+    /// than the client's request timeout.
+    pub(crate) fn long_poll_timeout(&self, wait: Option<Duration>) -> Duration {
+        let wait = wait.unwrap_or(MAX_WAIT);
+        (wait + self.inner.long_poll_margin).max(self.inner.request_timeout)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &i.endpoint)
+            .field("credentials", &i.credentials)
+            .field("retry", &i.retry)
+            .field("request_timeout", &i.request_timeout)
+            .field("long_poll_margin", &i.long_poll_margin)
+            .field("time_source", &i.time_source)
+            .field("user_agent", &i.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`]. Only the endpoint and credentials are required.
+///
+/// ```
+/// use mns_client::{Client, Credentials, Endpoint, RetryConfig};
+/// use std::time::Duration;
+/// let client = Client::builder(Endpoint::public("1234567890123456", "cn-hangzhou")?)
+///     .credentials(Credentials::new("id", "secret"))
+///     .retry(RetryConfig { max_retries: 5, ..RetryConfig::default() })
+///     .connect_timeout(Duration::from_secs(3))
+///     .request_timeout(Duration::from_secs(20))
+///     .user_agent("my-app/1.0")
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), mns_client::Error>(())
+/// ```
+pub struct ClientBuilder {
+    endpoint: Endpoint,
+    credentials: Option<SharedCredentialsProvider>,
+    retry: RetryConfig,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    long_poll_margin: Duration,
+    user_agent: String,
+    time_source: Arc<dyn TimeSource>,
+}
+
+impl ClientBuilder {
+    /// A builder with defaults: no credentials yet, [`RetryConfig::default`], 5 s connect timeout,
+    /// 10 s request timeout, 5 s long-poll margin, the system clock.
+    pub fn new(endpoint: Endpoint) -> Self {
+        ClientBuilder {
+            endpoint,
+            credentials: None,
+            retry: RetryConfig::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            long_poll_margin: DEFAULT_LONG_POLL_MARGIN,
+            user_agent: default_user_agent(),
+            time_source: Arc::new(SystemTimeSource),
+        }
+    }
+
+    /// Where credentials come from: a [`Credentials`](crate::Credentials) value (static keys or
+    /// a fixed STS token) or any other provider. The provider is asked before every attempt.
+    pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(Arc::new(provider));
+        self
+    }
+
+    /// Like [`credentials`](Self::credentials), for a provider that is already shared.
+    pub fn credentials_provider(mut self, provider: SharedCredentialsProvider) -> Self {
+        self.credentials = Some(provider);
+        self
+    }
+
+    /// The retry policy (default [`RetryConfig::default`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Timeout for establishing a TCP/TLS connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Timeout for one attempt of an ordinary request (sending, reading the answer).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Extra time allowed on top of a long poll's wait before the attempt times out.
+    pub fn long_poll_margin(mut self, margin: Duration) -> Self {
+        self.long_poll_margin = margin;
+        self
+    }
+
+    /// The `User-Agent` header (default `aliyun-sdk-rust/{version}({os}/-/{arch};mns-client)`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Where the `Date` header's time comes from (default: the system clock). Tests against an
+    /// emulator with a virtual clock pass that clock here.
+    pub fn time_source(mut self, time_source: Arc<dyn TimeSource>) -> Self {
+        self.time_source = time_source;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Fails with [`Error::Credentials`] if no credentials were given, and with
+    /// [`Error::InvalidInput`] for a user agent that is not a valid header value or an HTTP stack
+    /// that cannot be initialised.
+    pub fn build(self) -> Result<Client, Error> {
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::Credentials(CredentialsError::InvalidConfiguration {
+                provider: "ClientBuilder",
+                reason: "no credentials provider configured; call .credentials(..)".into(),
+            })
+        })?;
+        if reqwest::header::HeaderValue::from_str(&self.user_agent).is_err() {
+            return Err(Error::InvalidInput(
+                "user agent is not a valid header value".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .tcp_nodelay(true)
+            .user_agent(self.user_agent.clone())
+            .pool_idle_timeout(Duration::from_secs(50))
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("could not build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                endpoint: self.endpoint,
+                credentials,
+                jitter: Jitter::new(self.retry.jitter_seed),
+                retry: self.retry,
+                request_timeout: self.request_timeout,
+                long_poll_margin: self.long_poll_margin,
+                time_source: self.time_source,
+                user_agent: self.user_agent,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("long_poll_margin", &self.long_poll_margin)
+            .field("user_agent", &self.user_agent)
+            .field("time_source", &self.time_source)
+            .finish()
+    }
+}
+
+fn default_user_agent() -> String {
+    format!(
+        "aliyun-sdk-rust/{}({}/-/{};mns-client)",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
