@@ -5,4 +5,13 @@ pub mod auth;
 pub mod clock;
 pub mod engine;
 pub mod error;
+mod http;
+mod server;
 mod xml;
+
+mod emulator;
+
+pub use emulator::{
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Emulator,
+    EmulatorBuilder, RunningEmulator,
+};

@@ -410,25 +410,6 @@ pub(crate) fn sent_messages_document(ms: &[SentMessage]) -> String {
     d.finish("Messages")
 }
 
-/// BatchSendMessage partial failure (§4.7): one entry per request entry, in order, each either
-/// {MessageId, MessageBodyMD5} or {ErrorCode, ErrorMessage}.
-pub(crate) fn batch_send_failure_document(entries: &[Result<SentMessage, MnsError>]) -> String {
-    let mut d = Doc::new("Messages");
-    for e in entries {
-        d.open("Message");
-        match e {
-            Ok(m) => d
-                .text("MessageId", &m.message_id)
-                .text("MessageBodyMD5", &m.body_md5),
-            Err(err) => d
-                .text("ErrorCode", err.code())
-                .text("ErrorMessage", err.message()),
-        };
-        d.close("Message");
-    }
-    d.finish("Messages")
-}
-
 fn write_properties(d: &mut Doc, user: &[UserProperty], system: &[SystemProperty]) {
     if !user.is_empty() {
         d.open("UserProperties");

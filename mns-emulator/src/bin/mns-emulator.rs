@@ -1,2 +1,129 @@
-//! Standalone MNS emulator server.
-fn main() {}
+//! Standalone MNS emulator server, for programs in any language (official Python, Node, Java and
+//! Go SDKs) and for manual testing.
+//!
+//! ```text
+//! mns-emulator --bind 127.0.0.1:9911 --access-key testid:testsecret
+//! ```
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use mns_emulator::Emulator;
+use tracing_subscriber::EnvFilter;
+
+/// A local emulator of Alibaba Cloud Message Service (MNS), classic XML API (2015-06-06).
+///
+/// Point an MNS SDK at the printed endpoint with one of the configured access keys (by default
+/// `testid` / `testsecret`). Requests are signature-checked like the real service unless
+/// `--accept-any-signature` is given. State lives in memory and is lost on exit.
+#[derive(Debug, Parser)]
+#[command(name = "mns-emulator", version, about, long_about)]
+struct Args {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "MNS_EMULATOR_BIND", default_value = "127.0.0.1:9911")]
+    bind: SocketAddr,
+
+    /// Account id reported by the emulator (as in `{account}.mns.{region}.aliyuncs.com`).
+    #[arg(long, env = "MNS_EMULATOR_ACCOUNT_ID", default_value = mns_emulator::DEFAULT_ACCOUNT_ID)]
+    account_id: String,
+
+    /// Region id reported by the emulator.
+    #[arg(long, env = "MNS_EMULATOR_REGION", default_value = mns_emulator::DEFAULT_REGION)]
+    region: String,
+
+    /// Accepted access key as `ID:SECRET`; repeat for several keys. Default: `testid:testsecret`.
+    #[arg(long = "access-key", value_name = "ID:SECRET", value_parser = parse_access_key)]
+    access_keys: Vec<(String, String)>,
+
+    /// Accept every request whatever its signature, date or access key.
+    #[arg(long)]
+    accept_any_signature: bool,
+
+    /// Largest tolerated difference, in seconds, between a request's Date header and the
+    /// emulator's clock (408 TimeExpired beyond it); 0 disables the check.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    max_date_skew: u64,
+
+    /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
+    /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    log_level: String,
+}
+
+fn parse_access_key(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned()))
+        }
+        _ => Err(format!("expected ID:SECRET, got {s:?}")),
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&args.log_level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut builder = Emulator::builder()
+        .bind(args.bind)
+        .account_id(args.account_id)
+        .region(args.region)
+        .accept_any_signature(args.accept_any_signature)
+        .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
+    for (id, secret) in args.access_keys {
+        builder = builder.access_key(id, secret);
+    }
+    let emulator = match builder.start().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("mns-emulator: cannot listen on {}: {e}", args.bind);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("mns-emulator listening on {}", emulator.endpoint());
+    tracing::info!(
+        account_id = emulator.account_id(),
+        region = emulator.region(),
+        access_keys = ?emulator.keys().keys().iter().map(|k| k.id().to_owned()).collect::<Vec<_>>(),
+        "ready"
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    emulator.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}

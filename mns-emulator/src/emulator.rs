@@ -1,0 +1,353 @@
+//! The library entry point: [`Emulator::builder`] → [`EmulatorBuilder::start`] →
+//! [`RunningEmulator`].
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::auth::{AccessKey, AuthConfig, Authenticator, KeyStore};
+use crate::clock::{Clock, SystemClock};
+use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
+use crate::error::MnsError;
+use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES, Shared};
+use crate::server;
+
+/// Account id used when none is configured.
+pub const DEFAULT_ACCOUNT_ID: &str = "1234567890123456";
+/// Region used when none is configured.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+/// Access key id accepted when no key is configured.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "testid";
+/// Access key secret accepted when no key is configured.
+pub const DEFAULT_ACCESS_KEY_SECRET: &str = "testsecret";
+
+/// Configures an emulator. Every setting has a default that works.
+///
+/// ```
+/// # async fn demo() -> std::io::Result<()> {
+/// use mns_emulator::Emulator;
+/// use mns_emulator::clock::ManualClock;
+///
+/// let clock = ManualClock::new();
+/// let emu = Emulator::builder().clock(clock.clone()).start().await?;
+/// println!("MNS endpoint: {}", emu.endpoint());
+/// emu.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct EmulatorBuilder {
+    account_id: String,
+    region: String,
+    keys: Vec<AccessKey>,
+    clock: Arc<dyn Clock>,
+    bind: SocketAddr,
+    engine_config: EngineConfig,
+    auth_config: AuthConfig,
+    max_request_body_bytes: usize,
+}
+
+impl fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorBuilder")
+            .field("account_id", &self.account_id)
+            .field("region", &self.region)
+            .field("keys", &self.keys)
+            .field("clock", &self.clock)
+            .field("bind", &self.bind)
+            .field("engine_config", &self.engine_config)
+            .field("auth_config", &self.auth_config)
+            .field("max_request_body_bytes", &self.max_request_body_bytes)
+            .finish()
+    }
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            account_id: DEFAULT_ACCOUNT_ID.to_owned(),
+            region: DEFAULT_REGION.to_owned(),
+            keys: Vec::new(),
+            clock: Arc::new(SystemClock),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            engine_config: EngineConfig::default(),
+            auth_config: AuthConfig::default(),
+            max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The account id (default `1234567890123456`).
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = account_id.into();
+        self
+    }
+
+    /// The region id (default `cn-hangzhou`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Accepts this access key. The first call replaces the default `testid`/`testsecret` pair;
+    /// further calls add keys.
+    pub fn access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.keys.push(AccessKey::new(id, secret));
+        self
+    }
+
+    /// The clock driving every time-dependent behaviour (default: [`SystemClock`]). Pass a
+    /// [`ManualClock`](crate::clock::ManualClock) and keep a clone to move time in tests.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Like [`EmulatorBuilder::clock`] for an already shared clock.
+    pub fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where to listen (default `127.0.0.1:0`, i.e. a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Engine settings: limits and every behaviour the reference marks unconfirmed.
+    pub fn engine_config(mut self, config: EngineConfig) -> Self {
+        self.engine_config = config;
+        self
+    }
+
+    /// Accept requests whatever their signature (default `false`: signatures are verified).
+    pub fn accept_any_signature(mut self, yes: bool) -> Self {
+        self.auth_config.accept_any_signature = yes;
+        self
+    }
+
+    /// Largest tolerated difference between a request's `Date` and the emulator clock (default
+    /// 15 minutes); `None` turns the check off, which helps tests that move a
+    /// [`ManualClock`](crate::clock::ManualClock) far ahead while a real-time client signs requests.
+    pub fn max_date_skew(mut self, skew: Option<Duration>) -> Self {
+        self.auth_config.max_date_skew = skew;
+        self
+    }
+
+    /// Whether requests must carry `x-mns-version: 2015-06-06` (default `true`).
+    pub fn require_version_header(mut self, yes: bool) -> Self {
+        self.auth_config.require_version_header = yes;
+        self
+    }
+
+    /// Largest accepted request body in bytes; larger ones get 400 `InvalidArgument`.
+    pub fn max_request_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_request_body_bytes = bytes;
+        self
+    }
+
+    /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
+    pub fn build(self) -> Emulator {
+        let store = KeyStore::new();
+        if self.keys.is_empty() {
+            store.add(AccessKey::new(
+                DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_ACCESS_KEY_SECRET,
+            ));
+        }
+        for k in self.keys {
+            store.add(k);
+        }
+        let shared = Shared::new(
+            Engine::new(self.engine_config),
+            self.clock,
+            Authenticator::new(store, self.auth_config),
+            self.account_id,
+            self.region,
+            self.max_request_body_bytes,
+        );
+        Emulator {
+            shared: Arc::new(shared),
+            bind: self.bind,
+        }
+    }
+
+    /// Builds the emulator and starts serving; returns once the socket is bound.
+    pub async fn start(self) -> io::Result<RunningEmulator> {
+        self.build().start().await
+    }
+}
+
+/// An emulator that is configured but not listening. Use [`Emulator::start`] to serve it over
+/// TCP, or [`Emulator::router`] to call it in-process.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    bind: SocketAddr,
+}
+
+impl Emulator {
+    /// A builder with the defaults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The emulator as an axum router (a `tower::Service`), e.g. for `ServiceExt::oneshot` tests.
+    /// Requests without a `Host` header are answered as if addressed to `127.0.0.1`.
+    pub fn router(&self) -> axum::Router {
+        http::router(self.shared.clone())
+    }
+
+    /// Binds the configured address and serves until [`RunningEmulator::shutdown`] or drop.
+    pub async fn start(self) -> io::Result<RunningEmulator> {
+        let listener = TcpListener::bind(self.bind).await?;
+        let addr = listener.local_addr()?;
+        if let Ok(mut h) = self.shared.default_host.write() {
+            *h = addr.to_string();
+        }
+        let router = self.router();
+        let token = self.shared.shutdown.clone();
+        let task = tokio::spawn(server::serve(listener, router, token));
+        Ok(RunningEmulator {
+            endpoint: format!("http://{addr}"),
+            addr,
+            emulator: self,
+            task: Some(task),
+        })
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        &self.shared.account_id
+    }
+
+    /// The region id.
+    pub fn region(&self) -> &str {
+        &self.shared.region
+    }
+
+    /// The accepted keys; changes (e.g. adding a temporary STS key) apply to later requests.
+    pub fn keys(&self) -> &KeyStore {
+        self.shared.auth.keys()
+    }
+
+    /// The first long-lived access key (the default `testid`/`testsecret` unless configured).
+    pub fn access_key(&self) -> AccessKey {
+        self.keys()
+            .keys()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| AccessKey::new(DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET))
+    }
+
+    /// The emulator's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.shared.clock.clone()
+    }
+
+    /// Every stored message of `queue` with its state, as of the emulator clock's now.
+    pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
+        let now = self.shared.clock.now_millis();
+        self.shared.lock().engine.inspect_queue(queue, now)
+    }
+
+    /// Runs `f` on the engine with the clock's current time, then wakes every long poll (in case
+    /// `f` made messages visible). For tests and fault injection.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
+        let now = self.shared.clock.now_millis();
+        let result = f(&mut self.shared.lock().engine, now);
+        self.shared.wake_all();
+        result
+    }
+}
+
+/// A serving emulator. Dropping it stops the server; [`RunningEmulator::shutdown`] stops it and
+/// waits until it has stopped.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    endpoint: String,
+    addr: SocketAddr,
+    emulator: Emulator,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The base URL clients use, e.g. `http://127.0.0.1:49152` (no trailing slash).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The emulator (account, keys, clock, engine access).
+    pub fn emulator(&self) -> &Emulator {
+        &self.emulator
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        self.emulator.account_id()
+    }
+
+    /// The region id.
+    pub fn region(&self) -> &str {
+        self.emulator.region()
+    }
+
+    /// The accepted keys (see [`Emulator::keys`]).
+    pub fn keys(&self) -> &KeyStore {
+        self.emulator.keys()
+    }
+
+    /// The first long-lived access key.
+    pub fn access_key(&self) -> AccessKey {
+        self.emulator.access_key()
+    }
+
+    /// The emulator's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.emulator.clock()
+    }
+
+    /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).
+    pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
+        self.emulator.inspect_queue(queue)
+    }
+
+    /// Runs `f` on the engine (see [`Emulator::with_engine`]).
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
+        self.emulator.with_engine(f)
+    }
+
+    /// Stops accepting connections, ends waiting long polls (they answer `MessageNotExist` and
+    /// take nothing), finishes in-flight requests and waits for the server to stop.
+    pub async fn shutdown(mut self) {
+        self.emulator.shared.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "emulator server stopped with an error"),
+                Err(e) => tracing::warn!(error = %e, "emulator server task failed"),
+            }
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        // Dropping cannot wait: cancel (ends long polls) and abort the server task, which closes
+        // the listener and every connection.
+        self.emulator.shared.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
