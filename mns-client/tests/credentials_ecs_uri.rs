@@ -183,7 +183,9 @@ async fn unreachable_metadata_service_is_not_loaded() {
     };
     let err = EcsRamRoleProvider::builder()
         .configure(
-            &ProviderConfig::new().with_ecs_metadata_endpoint(format!("http://127.0.0.1:{port}")),
+            &ProviderConfig::new()
+                .with_env(Env::from_vars([("X", "y")]))
+                .with_ecs_metadata_endpoint(format!("http://127.0.0.1:{port}")),
         )
         .build()
         .provide_credentials()

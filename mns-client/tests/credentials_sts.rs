@@ -326,7 +326,9 @@ async fn oidc_from_env_needs_all_three_variables() {
 
 #[tokio::test]
 async fn oidc_missing_token_file_is_a_provider_error() {
-    let config = ProviderConfig::new().with_sts_endpoint("http://127.0.0.1:1");
+    let config = ProviderConfig::new()
+        .with_env(Env::from_vars([("X", "y")]))
+        .with_sts_endpoint("http://127.0.0.1:1");
     let err = OidcRoleArnProvider::builder(ROLE_ARN, "p", "/nonexistent/token")
         .configure(&config)
         .build()
