@@ -1,4 +1,4 @@
-//! [`EngineConfig`]: the one place where every [unconfirmed] service behaviour is decided.
+//! [`EngineConfig`]: the one place where every "unconfirmed" service behaviour is decided.
 //!
 //! Each field documents what the reference knows and why the default was chosen. Change a
 //! default here (or per emulator instance) when the real service is shown to behave otherwise.
@@ -7,7 +7,7 @@ use super::Millis;
 use super::limits;
 
 /// Engine settings: limits that differ between documentation versions and every behaviour the
-/// reference marks [unconfirmed].
+/// reference marks "unconfirmed".
 ///
 /// `EngineConfig::default()` is the emulator's best reading of the current service.
 #[derive(Debug, Clone, PartialEq, Eq)]

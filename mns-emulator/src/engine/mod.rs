@@ -1,6 +1,6 @@
 //! The sans-IO engine: all emulator state, driven by explicit `now` values.
 //!
-//! [`Engine`] owns the queue registry and each queue's message store ([`queue`]). It reads no
+//! [`Engine`] owns the queue registry and each queue's message store (`queue.rs`). It reads no
 //! clock, does no I/O and takes no locks: every method gets `now` (epoch milliseconds) from the
 //! caller, which makes every time-dependent behaviour testable with plain numbers. The HTTP layer
 //! wraps one `Engine` in a mutex and uses [`Engine::next_wakeup`] to sleep exactly until a long
