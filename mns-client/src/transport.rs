@@ -359,6 +359,15 @@ impl Client {
             })?;
             header_map.insert(HeaderName::from_static(name), value);
         }
+        let bodyless_write = req.body.is_none() && req.method != Method::GET;
+        if bodyless_write {
+            // Like the official Python SDK, send `Content-Length: 0` on body-less PUT/DELETE/POST:
+            // some servers require a length on those methods.
+            header_map.insert(
+                reqwest::header::CONTENT_LENGTH,
+                HeaderValue::from_static("0"),
+            );
+        }
         let timeout = req.timeout.unwrap_or(self.inner.request_timeout);
         let mut builder = self
             .inner
@@ -368,9 +377,7 @@ impl Client {
             .timeout(timeout);
         builder = match &req.body {
             Some(body) => builder.body(body.clone()),
-            // Like the official Python SDK, send `Content-Length: 0` on body-less PUT/DELETE/POST:
-            // some servers require a length on those methods.
-            None if req.method != Method::GET => builder.body(Vec::<u8>::new()),
+            None if bodyless_write => builder.body(Vec::<u8>::new()),
             None => builder,
         };
 
