@@ -256,6 +256,21 @@ impl Emulator {
         self.shared.lock().engine.inspect_queue(queue, now)
     }
 
+    /// How many receive requests are currently long-polling (parked until a message or their
+    /// deadline).
+    pub fn waiting_receives(&self) -> usize {
+        *self.shared.waiting.borrow()
+    }
+
+    /// Waits until exactly `n` receive requests are long-polling. Tests use it to make sure a
+    /// poll is parked before they move a [`ManualClock`](crate::clock::ManualClock) or send,
+    /// without sleeping.
+    pub async fn wait_for_waiting_receives(&self, n: usize) {
+        let mut rx = self.shared.waiting.subscribe();
+        // The sender lives as long as `self`, so this cannot fail while we borrow it.
+        let _ = rx.wait_for(|count| *count == n).await;
+    }
+
     /// Runs `f` on the engine with the clock's current time, then wakes every long poll (in case
     /// `f` made messages visible). For tests and fault injection.
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
@@ -320,6 +335,17 @@ impl RunningEmulator {
     /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).
     pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
         self.emulator.inspect_queue(queue)
+    }
+
+    /// How many receives are long-polling (see [`Emulator::waiting_receives`]).
+    pub fn waiting_receives(&self) -> usize {
+        self.emulator.waiting_receives()
+    }
+
+    /// Waits until exactly `n` receives are long-polling (see
+    /// [`Emulator::wait_for_waiting_receives`]).
+    pub async fn wait_for_waiting_receives(&self, n: usize) {
+        self.emulator.wait_for_waiting_receives(n).await;
     }
 
     /// Runs `f` on the engine (see [`Emulator::with_engine`]).

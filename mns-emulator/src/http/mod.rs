@@ -23,7 +23,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{Authenticator, MNS_VERSION, RequestToVerify};
@@ -63,6 +63,9 @@ pub(crate) struct Shared {
     /// Cancelled on shutdown: waiting long polls end (taking nothing) so the server can stop.
     pub(crate) shutdown: CancellationToken,
     request_seq: AtomicU64,
+    /// Number of receives currently waiting (long polling); observable so tests can wait until a
+    /// poll is parked before moving the clock, instead of sleeping.
+    pub(crate) waiting: watch::Sender<usize>,
 }
 
 impl Shared {
@@ -90,6 +93,7 @@ impl Shared {
             shutdown: CancellationToken::new(),
             // Random start so request ids differ between emulator instances.
             request_seq: AtomicU64::new(rand::random::<u64>()),
+            waiting: watch::Sender::new(0),
         }
     }
 
@@ -137,6 +141,24 @@ impl Locked {
         if let Some(n) = self.waiters.remove(queue) {
             n.notify_waiters();
         }
+    }
+}
+
+/// Counts one waiting receive for as long as it lives (dropped when the receive returns or its
+/// future is dropped, e.g. because the client went away).
+#[derive(Debug)]
+pub(crate) struct WaitingGuard<'a>(&'a watch::Sender<usize>);
+
+impl<'a> WaitingGuard<'a> {
+    pub(crate) fn new(counter: &'a watch::Sender<usize>) -> Self {
+        counter.send_modify(|n| *n += 1);
+        WaitingGuard(counter)
+    }
+}
+
+impl Drop for WaitingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, StatusCode};
 
 use super::request::Query;
-use super::{Ctx, Reply, Shared};
+use super::{Ctx, Reply, Shared, WaitingGuard};
 use crate::clock::from_millis;
 use crate::engine::{
     CreateOutcome, ListQueuesRequest, Millis, validate_batch_size, validate_wait_seconds,
@@ -177,6 +177,7 @@ pub(super) async fn receive(
         None => shared.lock().engine.polling_wait_seconds(queue)?,
     };
     let deadline: Millis = start.saturating_add(u64::from(wait_seconds) * 1000);
+    let mut waiting: Option<WaitingGuard<'_>> = None;
     loop {
         let now = shared.clock.now_millis();
         let (mut notified, wake_at) = {
@@ -201,6 +202,7 @@ pub(super) async fn receive(
         // Sleep until the earliest of: the poll deadline, the next message becoming visible.
         // Never target the past (that would spin); a wake-up in the past means "re-check now".
         let target = wake_at.map_or(deadline, |w| w.min(deadline)).max(now + 1);
+        waiting.get_or_insert_with(|| WaitingGuard::new(&shared.waiting));
         tokio::select! {
             () = notified.as_mut() => {}
             () = shared.clock.sleep_until(from_millis(target)) => {}
