@@ -734,7 +734,6 @@ pub struct TopicAttributes {
 /// # Ok::<(), mns_client::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TopicOptions {
     /// Largest accepted message body, in bytes: 1024–65536 (default 65536).
     pub maximum_message_size: Option<u32>,
@@ -788,7 +787,6 @@ pub struct SubscriptionAttributes {
 /// The optional attributes of a new subscription (`Subscribe`); the endpoint is given separately.
 /// `None` leaves the service's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SubscribeOptions {
     /// Deliver only messages tagged with this tag (default: every message).
     pub filter_tag: Option<FilterTag>,
@@ -801,7 +799,6 @@ pub struct SubscribeOptions {
 /// The attributes `SetSubscriptionAttributes` can change. The documented API changes only the
 /// strategy; one official SDK also sends the filter tag, whose effect is [unconfirmed].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SubscriptionUpdate {
     /// New retry strategy.
     pub notify_strategy: Option<NotifyStrategy>,
@@ -811,7 +808,6 @@ pub struct SubscriptionUpdate {
 
 /// Options of `PublishMessage` beyond the body.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct PublishOptions {
     /// The message's tag, matched against subscriptions' [`FilterTag`]s.
     pub message_tag: Option<MessageTag>,
@@ -838,7 +834,6 @@ pub struct PublishOptions {
 /// # Ok::<(), mns_client::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct MessageAttributes {
     /// `DirectMail`: mail sent by a `mail:directmail:` subscription.
     pub direct_mail: Option<DirectMailAttributes>,
