@@ -74,8 +74,10 @@ fn counters(e: &mut Engine, q: &str, now: Millis) -> (u64, u64, u64) {
 #[test]
 fn create_queue_is_201_then_204_for_identical_then_409_for_different() {
     let mut e = engine();
-    let mut attrs = QueueAttributesInput::default();
-    attrs.visibility_timeout = Some(60);
+    let mut attrs = QueueAttributesInput {
+        visibility_timeout: Some(60),
+        ..Default::default()
+    };
     assert_eq!(
         e.create_queue("q1", attrs.clone(), T0).unwrap(),
         CreateOutcome::Created
@@ -112,16 +114,20 @@ fn create_queue_can_compare_only_given_attributes() {
     let mut c = config();
     c.create_compares_effective_values = false;
     let mut e = Engine::new(c);
-    let mut attrs = QueueAttributesInput::default();
-    attrs.visibility_timeout = Some(60);
+    let attrs = QueueAttributesInput {
+        visibility_timeout: Some(60),
+        ..Default::default()
+    };
     e.create_queue("q", attrs, T0).unwrap();
     assert_eq!(
         e.create_queue("q", QueueAttributesInput::default(), T0)
             .unwrap(),
         CreateOutcome::Existed
     );
-    let mut other = QueueAttributesInput::default();
-    other.delay_seconds = Some(5);
+    let other = QueueAttributesInput {
+        delay_seconds: Some(5),
+        ..Default::default()
+    };
     assert_err(
         e.create_queue("q", other, T0),
         ErrorCode::QueueAlreadyExist,
@@ -213,8 +219,10 @@ fn create_queue_validates_name_and_attributes_and_creates_nothing_on_error() {
 
 #[test]
 fn legacy_retention_maximum_is_a_config_switch() {
-    let mut a = QueueAttributesInput::default();
-    a.message_retention_period = Some(1_296_000);
+    let a = QueueAttributesInput {
+        message_retention_period: Some(1_296_000),
+        ..Default::default()
+    };
     assert_err(
         engine().create_queue("q", a.clone(), T0),
         ErrorCode::InvalidArgument,
@@ -255,13 +263,17 @@ fn get_queue_attributes_reports_defaults_and_times_in_seconds() {
 #[test]
 fn set_queue_attributes_is_a_partial_update_and_bumps_last_modify_time() {
     let mut e = engine();
-    let mut a = QueueAttributesInput::default();
-    a.visibility_timeout = Some(45);
-    a.polling_wait_seconds = Some(10);
+    let a = QueueAttributesInput {
+        visibility_timeout: Some(45),
+        polling_wait_seconds: Some(10),
+        ..Default::default()
+    };
     e.create_queue("q", a, T0).unwrap();
-    let mut change = QueueAttributesInput::default();
-    change.delay_seconds = Some(3);
-    change.logging_enabled = Some(true);
+    let change = QueueAttributesInput {
+        delay_seconds: Some(3),
+        logging_enabled: Some(true),
+        ..Default::default()
+    };
     e.set_queue_attributes("q", change, T0 + 60 * SEC).unwrap();
     let got = e.get_queue_attributes("q", T0 + 61 * SEC).unwrap();
     assert_eq!(got.delay_seconds, 3);
@@ -276,9 +288,11 @@ fn set_queue_attributes_is_a_partial_update_and_bumps_last_modify_time() {
     assert_eq!(e.polling_wait_seconds("q").unwrap(), 10);
 
     // An invalid value changes nothing (not even LastModifyTime).
-    let mut bad = QueueAttributesInput::default();
-    bad.visibility_timeout = Some(100);
-    bad.maximum_message_size = Some(100);
+    let bad = QueueAttributesInput {
+        visibility_timeout: Some(100),
+        maximum_message_size: Some(100),
+        ..Default::default()
+    };
     assert_err(
         e.set_queue_attributes("q", bad, T0 + 90 * SEC),
         ErrorCode::InvalidArgument,
@@ -303,9 +317,11 @@ fn set_queue_attributes_is_a_partial_update_and_bumps_last_modify_time() {
 fn new_visibility_timeout_and_delay_apply_to_later_operations() {
     let mut e = engine_with_queue("q");
     send(&mut e, "q", "before", T0);
-    let mut change = QueueAttributesInput::default();
-    change.visibility_timeout = Some(5);
-    change.delay_seconds = Some(10);
+    let change = QueueAttributesInput {
+        visibility_timeout: Some(5),
+        delay_seconds: Some(10),
+        ..Default::default()
+    };
     e.set_queue_attributes("q", change, T0).unwrap();
     let got = e.receive_messages("q", 1, T0 + SEC).unwrap();
     assert_eq!(got[0].next_visible_time, T0 + SEC + 5 * SEC);
@@ -683,8 +699,10 @@ fn delayed_messages_become_visible_when_the_delay_passes() {
 #[test]
 fn queue_delay_applies_when_the_message_has_none_and_message_delay_overrides_it() {
     let mut e = engine();
-    let mut a = QueueAttributesInput::default();
-    a.delay_seconds = Some(5);
+    let a = QueueAttributesInput {
+        delay_seconds: Some(5),
+        ..Default::default()
+    };
     e.create_queue("q", a, T0).unwrap();
     send_with(&mut e, "q", "queue-delay", None, None, T0);
     send_with(&mut e, "q", "no-delay", None, Some(0), T0);
@@ -1121,9 +1139,11 @@ fn peek_has_no_side_effects_and_shows_active_messages_only() {
 #[test]
 fn retention_deletes_messages_in_every_state() {
     let mut e = engine();
-    let mut a = QueueAttributesInput::default();
-    a.message_retention_period = Some(60);
-    a.visibility_timeout = Some(43_200);
+    let a = QueueAttributesInput {
+        message_retention_period: Some(60),
+        visibility_timeout: Some(43_200),
+        ..Default::default()
+    };
     e.create_queue("q", a, T0).unwrap();
     send(&mut e, "q", "active", T0);
     send(&mut e, "q", "inactive", T0);
@@ -1156,8 +1176,10 @@ fn retention_deletes_messages_in_every_state() {
 #[test]
 fn retention_is_rolling_per_message() {
     let mut e = engine();
-    let mut a = QueueAttributesInput::default();
-    a.message_retention_period = Some(60);
+    let a = QueueAttributesInput {
+        message_retention_period: Some(60),
+        ..Default::default()
+    };
     e.create_queue("q", a, T0).unwrap();
     for i in 0..5 {
         send(&mut e, "q", &i.to_string(), T0 + i * 10 * SEC);
@@ -1178,8 +1200,10 @@ fn shortening_retention_expires_old_messages() {
     let mut e = engine_with_queue("q");
     send(&mut e, "q", "old", T0);
     send(&mut e, "q", "new", T0 + 100 * SEC);
-    let mut a = QueueAttributesInput::default();
-    a.message_retention_period = Some(60);
+    let a = QueueAttributesInput {
+        message_retention_period: Some(60),
+        ..Default::default()
+    };
     e.set_queue_attributes("q", a, T0 + 120 * SEC).unwrap();
     assert_eq!(bodies_received(&mut e, "q", 16, T0 + 120 * SEC), ["new"]);
 }
@@ -1216,8 +1240,10 @@ fn counters_are_exact_through_every_transition() {
 #[test]
 fn send_validates_body_priority_and_delay() {
     let mut e = engine();
-    let mut a = QueueAttributesInput::default();
-    a.maximum_message_size = Some(1024);
+    let a = QueueAttributesInput {
+        maximum_message_size: Some(1024),
+        ..Default::default()
+    };
     e.create_queue("q", a, T0).unwrap();
     let err = assert_err(
         e.send_messages("q", vec![SendMessageInput::new("")], T0),
