@@ -1,4 +1,97 @@
 //! A typed async client for Alibaba Cloud Message Service (MNS).
+//!
+//! It speaks the classic XML API (`x-mns-version: 2015-06-06`) with HMAC-SHA1 request signing,
+//! STS tokens, retries with backoff and jitter, long polling with timeouts derived from the wait,
+//! batch operations with per-entry results, and an explicit body codec.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use mns_client::{Client, Credentials, Endpoint, QueueAttributes};
+//! use std::time::Duration;
+//!
+//! # async fn run() -> Result<(), mns_client::Error> {
+//! let client = Client::builder(Endpoint::public("1234567890123456", "cn-hangzhou")?)
+//!     .credentials(Credentials::new("my-access-key-id", "my-access-key-secret"))
+//!     .build()?;
+//!
+//! client.create_queue("orders", &QueueAttributes::default()).await?;
+//! let queue = client.queue("orders")?;
+//! queue.send_message("order #1").await?;
+//!
+//! // Long poll up to 10 s; `None` when nothing arrived (an empty queue is not an error).
+//! if let Some(msg) = queue.receive_message(Some(Duration::from_secs(10))).await? {
+//!     println!("{:?}", msg.body_str());
+//!     queue.delete_message(&msg.receipt_handle).await?;
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Against a local emulator, use its base URL: `Endpoint::from_url("http://127.0.0.1:9911")?`.
+//! Building a client and signing a request needs no network:
+//!
+//! ```
+//! use mns_client::{Client, Credentials, Endpoint, SendOptions};
+//! use std::time::{Duration, UNIX_EPOCH};
+//!
+//! let creds = Credentials::new("testid", "testsecret");
+//! let client = Client::builder(Endpoint::from_url("http://127.0.0.1:9911")?)
+//!     .credentials(creds.clone())
+//!     .build()?;
+//! let now = UNIX_EPOCH + Duration::from_secs(1_704_164_645);
+//! let req = client
+//!     .queue("orders")?
+//!     .prepare_send_message("hello", &SendOptions::default(), &creds, now)?;
+//! assert_eq!(req.method, "POST");
+//! assert_eq!(req.header("x-mns-version"), Some("2015-06-06"));
+//! # Ok::<(), mns_client::Error>(())
+//! ```
+//!
+//! # Shape of the API
+//!
+//! * [`Client`]: cheap to clone, shareable across tasks; queue administration
+//!   ([`create_queue`](Client::create_queue), [`list_queues`](Client::list_queues), ...).
+//! * [`Queue`] (from [`Client::queue`]): message operations, named after the MNS operations
+//!   (`send_message`, `batch_receive_message`, `change_message_visibility`, ...), each with an
+//!   `_opts` variant where options exist.
+//! * Validated newtypes ([`QueueName`], [`Priority`], [`ReceiptHandle`]) and the service's limits
+//!   ([`queue::limits`]) are checked before anything is sent: bad input is
+//!   [`Error::InvalidInput`] and no request leaves the process.
+//!
+//! # Errors
+//!
+//! One [`Error`] type. [`Error::Service`] carries the HTTP status, [`ErrorCode`], message, request
+//! id and host id of an MNS `<Error>` document; [`Error::Timeout`], [`Error::Transport`],
+//! [`Error::Decode`], [`Error::Md5Mismatch`], [`Error::InvalidInput`], [`Error::InvalidEndpoint`]
+//! and [`Error::Credentials`] cover the rest. Helpers: [`Error::code`], [`Error::request_id`],
+//! [`Error::is_retryable`], [`Error::is_not_found`].
+//!
+//! Batch operations return one result per entry: a partial failure is data, not an `Err`.
+//!
+//! # Long polling
+//!
+//! `receive_message`/`batch_receive_message` take a wait of 0–30 whole seconds. The HTTP timeout of
+//! that request is the wait plus [`ClientBuilder::long_poll_margin`], so a long poll never times
+//! out early. An empty result (`404 MessageNotExist`) is `Ok(None)` / an empty `Vec`. Receive
+//! futures can be dropped at any time.
+//!
+//! # Body codec
+//!
+//! Each [`Queue`] handle has a [`BodyCodec`]: [`BodyCodec::Raw`] (default; UTF-8 text, XML-escaped)
+//! or [`BodyCodec::Base64`] (what the Python, Java and PHP SDKs do by default). `MessageBodyMD5`
+//! is checked on every send and receive.
+//!
+//! # Retries and time
+//!
+//! [`RetryConfig`] (exponential backoff with jitter, bounded by count and total time) applies to
+//! 5xx answers, throttling, timeouts and connection errors; see [`retry`]. The `Date` header comes
+//! from a [`TimeSource`] (the system clock by default) so tests can plug in an emulator's virtual
+//! clock. Each request runs in a `mns_request` [`tracing`](https://docs.rs/tracing) span with its
+//! operation, resource, attempt, status and request id.
+//!
+//! # Secrets
+//!
+//! Access key secrets and STS tokens never appear in `Debug` output, logs or errors.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod client;

@@ -1,5 +1,5 @@
 //! Queues: the [`Queue`] handle for message operations, admin operations on
-//! [`Client`](crate::Client), and their model types.
+//! [`Client`], and their model types.
 //!
 //! # Empty receives
 //!
