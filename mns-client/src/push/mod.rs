@@ -13,7 +13,7 @@
 //! * [`VerifiedPush`]: the accepted request; parse its body with
 //!   [`VerifiedPush::notification`] into a [`PushNotification`] (XML, JSON or SIMPLIFIED).
 //!
-//! With the `axum` feature, the [`axum`](crate::push::axum) module offers an extractor that
+//! With the `axum` feature, the `push::axum` module offers an extractor that
 //! runs a handler only for verified requests.
 //!
 //! ```

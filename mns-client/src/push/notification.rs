@@ -45,7 +45,7 @@ impl Notification {
 
 /// A notification in the `SIMPLIFIED` format: the body is the published message itself; the
 /// metadata comes from the `x-mns-*` headers that were sent (which ones is partly
-/// [unconfirmed], reference §6.2).
+/// (unconfirmed), reference §6.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SimplifiedNotification {

@@ -342,7 +342,7 @@ impl VerifiedPush {
     }
 
     /// The format announced by `Content-Type`: `…xml…` → XML, `…json…` → JSON, `text/plain…` →
-    /// SIMPLIFIED. The service's JSON content type is [unconfirmed], so prefer
+    /// SIMPLIFIED. The service's JSON content type is (unconfirmed), so prefer
     /// [`VerifiedPush::notification`] with the format your subscription was created with.
     pub fn detect_format(&self) -> Option<NotifyContentFormat> {
         let ct = self.request.header("content-type")?.to_ascii_lowercase();

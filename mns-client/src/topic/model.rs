@@ -157,7 +157,7 @@ string_newtype!(
 );
 
 /// Tags: 1–16 characters; control characters are refused (they cannot travel in XML 1.0 nor in
-/// an HTTP header). The service documents no narrower character set [unconfirmed].
+/// an HTTP header). The service documents no narrower character set (unconfirmed).
 fn check_tag(kind: &str, s: &str) -> Result<()> {
     let len = s.chars().count();
     if len == 0 || len > limits::MAX_TAG_LEN {
@@ -797,7 +797,7 @@ pub struct SubscribeOptions {
 }
 
 /// The attributes `SetSubscriptionAttributes` can change. The documented API changes only the
-/// strategy; one official SDK also sends the filter tag, whose effect is [unconfirmed].
+/// strategy; one official SDK also sends the filter tag, whose effect is (unconfirmed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubscriptionUpdate {
     /// New retry strategy.
