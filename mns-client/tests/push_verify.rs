@@ -608,3 +608,58 @@ async fn a_custom_fetcher_can_be_shared() {
     verifier.verify(s.file.vectors[0].request()).await.unwrap();
     assert_eq!(s.fetcher.fetch_count(), 1);
 }
+
+#[tokio::test]
+async fn default_http_fetcher_fetches_over_http_and_does_not_follow_redirects() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let file = load();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/certs/mns.pem"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(file.cert_pem.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/certs/moved.pem"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("{}/certs/mns.pem", server.uri())),
+        )
+        .mount(&server)
+        .await;
+
+    let date = "Mon, 01 Jan 2024 12:00:00 GMT";
+    let now = httpdate::parse_http_date(date).unwrap();
+    let verifier = PushVerifier::builder()
+        .cert_url_policy(
+            CertUrlPolicy::deny_all()
+                .allow_prefix(&format!("{}/certs/", server.uri()))
+                .unwrap(),
+        )
+        .clock(move || now)
+        .build()
+        .unwrap();
+    let request = |cert: &str| {
+        let body = "order 42 paid";
+        let req = PushRequest::new("POST", "/notifications", body)
+            .with_header("Content-Type", "text/plain;charset=utf-8")
+            .with_header("Content-MD5", md5_b64_hex(body.as_bytes()))
+            .with_header("Date", date)
+            .with_header(
+                "x-mns-signing-cert-url",
+                STANDARD.encode(format!("{}/certs/{cert}", server.uri())),
+            );
+        sign(&file, req)
+    };
+    for _ in 0..3 {
+        verifier.verify(request("mns.pem")).await.unwrap();
+    }
+    let err = verifier.verify(request("moved.pem")).await.unwrap_err();
+    assert!(matches!(err, VerifyError::CertFetch { .. }), "{err:?}");
+    let err = verifier.verify(request("absent.pem")).await.unwrap_err();
+    assert!(matches!(err, VerifyError::CertFetch { .. }), "{err:?}");
+    // `expect(1)` on the certificate mock is checked when the server drops: fetched once.
+}
