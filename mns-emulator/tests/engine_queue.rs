@@ -1532,3 +1532,12 @@ fn query_parameter_validators() {
         400,
     );
 }
+
+#[test]
+fn debug_output_names_queues_but_not_message_bodies() {
+    let mut e = engine_with_queue("q");
+    send(&mut e, "q", "secret-body", T0);
+    let shown = format!("{e:?}");
+    assert!(shown.contains("\"q\""), "{shown}");
+    assert!(!shown.contains("secret-body"), "{shown}");
+}

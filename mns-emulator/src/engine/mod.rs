@@ -48,7 +48,8 @@ use queue::{QueueSettings, QueueStore};
 pub type Millis = u64;
 
 /// All queues and their messages. See the [module docs](self).
-#[derive(Debug)]
+///
+/// `Debug` shows the settings and queue names only, never message bodies.
 pub struct Engine {
     config: EngineConfig,
     codec: IdCodec,
@@ -58,6 +59,16 @@ pub struct Engine {
     next_seq: u64,
     /// The newest `now` seen; time never goes backwards inside the engine.
     high_water: Millis,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("queues", &self.queues.keys().collect::<Vec<_>>())
+            .field("now", &self.high_water)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Engine {
