@@ -274,11 +274,76 @@ async fn one_sts_call_for_a_hundred_concurrent_requests() {
     assert!(ids.iter().all(|id| id == "STS.first"));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
-    // Into the refresh window (expiry 13:00, now 12:46): again exactly one call for 100 requests.
+    // Into the refresh window (expiry 13:00, now 12:46): again exactly one call for 100 requests;
+    // while it runs, callers may still be served the valid STS.first.
     clock.advance(46 * MIN);
     let ids = run_100().await;
-    assert!(ids.iter().all(|id| id == "STS.second"), "{ids:?}");
+    assert!(
+        ids.iter().all(|id| id == "STS.first" || id == "STS.second"),
+        "{ids:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_eq!(
+        cache.provide_credentials().await.unwrap().access_key_id(),
+        "STS.second"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// Blocks inside `provide_credentials` until released; tells when it has started.
+#[derive(Debug)]
+struct Gated {
+    clock: ManualTimeSource,
+    calls: AtomicUsize,
+    started: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl ProvideCredentials for Gated {
+    async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
+        use mns_client::credentials::TimeSource;
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if n > 1 {
+            self.started.notify_one();
+            self.release.notified().await;
+        }
+        Ok(Credentials::with_security_token(
+            format!("key-{n}"),
+            "s",
+            "t",
+            Some(self.clock.now() + 60 * MIN),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn valid_credentials_are_served_while_a_refresh_is_in_flight() {
+    let clock = ManualTimeSource::new(start());
+    let inner = Arc::new(Gated {
+        clock: clock.clone(),
+        calls: AtomicUsize::new(0),
+        started: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let cache = Arc::new(
+        CachingProvider::builder_shared(inner.clone())
+            .time_source(clock.clone())
+            .build(),
+    );
+    assert_eq!(id(&cache).await, "key-1");
+    clock.advance(50 * MIN);
+
+    let refresher = tokio::spawn({
+        let cache = cache.clone();
+        async move { id(&cache).await }
+    });
+    inner.started.notified().await; // the refresh holds the lock now
+    assert_eq!(id(&cache).await, "key-1", "served without waiting");
+    assert_eq!(inner.calls.load(Ordering::SeqCst), 2, "no second refresh");
+    inner.release.notify_one();
+    assert_eq!(refresher.await.unwrap(), "key-2");
+    assert_eq!(id(&cache).await, "key-2");
 }
 
 // ---- a minimal tracing subscriber that records formatted events -------------------------------

@@ -19,7 +19,8 @@ pub const DEFAULT_RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
 /// * Expiring credentials are refreshed once the time left falls under the refresh window
 ///   (15 minutes by default). If they were issued with less time than the window, they are
 ///   refreshed halfway through their remaining life instead.
-/// * Only one refresh runs at a time: concurrent callers wait for it and share its result.
+/// * Only one refresh runs at a time. While it runs, other callers get the cached credentials if
+///   they are still valid, and otherwise wait for the refresh and share its result.
 /// * If a refresh fails while the cached credentials are still valid, those keep being served
 ///   (a warning is logged, without any secret) and the refresh is retried after a pause
 ///   (10 s by default). Once they have expired, the error is returned.
@@ -183,12 +184,23 @@ impl CachingProvider {
 #[async_trait::async_trait]
 impl ProvideCredentials for CachingProvider {
     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
-        if let Some(cached) = self.current().filter(|c| c.is_fresh(self.time.now())) {
-            return Ok(cached.credentials);
+        let current = self.current();
+        let now = self.time.now();
+        if let Some(cached) = current.as_ref().filter(|c| c.is_fresh(now)) {
+            return Ok(cached.credentials.clone());
         }
 
-        // Single flight: one caller refreshes, the others wait here and then find fresh values.
-        let _guard = self.refresh_lock.lock().await;
+        // Single flight: one caller refreshes. While it does, callers holding still-valid
+        // credentials get them at once; the others wait here and then find the fresh values.
+        let _guard = match self.refresh_lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                if let Some(cached) = current.filter(|c| c.is_usable(now)) {
+                    return Ok(cached.credentials);
+                }
+                self.refresh_lock.lock().await
+            }
+        };
         let now = self.time.now();
         let previous = self.current();
         if let Some(cached) = previous.as_ref().filter(|c| c.is_fresh(now)) {

@@ -180,7 +180,8 @@ impl EcsRamRoleProviderBuilder {
                 .disable_imds_v1
                 .unwrap_or_else(|| env.is_true("ALIBABA_CLOUD_IMDSV1_DISABLED")),
             endpoint: config.ecs_metadata_endpoint(),
-            http: LazyHttpClient::new(Duration::from_secs(1), Duration::from_secs(2)),
+            http: LazyHttpClient::new(Duration::from_secs(1), Duration::from_secs(2))
+                .without_proxy(),
         }
     }
 }

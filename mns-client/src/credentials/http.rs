@@ -15,6 +15,7 @@ use super::{Credentials, CredentialsError};
 pub(crate) struct LazyHttpClient {
     connect_timeout: Duration,
     timeout: Duration,
+    use_proxy: bool,
     client: OnceCell<reqwest::Client>,
 }
 
@@ -23,8 +24,15 @@ impl LazyHttpClient {
         LazyHttpClient {
             connect_timeout,
             timeout,
+            use_proxy: true,
             client: OnceCell::new(),
         }
+    }
+
+    /// Never goes through an HTTP proxy (for the link-local metadata service).
+    pub(crate) fn without_proxy(mut self) -> Self {
+        self.use_proxy = false;
+        self
     }
 
     pub(crate) async fn get(
@@ -33,9 +41,13 @@ impl LazyHttpClient {
     ) -> Result<&reqwest::Client, CredentialsError> {
         self.client
             .get_or_try_init(|| async {
-                reqwest::Client::builder()
+                let mut builder = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
+                    .timeout(self.timeout);
+                if !self.use_proxy {
+                    builder = builder.no_proxy();
+                }
+                builder
                     .build()
                     .map_err(|e| provider_error(provider, "could not build HTTP client", e))
             })
