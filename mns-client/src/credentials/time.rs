@@ -1,31 +1,18 @@
 //! Injectable time source for credential expiry decisions.
 //!
 //! Every "what time is it" question asked by the credential providers and the cache goes through a
-//! [`TimeSource`]. [`SystemTimeSource`] is the one place that reads the system clock; tests use a
+//! [`TimeSource`] (the crate's one clock trait, [`crate::time::TimeSource`], re-exported here).
+//! [`SystemTimeSource`] is the one place that reads the system clock; tests use a
 //! [`ManualTimeSource`] and move it by hand, so expiry and refresh are tested without sleeping.
+//! The same [`ManualTimeSource`] can drive the client's request dates.
 
-use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-/// Something that tells the current wall-clock time.
-pub trait TimeSource: Send + Sync + fmt::Debug {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-}
+pub use crate::time::{SystemTimeSource, TimeSource};
 
 /// A shareable, type-erased [`TimeSource`].
 pub type SharedTimeSource = Arc<dyn TimeSource>;
-
-/// The real system clock. This is the only place the credentials module reads `SystemTime::now`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemTimeSource;
-
-impl TimeSource for SystemTimeSource {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
 
 /// The default time source: the system clock.
 pub fn system_time_source() -> SharedTimeSource {
