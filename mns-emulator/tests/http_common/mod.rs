@@ -92,6 +92,12 @@ impl Req {
         self
     }
 
+    /// Sets a body without touching `Content-Type`.
+    pub fn xml_raw(mut self, body: &str) -> Self {
+        self.body = body.as_bytes().to_vec();
+        self
+    }
+
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
