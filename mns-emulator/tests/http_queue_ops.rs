@@ -477,3 +477,23 @@ async fn request_ids_are_unique() {
         assert!(ids.insert(r.header("x-mns-request-id").expect("id").to_owned()));
     }
 }
+
+#[tokio::test]
+async fn router_answers_in_process_without_a_socket() {
+    use tower::ServiceExt as _;
+    let emu = mns_emulator::Emulator::builder()
+        .accept_any_signature(true)
+        .build();
+    let req = axum::http::Request::builder()
+        .method("PUT")
+        .uri("/queues/inproc")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resp = emu.router().oneshot(req).await.expect("infallible");
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        resp.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("http://127.0.0.1/queues/inproc")
+    );
+    assert!(emu.inspect_queue("inproc").expect("created").is_empty());
+}
