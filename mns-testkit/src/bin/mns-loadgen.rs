@@ -1,15 +1,41 @@
 //! `mns-loadgen`: load generator and benchmarks for the MNS emulator.
 //!
-//! Run with `cargo run --release -p mns-testkit --bin mns-loadgen -- <scenario>`; see
-//! `mns-loadgen --help` and the "mns-emulator" section of `BENCHMARKS.md` for the scenarios, the
-//! targets and the recorded figures. Every run is bounded in count and time and sends traffic only
-//! to loopback (an in-process emulator) or to the `--endpoint` given.
+//! ```text
+//! cargo run --release -p mns-testkit --bin mns-loadgen -- <scenario> [options]
+//! ```
+//!
+//! Scenarios (see `--help` of each and the "mns-emulator" section of `BENCHMARKS.md`):
+//!
+//! * `cycle`: full send + receive + delete cycles from concurrent clients, single-message calls
+//!   or 16-message batches (`--batch 16`); reports messages per second.
+//! * `wakeup`: long-poll wake-up latency: a receive is parked in a long poll, a sender sends, and
+//!   the time from the send completing to the receive returning is measured on the real clock.
+//! * `startup`: in-process start time, from `Emulator::builder().start()` to the first answered
+//!   request.
+//! * `memory`: resident memory per queued message, enqueuing directly into an engine.
+//!
+//! HTTP scenarios use `mns-client` with signed requests over loopback, against an in-process
+//! emulator started by the tool or against `--endpoint`. Every run is bounded in count and time
+//! and sends traffic only to the emulator it starts or to the endpoint given.
 
+use std::error::Error as StdError;
 use std::fs;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
+use mns_client::{
+    BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueAttributes, ReceiptHandle,
+    RetryConfig,
+};
 use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
+use mns_emulator::{Emulator, RunningEmulator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+type Res<T> = Result<T, BoxError>;
 
 /// Load generator and benchmarks for the MNS emulator.
 #[derive(Debug, Parser)]
@@ -21,8 +47,65 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Scenario {
+    /// Send + receive + delete cycles from concurrent clients (messages per second).
+    Cycle(CycleArgs),
+    /// Long-poll wake-up latency: send completed -> parked receive returned (p50/p99).
+    Wakeup(WakeupArgs),
+    /// In-process start time: Emulator::builder().start() -> first answered request (p50).
+    Startup(StartupArgs),
     /// Memory per queued message: RSS growth while enqueuing into an in-process engine.
     Memory(MemoryArgs),
+}
+
+/// Where the HTTP scenarios send their requests.
+#[derive(Debug, Args)]
+struct TargetArgs {
+    /// MNS endpoint to load (e.g. http://127.0.0.1:9911); default: an in-process emulator.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Access key id used to sign requests.
+    #[arg(long, default_value = mns_emulator::DEFAULT_ACCESS_KEY_ID)]
+    access_key_id: String,
+    /// Access key secret used to sign requests.
+    #[arg(long, default_value = mns_emulator::DEFAULT_ACCESS_KEY_SECRET)]
+    access_key_secret: String,
+}
+
+#[derive(Debug, Args)]
+struct CycleArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Concurrent clients (tasks), each with its own queue.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Messages per call: 1 (SendMessage/ReceiveMessage/DeleteMessage) or up to 16 (batch calls).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    batch: u16,
+    /// Measured duration in seconds (after the warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Warm-up in seconds (not measured).
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Body size in bytes.
+    #[arg(long, default_value_t = 200)]
+    body_bytes: usize,
+}
+
+#[derive(Debug, Args)]
+struct WakeupArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Number of wake-ups measured.
+    #[arg(long, default_value_t = 500)]
+    iterations: usize,
+}
+
+#[derive(Debug, Args)]
+struct StartupArgs {
+    /// Number of emulator starts measured.
+    #[arg(long, default_value_t = 100)]
+    iterations: usize,
 }
 
 #[derive(Debug, Args)]
@@ -35,18 +118,317 @@ struct MemoryArgs {
     body_bytes: usize,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Res<()> {
     let cli = Cli::parse();
-    match cli.scenario {
-        Scenario::Memory(args) => memory(&args),
+    if let Scenario::Memory(args) = &cli.scenario {
+        // No runtime: nothing but the engine should grow the resident set.
+        return memory(args);
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.scenario {
+            Scenario::Cycle(args) => cycle(&args).await,
+            Scenario::Wakeup(args) => wakeup(&args).await,
+            Scenario::Startup(args) => startup(&args).await,
+            Scenario::Memory(_) => Ok(()),
+        }
+    })
+}
+
+// ------------------------------------------------------------------------------------ target
+
+/// A client for the target, and the in-process emulator when there is no `--endpoint`.
+struct Target {
+    client: Client,
+    emulator: Option<RunningEmulator>,
+    description: String,
+}
+
+impl Target {
+    async fn connect(args: &TargetArgs) -> Res<Self> {
+        let (url, emulator) = match &args.endpoint {
+            Some(url) => (url.clone(), None),
+            None => {
+                let emu = Emulator::builder()
+                    .access_key(&args.access_key_id, &args.access_key_secret)
+                    .start()
+                    .await?;
+                (emu.endpoint().to_owned(), Some(emu))
+            }
+        };
+        let description = match &emulator {
+            Some(_) => format!("in-process emulator at {url}"),
+            None => format!("endpoint {url}"),
+        };
+        let client = Client::builder(Endpoint::from_url(&url)?)
+            .credentials(Credentials::new(
+                &args.access_key_id,
+                &args.access_key_secret,
+            ))
+            // A benchmark counts what happened: a retry would hide a failure and skew the rate.
+            .retry(RetryConfig::disabled())
+            .build()?;
+        Ok(Target {
+            client,
+            emulator,
+            description,
+        })
+    }
+
+    /// Creates a queue named for this run and returns its handle.
+    async fn queue(&self, stem: &str) -> Res<Queue> {
+        let name = format!("loadgen-{}-{stem}", std::process::id());
+        self.client
+            .create_queue(&name, &QueueAttributes::default())
+            .await?;
+        Ok(self.client.queue(&name)?)
+    }
+
+    async fn close(self, queues: &[Queue]) {
+        for q in queues {
+            if let Err(e) = q.delete().await {
+                eprintln!("warning: deleting queue {}: {e}", q.name().as_str());
+            }
+        }
+        if let Some(emu) = self.emulator {
+            emu.shutdown().await;
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------ cycle
+
+/// Each client loops send → receive → delete on its own queue until the deadline; the rate is the
+/// number of messages that completed the full cycle during the measured window.
+async fn cycle(args: &CycleArgs) -> Res<()> {
+    let target = Target::connect(&args.target).await?;
+    let batch = usize::from(args.batch);
+    let mut queues = Vec::with_capacity(args.clients);
+    for i in 0..args.clients {
+        queues.push(target.queue(&format!("cycle-{i}")).await?);
+    }
+    let body: Vec<u8> = std::iter::repeat_n(b'm', args.body_bytes).collect();
+    let completed = Arc::new(AtomicU64::new(0));
+    let requests = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let mut tasks = Vec::with_capacity(args.clients);
+    for q in &queues {
+        let (q, body) = (q.clone(), body.clone());
+        let (completed, requests, stop) = (completed.clone(), requests.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let done = if batch == 1 {
+                    single_cycle(&q, &body).await?
+                } else {
+                    batch_cycle(&q, &body, batch).await?
+                };
+                completed.fetch_add(done, Ordering::Relaxed);
+                requests.fetch_add(3, Ordering::Relaxed);
+            }
+            Ok::<(), BoxError>(())
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_secs(args.warmup)).await;
+    let (c0, r0, t0) = (
+        completed.load(Ordering::Relaxed),
+        requests.load(Ordering::Relaxed),
+        Instant::now(),
+    );
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let (c1, r1, elapsed) = (
+        completed.load(Ordering::Relaxed),
+        requests.load(Ordering::Relaxed),
+        t0.elapsed(),
+    );
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        t.await??;
+    }
+
+    let secs = elapsed.as_secs_f64();
+    let rate = (c1 - c0) as f64 / secs;
+    println!(
+        "scenario: cycle ({}), {} clients, {} message(s) per call, {}-byte bodies, {} ({:.1} s measured after {} s warm-up)",
+        if batch == 1 {
+            "SendMessage + ReceiveMessage + DeleteMessage"
+        } else {
+            "BatchSendMessage + BatchReceiveMessage + BatchDeleteMessage"
+        },
+        args.clients,
+        batch,
+        args.body_bytes,
+        target.description,
+        secs,
+        args.warmup
+    );
+    println!(
+        "messages/s (full cycles): {rate:.0}   requests/s: {:.0}   messages completed: {}",
+        (r1 - r0) as f64 / secs,
+        c1 - c0
+    );
+    target.close(&queues).await;
+    Ok(())
+}
+
+async fn single_cycle(q: &Queue, body: &[u8]) -> Res<u64> {
+    q.send_message(body).await?;
+    let Some(m) = q.receive_message(Some(Duration::ZERO)).await? else {
+        return Err("a message just sent to this client's own queue was not received".into());
+    };
+    q.delete_message(&m.receipt_handle).await?;
+    Ok(1)
+}
+
+async fn batch_cycle(q: &Queue, body: &[u8], batch: usize) -> Res<u64> {
+    let entries = (0..batch).map(|_| BatchSendEntry::new(body.to_vec()));
+    for r in q.batch_send_message(entries).await? {
+        r?;
+    }
+    let got = q.batch_receive_message(batch, Some(Duration::ZERO)).await?;
+    if got.is_empty() {
+        return Err("messages just sent to this client's own queue were not received".into());
+    }
+    let handles: Vec<ReceiptHandle> = got.into_iter().map(|m| m.receipt_handle).collect();
+    let mut deleted = 0;
+    for r in q.batch_delete_message(&handles).await? {
+        r?;
+        deleted += 1;
+    }
+    // Messages not returned by this receive stay in the queue and are picked up by the next one.
+    Ok(deleted)
+}
+
+// ------------------------------------------------------------------------------------ wakeup
+
+/// Parks a receive in a long poll, sends one message and measures how long after the send
+/// completed the receive returned (and, for reference, after the send started).
+async fn wakeup(args: &WakeupArgs) -> Res<()> {
+    let target = Target::connect(&args.target).await?;
+    let queue = target.queue("wakeup").await?;
+    let mut after_send = Vec::with_capacity(args.iterations);
+    let mut from_send_start = Vec::with_capacity(args.iterations);
+    let mut early = 0usize;
+    for i in 0..args.iterations {
+        let receiver = queue.clone();
+        let waiter = tokio::spawn(async move {
+            let m = receiver.receive_message(Some(Duration::from_secs(5))).await;
+            (Instant::now(), m)
+        });
+        // Make sure the receive is parked before sending.
+        match &target.emulator {
+            Some(emu) => {
+                tokio::time::timeout(Duration::from_secs(5), emu.wait_for_waiting_receives(1))
+                    .await
+                    .map_err(|_| "the receive did not park in a long poll within 5 s")?;
+            }
+            None => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+        let started = Instant::now();
+        queue.send_message(format!("wake-up {i}")).await?;
+        let sent = Instant::now();
+        let (returned, message) = waiter.await?;
+        let Some(message) = message? else {
+            return Err(format!("iteration {i}: the long poll ended without the message").into());
+        };
+        if returned < sent {
+            early += 1;
+        }
+        after_send.push(returned.saturating_duration_since(sent));
+        from_send_start.push(returned.saturating_duration_since(started));
+        queue.delete_message(&message.receipt_handle).await?;
+    }
+    after_send.sort();
+    from_send_start.sort();
+    println!(
+        "scenario: long-poll wake-up, {} iterations, {} (real clock)",
+        args.iterations, target.description
+    );
+    println!(
+        "send completed -> receive returned: p50 {:?}  p99 {:?}  max {:?}  ({} of {} returned before the send call did, counted as 0)",
+        percentile(&after_send, 50.0),
+        percentile(&after_send, 99.0),
+        percentile(&after_send, 100.0),
+        early,
+        args.iterations
+    );
+    println!(
+        "send started -> receive returned:   p50 {:?}  p99 {:?}  max {:?}",
+        percentile(&from_send_start, 50.0),
+        percentile(&from_send_start, 99.0),
+        percentile(&from_send_start, 100.0)
+    );
+    target.close(&[queue]).await;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------ startup
+
+/// Starts an in-process emulator `iterations` times; each time measures from the `start()` call
+/// to the first HTTP response on a fresh connection (an unsigned `GET /queues`, answered with an
+/// `<Error>`: any answer counts).
+async fn startup(args: &StartupArgs) -> Res<()> {
+    let mut samples = Vec::with_capacity(args.iterations);
+    for _ in 0..args.iterations {
+        let t0 = Instant::now();
+        let emu = Emulator::builder().start().await?;
+        first_answer(emu.local_addr()).await?;
+        samples.push(t0.elapsed());
+        emu.shutdown().await;
+    }
+    samples.sort();
+    println!(
+        "scenario: in-process start, {} starts (Emulator::builder().start() -> first HTTP response)",
+        args.iterations
+    );
+    println!(
+        "p50 {:?}  p90 {:?}  min {:?}  max {:?}",
+        percentile(&samples, 50.0),
+        percentile(&samples, 90.0),
+        percentile(&samples, 0.0),
+        percentile(&samples, 100.0)
+    );
+    Ok(())
+}
+
+/// Sends one request and waits for the end of the response headers.
+async fn first_answer(addr: std::net::SocketAddr) -> Res<()> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    stream
+        .write_all(b"GET /queues HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err::<(), BoxError>("connection closed before a response".into());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                return Ok(());
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .map_err(|_| "no response within 5 s")??;
+    if !buf.starts_with(b"HTTP/1.1 ") {
+        return Err("not an HTTP/1.1 response".into());
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------------------------ memory
 
 /// Enqueues `messages` bodies of `body_bytes` into one queue of a bare engine (no HTTP) and reports
 /// the resident-set growth per message, minus the body itself.
-fn memory(args: &MemoryArgs) -> Result<(), Box<dyn std::error::Error>> {
+fn memory(args: &MemoryArgs) -> Res<()> {
     let batch = mns_emulator::engine::limits::MAX_BATCH_SIZE;
     let mut engine = Engine::new(EngineConfig::default());
     // Time is explicit in the engine; any fixed value works for a pure enqueue.
@@ -109,7 +491,7 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// Resident set size of this process: `/proc/self/statm` resident pages times the page size.
-fn rss_bytes() -> Result<u64, Box<dyn std::error::Error>> {
+fn rss_bytes() -> Res<u64> {
     let statm = fs::read_to_string("/proc/self/statm")?;
     let resident: u64 = statm
         .split_whitespace()
@@ -120,7 +502,7 @@ fn rss_bytes() -> Result<u64, Box<dyn std::error::Error>> {
 }
 
 /// The page size from the process's auxiliary vector (`AT_PAGESZ`), read without `unsafe`.
-fn page_size() -> Result<u64, Box<dyn std::error::Error>> {
+fn page_size() -> Res<u64> {
     const AT_PAGESZ: u64 = 6;
     let auxv = fs::read("/proc/self/auxv")?;
     for pair in auxv.chunks_exact(16) {
@@ -132,7 +514,7 @@ fn page_size() -> Result<u64, Box<dyn std::error::Error>> {
     Err("AT_PAGESZ not found in /proc/self/auxv".into())
 }
 
-#[allow(dead_code)]
+/// The `p`-th percentile (0–100, nearest rank) of sorted samples.
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
