@@ -123,4 +123,5 @@ pub use queue::{
 };
 pub use retry::RetryConfig;
 pub use time::{SystemTimeSource, TimeSource};
+pub use topic::{PublishReceipt, Topic};
 pub use transport::SignedRequest;

@@ -85,6 +85,15 @@ macro_rules! string_newtype {
             }
         }
 
+        impl $name {
+            /// Wraps a value reported by the service without re-checking it: the service is
+            /// the authority on names and tags that already exist.
+            #[allow(dead_code)] // not every newtype is decoded from responses
+            pub(crate) fn from_service(value: impl Into<String>) -> Self {
+                $name(value.into())
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -369,6 +378,11 @@ pub enum Endpoint {
     Sms(SmsEndpoint),
     /// A mobile-push application: `push:{AppKey}`.
     MobilePush(String),
+    /// An endpoint form this crate does not model (a legacy `sms:dayu:…` endpoint, or a target
+    /// added to the service later), kept verbatim. [`str::parse`] never produces it; it appears
+    /// when the service reports such a subscription, and can be sent as-is to `Subscribe`, where
+    /// the service validates it.
+    Other(String),
 }
 
 impl Endpoint {
@@ -391,6 +405,12 @@ impl Endpoint {
         MailEndpoint::new(address).map(Endpoint::Mail)
     }
 
+    /// An endpoint as reported by the service: the typed form when this crate knows it,
+    /// [`Endpoint::Other`] otherwise (the service is the authority on what it stores).
+    pub(crate) fn from_service(s: &str) -> Self {
+        s.parse().unwrap_or_else(|_| Endpoint::Other(s.to_owned()))
+    }
+
     /// The kind of target, for logs and dispatch.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -399,6 +419,7 @@ impl Endpoint {
             Endpoint::Mail(_) => "mail",
             Endpoint::Sms(_) => "sms",
             Endpoint::MobilePush(_) => "push",
+            Endpoint::Other(_) => "other",
         }
     }
 }
@@ -412,6 +433,7 @@ impl fmt::Display for Endpoint {
             Endpoint::Sms(SmsEndpoint::Anonymous) => write!(f, "{SMS_PREFIX}anonymous"),
             Endpoint::Sms(SmsEndpoint::Phone(p)) => write!(f, "{SMS_PREFIX}{p}"),
             Endpoint::MobilePush(app_key) => write!(f, "{PUSH_PREFIX}{app_key}"),
+            Endpoint::Other(raw) => f.write_str(raw),
         }
     }
 }
@@ -1132,4 +1154,60 @@ impl DysmsAttributes {
             },
         )
     }
+}
+
+/// One page of `ListTopic` (reference §2.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TopicPage {
+    /// The topics on this page, in the service's order (by name).
+    pub topics: Vec<TopicSummary>,
+    /// Marker for the next page ([`ListOptions::marker`](crate::ListOptions::marker)); `None`
+    /// on the last page.
+    pub next_marker: Option<String>,
+}
+
+/// One topic in a `ListTopic` page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TopicSummary {
+    /// The topic's name (the last segment of its URL when listed without attributes).
+    pub name: TopicName,
+    /// The topic's URL as the service reports it (`TopicURL`).
+    pub url: String,
+    /// The attributes, when listed with [`ListOptions::with_meta`](crate::ListOptions::with_meta).
+    pub attributes: Option<TopicAttributes>,
+}
+
+/// One page of `ListSubscriptionByTopic` (reference §2.10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubscriptionPage {
+    /// The subscriptions on this page, in the service's order (by name).
+    pub subscriptions: Vec<SubscriptionSummary>,
+    /// Marker for the next page ([`ListOptions::marker`](crate::ListOptions::marker)); `None`
+    /// on the last page.
+    pub next_marker: Option<String>,
+}
+
+/// One subscription in a `ListSubscriptionByTopic` page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubscriptionSummary {
+    /// The subscription's name (the last segment of its URL when listed without attributes).
+    pub name: SubscriptionName,
+    /// The subscription's URL as the service reports it (`SubscriptionURL`).
+    pub url: String,
+    /// The attributes, when listed with [`ListOptions::with_meta`](crate::ListOptions::with_meta).
+    pub attributes: Option<SubscriptionAttributes>,
+}
+
+/// What the service returned for a published message (`PublishMessage`, reference §2.11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishReceipt {
+    /// The new message's id.
+    pub message_id: String,
+    /// Upper-case hex MD5 of the transmitted body (already checked by the client).
+    pub body_md5: String,
 }
