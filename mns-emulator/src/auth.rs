@@ -147,10 +147,10 @@ pub enum AuthError {
     /// The date is not an HTTP date (400).
     #[error("The Date header format is invalid.")]
     InvalidDateHeader,
-    /// No `x-mns-version` header (400, [unconfirmed] status).
+    /// No `x-mns-version` header (400, \[unconfirmed\] status).
     #[error("x-mns-version header is required.")]
     MissingVersionHeader,
-    /// `x-mns-version` is not `2015-06-06` (400, [unconfirmed] status).
+    /// `x-mns-version` is not `2015-06-06` (400, \[unconfirmed\] status).
     #[error("The x-mns-version header is invalid.")]
     InvalidVersionHeader,
     /// Unknown access key id (403).
@@ -165,10 +165,10 @@ pub enum AuthError {
     )]
     SignatureDoesNotMatch,
     /// A temporary (STS) key was used without its token or with another one (code
-    /// [unconfirmed]: MNS publishes none).
+    /// \[unconfirmed\]: MNS publishes none).
     #[error("The security token you provided is invalid.")]
     InvalidSecurityToken,
-    /// A temporary (STS) key has expired (code [unconfirmed]: MNS publishes none).
+    /// A temporary (STS) key has expired (code \[unconfirmed\]: MNS publishes none).
     #[error("The security token you provided has expired.")]
     SecurityTokenExpired,
 }
