@@ -412,6 +412,32 @@ mod tests {
     }
 
     #[test]
+    fn user_properties_and_group_id_decode() {
+        let xml = "<Message><MessageId>m</MessageId><ReceiptHandle>h</ReceiptHandle>\
+                   <MessageBody>b</MessageBody><EnqueueTime>1</EnqueueTime><NextVisibleTime>2</NextVisibleTime>\
+                   <UserProperties><PropertyValue><Name>city</Name><Value>hz</Value><Type>STRING</Type></PropertyValue>\
+                   <PropertyValue><Name>n</Name><Value>3</Value><Type>NUMBER</Type></PropertyValue></UserProperties>\
+                   <MessageGroupId>g1</MessageGroupId></Message>";
+        let m: MessageXml = from_xml(xml).unwrap();
+        let Ok(m) = m.into_received(BodyCodec::Raw) else {
+            panic!()
+        };
+        assert_eq!(
+            m.user_properties,
+            vec![
+                UserProperty::string("city", "hz"),
+                UserProperty {
+                    name: "n".into(),
+                    value: "3".into(),
+                    kind: PropertyType::Number
+                }
+            ]
+        );
+        assert_eq!(m.message_group_id.as_deref(), Some("g1"));
+        assert_eq!(m.priority, Priority::DEFAULT);
+    }
+
+    #[test]
     fn whitespace_in_body_is_kept() {
         let xml = "<Message><MessageId>m</MessageId><ReceiptHandle>h</ReceiptHandle>\
                    <MessageBody>  two  spaces </MessageBody><EnqueueTime>1</EnqueueTime>\
