@@ -16,6 +16,7 @@ use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
 use crate::error::MnsError;
 use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES, Shared};
 use crate::server;
+use crate::sts::{CredentialServices, CredentialServicesConfig, ECS_METADATA_PATH, STS_PATH};
 
 /// Account id used when none is configured.
 pub const DEFAULT_ACCOUNT_ID: &str = "1234567890123456";
@@ -48,6 +49,7 @@ pub struct EmulatorBuilder {
     engine_config: EngineConfig,
     auth_config: AuthConfig,
     max_request_body_bytes: usize,
+    credential_services: CredentialServicesConfig,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -61,6 +63,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("engine_config", &self.engine_config)
             .field("auth_config", &self.auth_config)
             .field("max_request_body_bytes", &self.max_request_body_bytes)
+            .field("credential_services", &self.credential_services)
             .finish()
     }
 }
@@ -76,6 +79,7 @@ impl Default for EmulatorBuilder {
             engine_config: EngineConfig::default(),
             auth_config: AuthConfig::default(),
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+            credential_services: CredentialServicesConfig::default(),
         }
     }
 }
@@ -151,6 +155,34 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Settings of the emulated STS and ECS metadata services (see [`crate::sts`]); on by default.
+    pub fn credential_services(mut self, config: CredentialServicesConfig) -> Self {
+        self.credential_services = config;
+        self
+    }
+
+    /// Longest session STS grants (`DurationSeconds`, the role's `MaxSessionDuration`; default
+    /// 1 hour). Requests without `DurationSeconds` get the smaller of this and 1 hour.
+    pub fn sts_max_session_duration(mut self, max: Duration) -> Self {
+        self.credential_services.max_session_duration = max;
+        self
+    }
+
+    /// The RAM role attached to the emulated ECS instance (default
+    /// [`DEFAULT_ECS_ROLE_NAME`](crate::sts::DEFAULT_ECS_ROLE_NAME)); `None` attaches none.
+    pub fn ecs_role_name(mut self, role: Option<impl Into<String>>) -> Self {
+        self.credential_services.ecs_role_name = role.map(Into::into);
+        self
+    }
+
+    /// Lifetime of the credentials the metadata service hands out (default 6 hours); they are
+    /// replaced once less than
+    /// [`ecs_rotate_before_expiry`](CredentialServicesConfig::ecs_rotate_before_expiry) remains.
+    pub fn ecs_credentials_duration(mut self, duration: Duration) -> Self {
+        self.credential_services.ecs_credentials_duration = duration;
+        self
+    }
+
     /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
     pub fn build(self) -> Emulator {
         let store = KeyStore::new();
@@ -163,16 +195,24 @@ impl EmulatorBuilder {
         for k in self.keys {
             store.add(k);
         }
+        let auth = Authenticator::new(store, self.auth_config);
+        let credentials = Arc::new(CredentialServices::new(
+            self.clock.clone(),
+            auth.clone(),
+            self.account_id.clone(),
+            self.credential_services,
+        ));
         let shared = Shared::new(
             Engine::new(self.engine_config),
             self.clock,
-            Authenticator::new(store, self.auth_config),
+            auth,
             self.account_id,
             self.region,
             self.max_request_body_bytes,
         );
         Emulator {
             shared: Arc::new(shared),
+            credentials,
             bind: self.bind,
         }
     }
@@ -188,6 +228,7 @@ impl EmulatorBuilder {
 #[derive(Debug, Clone)]
 pub struct Emulator {
     shared: Arc<Shared>,
+    credentials: Arc<CredentialServices>,
     bind: SocketAddr,
 }
 
@@ -200,7 +241,12 @@ impl Emulator {
     /// The emulator as an axum router (a `tower::Service`), e.g. for `ServiceExt::oneshot` tests.
     /// Requests without a `Host` header are answered as if addressed to `127.0.0.1`.
     pub fn router(&self) -> axum::Router {
-        http::router(self.shared.clone())
+        let router = http::router(self.shared.clone());
+        if self.credentials.config().enabled {
+            router.merge(http::credential_routes(self.credentials.clone()))
+        } else {
+            router
+        }
     }
 
     /// Binds the configured address and serves until [`RunningEmulator::shutdown`] or drop.
@@ -248,6 +294,11 @@ impl Emulator {
     /// The emulator's clock.
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.shared.clock.clone()
+    }
+
+    /// The emulated STS and ECS metadata services (issue temporary keys, count them).
+    pub fn credential_services(&self) -> &CredentialServices {
+        &self.credentials
     }
 
     /// Every stored message of `queue` with its state, as of the emulator clock's now.
@@ -300,6 +351,23 @@ impl RunningEmulator {
     /// The bound socket address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The emulated STS endpoint, `{endpoint}/sts`: give it to the client as its STS endpoint
+    /// (e.g. `ProviderConfig::with_sts_endpoint` in `mns-client`).
+    pub fn sts_endpoint(&self) -> String {
+        format!("{}{STS_PATH}", self.endpoint)
+    }
+
+    /// The emulated ECS metadata service base URL, `{endpoint}/ecs-metadata` (in place of
+    /// `http://100.100.100.200`).
+    pub fn ecs_metadata_endpoint(&self) -> String {
+        format!("{}{ECS_METADATA_PATH}", self.endpoint)
+    }
+
+    /// The emulated STS and ECS metadata services (see [`Emulator::credential_services`]).
+    pub fn credential_services(&self) -> &CredentialServices {
+        self.emulator.credential_services()
     }
 
     /// The emulator (account, keys, clock, engine access).

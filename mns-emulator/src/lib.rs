@@ -31,6 +31,8 @@
 //! * [`clock`]: injected time ([`clock::SystemClock`], [`clock::ManualClock`]).
 //! * [`auth`]: signature verification over the raw request, access keys and temporary keys.
 //! * [`error`]: [`error::MnsError`] and the one code → status table.
+//! * [`sts`]: emulated STS (`AssumeRole`, `AssumeRoleWithOIDC`) and ECS metadata service on the
+//!   same listener, issuing temporary keys that expire on the emulator's clock.
 //! * A private HTTP layer maps requests to engine calls and renders XML; long polls wait on a
 //!   per-queue notification plus a clock sleep until the next message can become visible.
 //! * The `mns-emulator` binary serves the same thing standalone (`mns-emulator --help`).
@@ -42,6 +44,7 @@ pub mod engine;
 pub mod error;
 mod http;
 mod server;
+pub mod sts;
 mod xml;
 
 mod emulator;

@@ -11,8 +11,12 @@
 //! (the mini-redis reasoning).
 
 mod account;
+mod ecs_metadata;
 mod queue;
 pub(crate) mod request;
+mod sts;
+
+pub(crate) use sts::credential_routes;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
