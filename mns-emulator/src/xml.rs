@@ -131,7 +131,7 @@ fn push_text(stack: &mut [Element], text: &str) -> Result<(), MnsError> {
     Ok(())
 }
 
-fn expect_root(root: &Element, name: &str) -> Result<(), MnsError> {
+pub(crate) fn expect_root(root: &Element, name: &str) -> Result<(), MnsError> {
     if root.name == name {
         Ok(())
     } else {
@@ -140,7 +140,7 @@ fn expect_root(root: &Element, name: &str) -> Result<(), MnsError> {
 }
 
 /// An optional integer child; present but not an integer is 400 `InvalidArgument`.
-fn int_child(parent: &Element, name: &str) -> Result<Option<i64>, MnsError> {
+pub(crate) fn int_child(parent: &Element, name: &str) -> Result<Option<i64>, MnsError> {
     match parent.child(name) {
         None => Ok(None),
         Some(e) => e
@@ -164,7 +164,7 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
-fn bool_child(parent: &Element, name: &str) -> Result<Option<bool>, MnsError> {
+pub(crate) fn bool_child(parent: &Element, name: &str) -> Result<Option<bool>, MnsError> {
     match parent.child(name) {
         None => Ok(None),
         Some(e) => parse_bool(&e.text)
@@ -173,7 +173,7 @@ fn bool_child(parent: &Element, name: &str) -> Result<Option<bool>, MnsError> {
     }
 }
 
-fn text_child(parent: &Element, name: &str) -> Option<String> {
+pub(crate) fn text_child(parent: &Element, name: &str) -> Option<String> {
     parent.child(name).map(|e| e.text.clone())
 }
 
@@ -290,10 +290,10 @@ pub(crate) fn parse_account_attributes(body: &[u8]) -> Result<AccountAttributesI
 // ---------------------------------------------------------------------------------------------
 
 /// A tiny append-only XML writer. Values are escaped; element names are our own constants.
-struct Doc(String);
+pub(crate) struct Doc(String);
 
 impl Doc {
-    fn new(root: &str) -> Self {
+    pub(crate) fn new(root: &str) -> Self {
         let mut s = String::with_capacity(256);
         s.push_str(DECLARATION);
         s.push('\n');
@@ -301,30 +301,44 @@ impl Doc {
         Doc(s)
     }
 
-    fn open(&mut self, name: &str) -> &mut Self {
-        let _ = write!(self.0, "<{name}>");
+    pub(crate) fn open(&mut self, name: &str) -> &mut Self {
+        self.0.push('<');
+        self.0.push_str(name);
+        self.0.push('>');
         self
     }
 
-    fn close(&mut self, name: &str) -> &mut Self {
-        let _ = write!(self.0, "</{name}>");
+    pub(crate) fn close(&mut self, name: &str) -> &mut Self {
+        self.0.push_str("</");
+        self.0.push_str(name);
+        self.0.push('>');
         self
     }
 
-    fn text(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
-        let value = value.to_string();
-        let _ = write!(self.0, "<{name}>{}</{name}>", escape(value.as_str()));
-        self
+    pub(crate) fn text(&mut self, name: &str, value: impl std::fmt::Display) -> &mut Self {
+        self.open(name);
+        // Format straight into the document (no temporary for the common case), then escape the
+        // appended text only if it holds a character XML reserves.
+        let start = self.0.len();
+        let _ = write!(self.0, "{value}");
+        if self.0.as_bytes()[start..]
+            .iter()
+            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"'))
+        {
+            let raw = self.0.split_off(start);
+            self.0.push_str(&escape(raw.as_str()));
+        }
+        self.close(name)
     }
 
-    fn finish(mut self, root: &str) -> String {
+    pub(crate) fn finish(mut self, root: &str) -> String {
         let _ = write!(self.0, "</{root}>");
         self.0
     }
 }
 
 /// `True`/`False`, the service's spelling.
-fn bool_text(b: bool) -> &'static str {
+pub(crate) fn bool_text(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 

@@ -87,9 +87,11 @@ pub(crate) fn body_md5(body: &str) -> [u8; 16] {
 
 /// Upper-case hex of an MD5.
 pub(crate) fn md5_hex(md5: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut s = String::with_capacity(32);
     for b in md5 {
-        let _ = write!(s, "{b:02X}");
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0F)]));
     }
     s
 }
