@@ -105,6 +105,7 @@ pub mod signing;
 pub mod time;
 pub mod topic;
 mod transport;
+pub mod worker;
 mod xml;
 
 pub use client::{
@@ -125,3 +126,4 @@ pub use retry::RetryConfig;
 pub use time::{SystemTimeSource, TimeSource};
 pub use topic::{PublishReceipt, Topic};
 pub use transport::SignedRequest;
+pub use worker::{DeadLetter, Worker, WorkerBuilder};
