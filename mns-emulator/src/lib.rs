@@ -43,6 +43,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 mod http;
+mod push;
 mod server;
 pub mod sts;
 mod xml;

@@ -22,9 +22,13 @@
 //! ```
 
 mod config;
+mod delivery;
 mod ids;
 pub mod limits;
+pub mod notify_format;
 mod queue;
+mod subscription;
+mod topic;
 mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +42,19 @@ pub use types::{
     BatchDeleteFailure, CreateOutcome, ListQueuesRequest, MessageSnapshot, MessageState,
     PeekedMessage, QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage,
     SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
+};
+pub use delivery::{
+    AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
+    TOPIC_RETENTION_MILLIS,
+};
+pub use subscription::{
+    Endpoint, MAX_TAG_LEN, NotifyContentFormat, NotifyStrategy, SubscribeInput,
+    SubscriptionAttributes, SubscriptionUpdate,
+};
+pub use topic::{
+    DEFAULT_TOPIC_MAXIMUM_MESSAGE_SIZE, ListRequest, MAX_TOPIC_NAME_LEN, PublishMessageInput,
+    PublishedMessage, SubscriptionPage, TOPIC_MESSAGE_RETENTION_SECONDS, TopicAttributes,
+    TopicAttributesInput, TopicPage, validate_subscription_name, validate_topic_name,
 };
 
 use crate::error::{ErrorCode, MnsError};
@@ -59,6 +76,8 @@ pub struct Engine {
     next_seq: u64,
     /// The newest `now` seen; time never goes backwards inside the engine.
     high_water: Millis,
+    /// Topics, subscriptions and pending deliveries (`topic.rs`, `delivery.rs`).
+    topics: topic::Topics,
 }
 
 impl std::fmt::Debug for Engine {
@@ -66,6 +85,7 @@ impl std::fmt::Debug for Engine {
         f.debug_struct("Engine")
             .field("config", &self.config)
             .field("queues", &self.queues.keys().collect::<Vec<_>>())
+            .field("topics", &self.topics.len())
             .field("now", &self.high_water)
             .finish_non_exhaustive()
     }
@@ -84,6 +104,7 @@ impl Engine {
             deleted_recently: HashMap::new(),
             next_seq: 0,
             high_water: 0,
+            topics: topic::Topics::new(seed),
         }
     }
 

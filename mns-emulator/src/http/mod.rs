@@ -15,6 +15,8 @@ mod ecs_metadata;
 mod queue;
 pub(crate) mod request;
 mod sts;
+mod topic;
+mod topic_xml;
 
 pub(crate) use sts::credential_routes;
 
@@ -70,6 +72,8 @@ pub(crate) struct Shared {
     /// Number of receives currently waiting (long polling); observable so tests can wait until a
     /// poll is parked before moving the clock, instead of sleeping.
     pub(crate) waiting: watch::Sender<usize>,
+    /// Topic push coordination (`crate::push`).
+    pub(crate) push: crate::push::PushHub,
 }
 
 impl Shared {
@@ -81,6 +85,8 @@ impl Shared {
         region: String,
         max_request_body_bytes: usize,
     ) -> Self {
+        let mut engine = engine;
+        engine.set_topic_account(&account_id, &region);
         Shared {
             state: Mutex::new(Locked {
                 engine,
@@ -98,6 +104,7 @@ impl Shared {
             // Random start so request ids differ between emulator instances.
             request_seq: AtomicU64::new(rand::random::<u64>()),
             waiting: watch::Sender::new(0),
+            push: crate::push::PushHub::new(),
         }
     }
 
@@ -332,6 +339,15 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply
             Method::PUT => queue::change_visibility(shared, name, &query),
             _ => Err(MnsError::invalid_request_url()),
         },
+        ["topics", rest @ ..] => topic::route(
+            shared,
+            ctx,
+            m,
+            rest,
+            query.flag("metaoverride"),
+            &parts.headers,
+            &body,
+        ),
         _ => Err(MnsError::invalid_request_url()),
     }
 }

@@ -1,0 +1,222 @@
+//! Topic, subscription and publish operations: HTTP request → engine call → XML response
+//! (reference §1.3 table).
+
+use axum::http::{HeaderMap, Method, StatusCode};
+
+use super::topic_xml as txml;
+use super::{Ctx, Reply, Shared};
+use crate::engine::{CreateOutcome, ListRequest};
+use crate::error::MnsError;
+use crate::xml;
+
+/// Routes `/topics…` (segments after `topics`).
+pub(super) fn route(
+    shared: &Shared,
+    ctx: &Ctx,
+    method: &Method,
+    segs: &[&str],
+    metaoverride: bool,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Reply, MnsError> {
+    match (segs, method) {
+        ([], &Method::GET) => list_topics(shared, ctx, headers),
+        ([topic], &Method::PUT) if metaoverride => set_topic_attributes(shared, topic, body),
+        ([topic], &Method::PUT) => create_topic(shared, ctx, topic, body),
+        ([topic], &Method::GET) => get_topic_attributes(shared, topic),
+        ([topic], &Method::DELETE) => delete_topic(shared, topic),
+        ([topic, "messages"], &Method::POST) => publish(shared, topic, body),
+        ([topic, "subscriptions"], &Method::GET) => list_subscriptions(shared, ctx, topic, headers),
+        ([topic, "subscriptions", sub], &Method::PUT) if metaoverride => {
+            set_subscription_attributes(shared, topic, sub, body)
+        }
+        ([topic, "subscriptions", sub], &Method::PUT) => subscribe(shared, ctx, topic, sub, body),
+        ([topic, "subscriptions", sub], &Method::GET) => {
+            get_subscription_attributes(shared, topic, sub)
+        }
+        ([topic, "subscriptions", sub], &Method::DELETE) => unsubscribe(shared, topic, sub),
+        _ => Err(MnsError::invalid_request_url()),
+    }
+}
+
+fn topic_url(ctx: &Ctx, topic: &str) -> String {
+    format!("{}/topics/{topic}", ctx.base_url)
+}
+
+fn subscription_url(ctx: &Ctx, topic: &str, sub: &str) -> String {
+    format!("{}/topics/{topic}/subscriptions/{sub}", ctx.base_url)
+}
+
+fn created(outcome: CreateOutcome, location: String) -> Reply {
+    let status = match outcome {
+        CreateOutcome::Created => StatusCode::CREATED,
+        CreateOutcome::Existed => StatusCode::NO_CONTENT,
+    };
+    // `Location` on 204 too: the Python SDK reads it on every success.
+    Reply {
+        status,
+        body: None,
+        location: Some(location),
+    }
+}
+
+fn create_topic(shared: &Shared, ctx: &Ctx, name: &str, body: &[u8]) -> Result<Reply, MnsError> {
+    let attrs = txml::parse_topic_attributes(body)?;
+    let now = shared.clock.now_millis();
+    let outcome = shared.lock().engine.create_topic(name, attrs, now)?;
+    Ok(created(outcome, topic_url(ctx, name)))
+}
+
+fn set_topic_attributes(shared: &Shared, name: &str, body: &[u8]) -> Result<Reply, MnsError> {
+    let attrs = txml::parse_topic_attributes(body)?;
+    let now = shared.clock.now_millis();
+    shared
+        .lock()
+        .engine
+        .set_topic_attributes(name, attrs, now)?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn get_topic_attributes(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
+    let now = shared.clock.now_millis();
+    let attrs = shared.lock().engine.get_topic_attributes(name, now)?;
+    Ok(Reply::xml(
+        StatusCode::OK,
+        txml::topic_attributes_document(&attrs),
+    ))
+}
+
+fn delete_topic(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
+    let now = shared.clock.now_millis();
+    shared.lock().engine.delete_topic(name, now)?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+/// The four list headers (`x-mns-prefix`, `x-mns-marker`, `x-mns-ret-number`,
+/// `x-mns-with-meta`).
+fn list_request(headers: &HeaderMap) -> Result<(ListRequest, bool), MnsError> {
+    let non_empty = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let ret_number = match non_empty("x-mns-ret-number") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| MnsError::out_of_range("x-mns-ret-number", 1, 1000, ""))?,
+        ),
+    };
+    let with_meta = non_empty("x-mns-with-meta").is_some_and(|v| xml::parse_bool(&v) == Some(true));
+    Ok((
+        ListRequest {
+            prefix: non_empty("x-mns-prefix"),
+            marker: non_empty("x-mns-marker"),
+            ret_number,
+        },
+        with_meta,
+    ))
+}
+
+fn list_topics(shared: &Shared, ctx: &Ctx, headers: &HeaderMap) -> Result<Reply, MnsError> {
+    let (req, with_meta) = list_request(headers)?;
+    let now = shared.clock.now_millis();
+    let page = shared.lock().engine.list_topics(req, now)?;
+    Ok(Reply::xml(
+        StatusCode::OK,
+        txml::topic_list_document(
+            &page.topics,
+            page.next_marker.as_deref(),
+            with_meta,
+            |name| topic_url(ctx, name),
+        ),
+    ))
+}
+
+fn subscribe(
+    shared: &Shared,
+    ctx: &Ctx,
+    topic: &str,
+    sub: &str,
+    body: &[u8],
+) -> Result<Reply, MnsError> {
+    let input = txml::parse_subscribe(body)?;
+    let now = shared.clock.now_millis();
+    let outcome = shared.lock().engine.subscribe(topic, sub, input, now)?;
+    Ok(created(outcome, subscription_url(ctx, topic, sub)))
+}
+
+fn set_subscription_attributes(
+    shared: &Shared,
+    topic: &str,
+    sub: &str,
+    body: &[u8],
+) -> Result<Reply, MnsError> {
+    let update = txml::parse_subscription_update(body)?;
+    let now = shared.clock.now_millis();
+    shared
+        .lock()
+        .engine
+        .set_subscription_attributes(topic, sub, update, now)?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn get_subscription_attributes(shared: &Shared, topic: &str, sub: &str) -> Result<Reply, MnsError> {
+    let attrs = shared
+        .lock()
+        .engine
+        .get_subscription_attributes(topic, sub)?;
+    Ok(Reply::xml(
+        StatusCode::OK,
+        txml::subscription_attributes_document(&attrs),
+    ))
+}
+
+fn unsubscribe(shared: &Shared, topic: &str, sub: &str) -> Result<Reply, MnsError> {
+    let now = shared.clock.now_millis();
+    shared.lock().engine.unsubscribe(topic, sub, now)?;
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
+}
+
+fn list_subscriptions(
+    shared: &Shared,
+    ctx: &Ctx,
+    topic: &str,
+    headers: &HeaderMap,
+) -> Result<Reply, MnsError> {
+    let (req, with_meta) = list_request(headers)?;
+    let now = shared.clock.now_millis();
+    let page = shared.lock().engine.list_subscriptions(topic, req, now)?;
+    Ok(Reply::xml(
+        StatusCode::OK,
+        txml::subscription_list_document(
+            &page.subscriptions,
+            page.next_marker.as_deref(),
+            with_meta,
+            |name| subscription_url(ctx, topic, name),
+        ),
+    ))
+}
+
+fn publish(shared: &Shared, topic: &str, body: &[u8]) -> Result<Reply, MnsError> {
+    let input = txml::parse_publish(body)?;
+    let now = shared.clock.now_millis();
+    let published = {
+        let mut state = shared.lock();
+        let published = state.engine.publish_message(topic, input, now)?;
+        for q in &published.queues_delivered {
+            state.wake_queue(q);
+        }
+        published
+    };
+    if published.deliveries > 0 {
+        shared.push.wake();
+    }
+    Ok(Reply::xml(
+        StatusCode::CREATED,
+        txml::published_document(&published),
+    ))
+}
