@@ -1,2 +1,129 @@
-//! Conformance suite and test helpers for MNS clients and the emulator.
+//! Conformance suite and test helpers for Alibaba Cloud MNS clients and the `mns-emulator`.
+//!
+//! # The conformance suite
+//!
+//! [`suite`] holds one plain `async fn` per behaviour of the service (queue, message, topic and
+//! subscription operations, the semantics of reference `mns-queues.md` §8, every error code),
+//! each taking a [`Target`]: a client plus the capabilities of the backend behind it.
+//! [`conformance_tests!`] turns the whole list into one `#[tokio::test]` per case, so a failure
+//! names its case:
+//!
+//! ```ignore
+//! // tests/conformance_emulator.rs
+//! mns_testkit::conformance_tests!(mns_testkit::Target::emulator());
+//! // tests/conformance_live.rs: same cases against real MNS, #[ignore]d by default
+//! mns_testkit::conformance_tests!(live: mns_testkit::Target::live_from_env());
+//! ```
+//!
+//! The same cases run against the in-process emulator (virtual time: [`Target::elapse`] is
+//! instant) and against the real service (real, short waits). `CONFORMANCE.md` at the repository
+//! root lists every case with its reference section and results.
+//!
+//! # Helpers for your own tests
+//!
+//! * [`TestEnv`]: an emulator on a virtual clock plus a ready [`mns_client::Client`], in one call.
+//! * [`QueueGuard`] / [`TopicGuard`]: uniquely named queues and topics that delete themselves.
+//! * [`QueueAssert`]: inspection of everything stored in an emulator queue (visible, in flight and
+//!   delayed messages) with assertions.
+//! * [`ClockTimeSource`]: lets the client sign with the emulator's virtual time.
+//! * [`MockMns`]: a wiremock server answering MNS-shaped successes and errors, for the error paths
+//!   of your code.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use mns_testkit::TestEnv;
+//!
+//! let env = TestEnv::start().await?;
+//! let queue = env.queue("orders").await?;
+//! queue.send_message("order #1").await?;
+//! let msg = queue.receive_message(Some(Duration::ZERO)).await?.expect("a message");
+//! env.assert_queue(queue.name()).has_in_flight(1);
+//! env.advance(Duration::from_secs(30)); // the visibility timeout passes instantly
+//! env.assert_queue(queue.name()).has_visible(1);
+//! # let _ = msg;
+//! # Ok(()) }
+//! ```
 #![deny(rustdoc::broken_intra_doc_links)]
+
+mod clock;
+mod env;
+mod guard;
+mod inspect;
+mod mock;
+mod raw;
+pub mod suite;
+mod target;
+
+pub use clock::ClockTimeSource;
+pub use env::TestEnv;
+pub use guard::{QueueGuard, TopicGuard};
+pub use inspect::QueueAssert;
+pub use mns_emulator::clock::ManualClock;
+pub use mns_emulator::engine::{MessageSnapshot, MessageState};
+pub use mock::{MockMns, MockResponse};
+pub use raw::{RawRequest, RawResponse};
+pub use suite::{CASES, CaseInfo};
+pub use target::{Capabilities, CaseError, CaseResult, LIVE_SLACK, Target};
+
+/// Expands to one `#[tokio::test]` per conformance case (see [`suite::CASES`]), each running the
+/// case against a fresh target made by the given expression (an `async` expression yielding a
+/// [`Target`]) and cleaning up afterwards.
+///
+/// * `conformance_tests!(Target::emulator())`: plain tests.
+/// * `conformance_tests!(live: Target::live_from_env())`: the same tests, `#[ignore]`d so a plain
+///   `cargo test` never reports a pass it did not earn; run them with `--ignored`.
+///
+/// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+#[macro_export]
+macro_rules! conformance_tests {
+    (live: $make:expr) => {
+        $crate::__with_cases!(__emit_tests! {
+            [ignore = "needs MNS_ENDPOINT and credentials; run with --ignored"] $make
+        });
+    };
+    ($make:expr) => {
+        $crate::__with_cases!(__emit_tests! { [cfg(all())] $make });
+    };
+}
+
+/// Implementation detail of [`conformance_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __emit_tests {
+    ({ $attr:tt $make:expr }
+     $($module:ident :: $case:ident => $section:literal, $checks:literal;)*) => {
+        $(
+            #[doc = $checks]
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #$attr
+            async fn $case() {
+                let target: $crate::Target = $make.await;
+                $crate::suite::run(
+                    &target,
+                    stringify!($case),
+                    $crate::suite::$module::$case(&target),
+                )
+                .await;
+            }
+        )*
+    };
+}
+
+/// Implementation detail: the case table as a `CaseInfo` slice.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __case_table {
+    ({} $($module:ident :: $case:ident => $section:literal, $checks:literal;)*) => {
+        /// Every conformance case, in suite order.
+        pub const CASES: &[CaseInfo] = &[
+            $(CaseInfo {
+                name: stringify!($case),
+                module: stringify!($module),
+                section: $section,
+                checks: $checks,
+            },)*
+        ];
+    };
+}

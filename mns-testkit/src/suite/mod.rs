@@ -1,0 +1,220 @@
+//! The conformance cases: plain `async fn(&Target) -> CaseResult`, one behaviour each, grouped by
+//! area. [`CASES`] lists them all (the same list [`conformance_tests!`](crate::conformance_tests)
+//! expands), with the reference section each rests on.
+//!
+//! Cases never assume an empty account: every queue and topic they use has a unique name from the
+//! [`Target`], and the target deletes it afterwards. Time-dependent cases call
+//! [`Target::elapse`], which is instant on the emulator's virtual clock and a short real sleep
+//! against the live service.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use mns_client::{ErrorCode, Queue, ReceivedMessage, ServiceError};
+
+use crate::{CaseResult, Target};
+
+pub mod account;
+pub mod batch;
+pub mod delay_priority;
+pub mod errors;
+pub mod long_poll;
+pub mod messages;
+pub mod queue_admin;
+pub mod visibility;
+
+/// One conformance case, as listed in `CONFORMANCE.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseInfo {
+    /// The function name (also the test name).
+    pub name: &'static str,
+    /// The module (area) it lives in.
+    pub module: &'static str,
+    /// The reference section(s) it rests on.
+    pub section: &'static str,
+    /// What it checks.
+    pub checks: &'static str,
+}
+
+impl CaseInfo {
+    /// Whether the behaviour is marked [unconfirmed] in the reference.
+    pub fn unconfirmed(&self) -> bool {
+        self.checks.contains("[unconfirmed]")
+    }
+}
+
+/// Implementation detail of [`conformance_tests!`](crate::conformance_tests): calls the named
+/// macro with the argument block and the full case list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_cases {
+    ($callback:ident ! { $($args:tt)* }) => {
+        $crate::$callback! { { $($args)* }
+            // Queue administration (§4.1–§4.5, §5)
+            queue_admin::create_queue_new_name_is_201_with_location => "Q§4.1, §11", "CreateQueue on a free name answers 201 with Location `scheme://host/queues/{name}`";
+            queue_admin::create_queue_same_attributes_is_204 => "Q§4.1", "CreateQueue of an existing queue with the same attributes answers 204, with Location";
+            queue_admin::create_queue_different_attributes_is_409 => "Q§4.1, §7.2", "CreateQueue with different attributes answers 409 QueueAlreadyExist with the service's text";
+            queue_admin::create_queue_omitted_attribute_compares_as_default => "Q§4.1", "CreateQueue omitting an attribute set differently answers 409 (omitted = default) [unconfirmed]";
+            queue_admin::create_queue_defaults => "Q§5", "An empty <Queue/> gets the documented defaults (0, 65536, 345600, 30, 0, False) and zero counters";
+            queue_admin::get_queue_attributes_reports_custom_values => "Q§4.3, §5", "GetQueueAttributes reports every attribute given at creation";
+            queue_admin::get_queue_attributes_document_has_twelve_elements => "Q§4.3, §11", "GetQueueAttributes has all twelve elements, non-empty; CreateTime in seconds";
+            queue_admin::queue_counters_follow_message_states => "Q§8", "ActiveMessages / InactiveMessages / DelayMessages follow message states";
+            queue_admin::set_queue_attributes_is_partial => "Q§4.2", "SetQueueAttributes changes only the attributes present";
+            queue_admin::set_queue_attributes_updates_last_modify_time => "Q§4.2, §5", "SetQueueAttributes moves LastModifyTime, keeps CreateTime";
+            queue_admin::set_queue_attributes_visibility_applies_to_next_receive => "Q§8", "A new VisibilityTimeout applies to the next receive";
+            queue_admin::missing_queue_attributes_is_404 => "Q§4.2, §4.3, §7.2", "Get/SetQueueAttributes on a missing queue answer 404 QueueNotExist with the service's text";
+            queue_admin::delete_queue_discards_messages => "Q§4.4", "DeleteQueue removes the queue; later operations answer QueueNotExist";
+            queue_admin::delete_missing_queue_succeeds => "Q§4.4", "DeleteQueue of a missing queue answers 204 [unconfirmed]";
+            queue_admin::list_queue_filters_by_prefix => "Q§4.5", "ListQueue with x-mns-prefix returns exactly the matching queues, sorted, with their URLs";
+            queue_admin::list_queue_pages_with_marker => "Q§4.5", "ListQueue pages (x-mns-ret-number, NextMarker) cover every queue once";
+            queue_admin::list_queues_stream_follows_markers => "Q§4.5", "The client's list stream follows markers to the end";
+            queue_admin::list_queue_with_meta_has_attributes => "Q§4.5", "ListQueue with x-mns-with-meta returns attributes";
+            queue_admin::list_queue_empty_result => "Q§4.5", "ListQueue with no match returns no queues and no NextMarker";
+            queue_admin::invalid_queue_name_is_rejected => "Q§4.1, §7.2", "A queue name with '_' answers 400 InvalidQueueName";
+            queue_admin::too_long_queue_name_is_rejected => "Q§4.1, §9", "A 121-character queue name answers 400 QueueNameLengthError";
+            queue_admin::create_queue_out_of_range_attribute_is_invalid_argument => "Q§4.1, §5, §7.2", "Out-of-range queue attributes answer 400 InvalidArgument with the range message; nothing created";
+            queue_admin::create_queue_malformed_xml_is_400 => "Q§4.1, §7.2", "A CreateQueue body that is not XML answers 400 MalformedXML";
+            // Messages (§4.6, §4.8, §4.11, §6)
+            messages::send_then_receive_round_trips => "Q§4.6, §4.8", "A sent message is received with the same body and id; no handle for an undelayed send";
+            messages::send_reports_body_md5 => "Q§4.6, §6", "SendMessage reports the upper-case hex MD5 of the body and a 32-hex-character id";
+            messages::body_non_ascii_round_trips => "Q§6", "Non-ASCII text round-trips; MD5 is over UTF-8";
+            messages::body_xml_special_chars_round_trip => "Q§2.3, §6", "XML-special characters round-trip";
+            messages::body_whitespace_is_preserved => "Q§6", "Leading/trailing whitespace and newlines in a body are kept";
+            messages::body_base64_is_stored_as_transmitted => "Q§6", "The service stores base64 text as sent (never decodes)";
+            messages::body_binary_round_trips_with_base64 => "Q§6", "All 256 byte values round-trip with the base64 codec";
+            messages::body_size_limit_is_maximum_message_size => "Q§4.6, §9", "A body of MaximumMessageSize is accepted, one byte more answers 400 InvalidArgument [unconfirmed]";
+            messages::body_of_64_kib_round_trips => "Q§9", "A 65536-byte body round-trips";
+            messages::empty_body_is_rejected => "Q§4.6", "An empty MessageBody answers 400 InvalidArgument [unconfirmed]";
+            messages::receive_sets_dequeue_fields => "Q§4.8, §8", "Receive sets DequeueCount 1, FirstDequeueTime, NextVisibleTime = now + VisibilityTimeout, Priority 8";
+            messages::receive_on_empty_queue_is_message_not_exist => "Q§4.8, §7.2", "Receive on an empty queue answers 404 MessageNotExist \"Message not exist.\"";
+            messages::user_properties_round_trip => "Q§4.6, §6", "User properties (STRING, NUMBER, BOOLEAN) come back on peek and receive";
+            messages::message_ids_are_unique => "Q§6", "Message ids are unique within a queue";
+            messages::send_to_missing_queue_is_queue_not_exist => "Q§4.6, §4.8, §4.10", "Send, receive and peek on a missing queue answer 404 QueueNotExist";
+            messages::delete_message_removes_it => "Q§4.11", "DeleteMessage with the current handle removes the message for good";
+            messages::delete_message_twice_is_message_not_exist => "Q§4.11", "Deleting a deleted message answers 404 MessageNotExist [unconfirmed]";
+            messages::send_malformed_xml_is_400 => "Q§4.6, §7.2", "A send body that is not well-formed XML answers 400 MalformedXML; nothing enqueued";
+            messages::request_xml_namespace_is_optional => "Q§2.3", "Request XML without declaration and with no or slash-less namespace is accepted";
+            // Visibility and receipt handles (§4.11, §4.13, §8)
+            visibility::received_message_reappears_after_visibility_timeout => "Q§8", "A received message reappears after its visibility timeout with DequeueCount 2 and a new handle";
+            visibility::stale_handle_after_rereceive_cannot_delete => "Q§8, §4.11", "After a re-receive the old handle answers 404 MessageNotExist; the newest deletes";
+            visibility::delete_after_visibility_expired_is_message_not_exist => "Q§4.11", "Deleting after the visibility timeout answers 404 MessageNotExist; the message stays";
+            visibility::garbage_handle_is_receipt_handle_error => "Q§4.11, §4.13", "A never-issued handle answers 400 ReceiptHandleError with the service's text";
+            visibility::change_visibility_extends_invisibility => "Q§4.13", "ChangeMessageVisibility sets NextVisibleTime = now + timeout and keeps the message hidden until then";
+            visibility::change_visibility_can_shorten => "Q§4.13", "ChangeMessageVisibility can shorten the invisibility";
+            visibility::change_visibility_issues_new_handle => "Q§4.13", "ChangeMessageVisibility returns a new handle; the old one stops working";
+            visibility::change_visibility_keeps_dequeue_count => "Q§8", "ChangeMessageVisibility does not change DequeueCount";
+            visibility::change_visibility_expired_handle_is_message_not_exist => "Q§4.13", "ChangeMessageVisibility with an expired handle answers 404 MessageNotExist";
+            visibility::change_visibility_missing_parameters => "Q§4.0, §7.2", "ChangeMessageVisibility without handle / timeout answers 400 MissingReceiptHandle / MissingVisibilityTimeout";
+            visibility::change_visibility_out_of_range_is_invalid_argument => "Q§4.13, §9", "ChangeMessageVisibility with 0 or 43201 answers 400 InvalidArgument and changes nothing";
+            visibility::change_visibility_accepts_lower_camel_query_names => "Q§2.4", "receiptHandle/visibilityTimeout query names work like ReceiptHandle/VisibilityTimeout";
+            visibility::delete_without_handle_is_missing_receipt_handle => "Q§4.11, §7.2", "DeleteMessage with an empty ReceiptHandle answers 400 MissingReceiptHandle [unconfirmed]";
+            // Delay, priority, retention (§4.6, §5, §8)
+            delay_priority::delayed_message_is_hidden_until_due => "Q§4.6, §8", "A delayed message is hidden from receive and peek until due; the send returns a handle";
+            delay_priority::queue_delay_applies_by_default => "Q§5, §8", "The queue's DelaySeconds applies to messages without their own";
+            delay_priority::message_delay_overrides_queue_delay => "Q§8", "A message's DelaySeconds (even 0) overrides the queue's";
+            delay_priority::queue_delay_change_affects_only_later_sends => "Q§8", "Changing the queue's DelaySeconds affects only later sends [unconfirmed]";
+            delay_priority::delayed_send_handle_deletes_delayed_message => "Q§8, §12.9", "The handle from a delayed send deletes the still-delayed message [unconfirmed]";
+            delay_priority::delay_out_of_range_is_invalid_argument => "Q§4.6, §9", "DelaySeconds 604801 answers 400 InvalidArgument; nothing enqueued";
+            delay_priority::higher_priority_is_received_first => "Q§8, §6", "Priority 1 is received before 8 before 16";
+            delay_priority::equal_priority_is_received_in_send_order => "Q§8", "Equal priority comes out in send order (exact on the emulator, best effort live)";
+            delay_priority::default_priority_is_8 => "Q§6", "A message sent without Priority has priority 8";
+            delay_priority::priority_out_of_range_is_invalid_argument => "Q§4.6, §7.2", "Priority 0 or 17 answers 400 InvalidArgument \"The value of Priority should between 1 and 16\"";
+            delay_priority::message_expires_after_retention_period => "Q§8 retention", "Messages older than MessageRetentionPeriod vanish from peek and counters";
+            delay_priority::in_flight_message_expires_too => "Q§8 retention", "Retention removes in-flight messages; their handle answers 404 MessageNotExist";
+            delay_priority::delayed_message_expires_from_enqueue_time => "Q§8 retention", "Retention counts from the enqueue time even for a delayed message";
+            // Long polling (§4.8, §4.9, §8)
+            long_poll::long_poll_on_empty_queue_times_out_empty => "Q§4.8, §8", "A long poll on an empty queue waits its full wait, then answers empty";
+            long_poll::long_poll_wakes_on_send => "Q§8", "A parked long poll returns as soon as a message is sent";
+            long_poll::long_poll_wakes_when_delay_ends => "Q§8", "A parked long poll returns when a delayed message becomes due";
+            long_poll::long_poll_wakes_when_visibility_ends => "Q§8", "A parked long poll returns when an in-flight message's visibility ends";
+            long_poll::queue_polling_wait_applies_without_waitseconds => "Q§4.8, §5", "Without waitseconds the queue's PollingWaitSeconds applies";
+            long_poll::wait_zero_returns_immediately => "Q§8", "waitseconds=0 answers at once despite the queue's PollingWaitSeconds";
+            long_poll::batch_long_poll_returns_on_first_message => "Q§4.9", "A batch long poll returns on the first message, without filling the batch";
+            long_poll::concurrent_long_polls_share_messages => "Q§8", "Parked polls each get a different message; none is delivered twice";
+            long_poll::wait_seconds_out_of_range_is_invalid_argument => "Q§4.8, §9", "waitseconds=31 answers 400 InvalidArgument [unconfirmed]";
+            // Batches and peek (§4.7, §4.9, §4.10, §4.12)
+            batch::batch_send_returns_entries_in_order => "Q§4.7", "BatchSendMessage of 16 returns one id + MD5 per entry, in order";
+            batch::batch_send_entry_options_apply => "Q§4.7", "Per-entry delay and priority in a batch apply to their own message";
+            batch::batch_receive_returns_at_most_n => "Q§4.9", "BatchReceiveMessage returns at most numOfMessages and marks them in flight";
+            batch::batch_receive_returns_what_is_available => "Q§4.9", "BatchReceiveMessage returns what is available; empty when nothing is";
+            batch::batch_delete_all_valid => "Q§4.12", "BatchDeleteMessage with valid handles deletes them all";
+            batch::batch_delete_partial_failure_reports_each_handle => "Q§4.12", "BatchDeleteMessage partial failure: valid ones deleted, each failure reported with its code";
+            batch::batch_delete_error_document_shape => "Q§4.12, §11", "The <Errors> document has exactly ErrorCode, ErrorMessage, ReceiptHandle per failed handle";
+            batch::batch_send_over_16_entries_is_invalid_argument => "Q§4.7, §9", "17 entries in BatchSendMessage answer 400 InvalidArgument; nothing enqueued [unconfirmed]";
+            batch::batch_send_invalid_entry_rejects_whole_batch => "Q§4.7", "A batch with one invalid entry is rejected whole with 400 InvalidArgument [unconfirmed]";
+            batch::batch_size_out_of_range_is_invalid_argument => "Q§4.9, §4.10", "numOfMessages 0 or 17 answers 400 InvalidArgument [unconfirmed]";
+            batch::batch_delete_over_16_handles_is_invalid_argument => "Q§4.12, §9", "17 handles in BatchDeleteMessage answer 400 InvalidArgument [unconfirmed]";
+            batch::peek_changes_nothing => "Q§4.10", "PeekMessage changes nothing: DequeueCount 0, FirstDequeueTime = EnqueueTime";
+            batch::peek_document_has_no_handle => "Q§4.10, §11", "The peek document has the seven fields and no ReceiptHandle / NextVisibleTime";
+            batch::peek_skips_in_flight_and_delayed => "Q§4.10, §8", "Peek shows only visible messages; empty is MessageNotExist";
+            batch::batch_peek_returns_visible_messages => "Q§4.10", "BatchPeekMessage returns up to N visible messages with their DequeueCount";
+            // Account (§4.14)
+            account::account_attributes_round_trip => "Q§4.14", "SetAccountAttributes (204) then GetAccountAttributes returns the LoggingBucket";
+            // Authentication, headers, error envelope (§2.2, §3, §7)
+            errors::every_response_has_request_id => "Q§2.2, §7.1", "Every response has a 24-hex x-mns-request-id and x-mns-version; errors repeat it";
+            errors::wrong_secret_is_signature_does_not_match => "Q§3.4, §7.2", "A wrong secret answers 403 SignatureDoesNotMatch with the service's text";
+            errors::signature_covers_the_query_string => "Q§3.1", "A signature over another query string does not match";
+            errors::unknown_access_key_is_invalid_access_key_id => "Q§3.4, §7.2", "An unknown AccessKeyId answers 403 InvalidAccessKeyId";
+            errors::missing_or_malformed_authorization => "Q§3.4, §7.2", "No / malformed Authorization answers 400 MissingAuthorizationHeader / InvalidAuthorizationHeader";
+            errors::missing_or_invalid_date => "Q§3.4, §7.2", "No / unparsable Date answers 400 MissingDateHeader / InvalidDateHeader";
+            errors::skewed_date_is_time_expired => "Q§3.6, §7.2", "A Date 16 minutes off either way answers 408 TimeExpired";
+            errors::small_clock_skew_is_accepted => "Q§3.6", "A Date 10 minutes off is accepted";
+            errors::x_mns_date_replaces_date => "Q§3.2", "x-mns-date may replace Date";
+            errors::missing_version_header_is_rejected => "Q§3.4, §7.2", "No x-mns-version answers 400 MissingVersionHeader [unconfirmed]";
+            errors::unknown_path_is_invalid_request_url => "Q§7.2", "An unknown path answers 400 InvalidRequestURL";
+            errors::error_document_has_four_fields => "Q§7.1", "<Error> has Code, Message, RequestId, HostId, the v1 namespace, text/xml";
+        }
+    };
+}
+
+crate::__with_cases!(__case_table! {});
+
+/// Runs one case against `target`, then cleans up whatever happened, then reports: an `Err` or a
+/// panic fails the test with the case's name and the backend.
+pub async fn run(target: &Target, name: &str, case: impl Future<Output = CaseResult>) {
+    let outcome = AssertUnwindSafe(case).catch_unwind().await;
+    target.cleanup().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("case {name} failed on {}: {e}", target.backend()),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Asserts that `r` failed with a service error of `status` and `code`, and returns it.
+#[track_caller]
+pub fn expect_code<T: std::fmt::Debug>(
+    r: Result<T, mns_client::Error>,
+    status: u16,
+    code: ErrorCode,
+) -> ServiceError {
+    match r {
+        Err(mns_client::Error::Service(e)) => {
+            assert_eq!(
+                (e.status, &e.code),
+                (status, &code),
+                "unexpected service error: {e}"
+            );
+            assert!(!e.request_id.is_empty(), "error without request id");
+            *e
+        }
+        other => panic!("expected {status} {code:?}, got {other:?}"),
+    }
+}
+
+/// Receives one message without waiting; panics if there is none.
+pub async fn receive_now(q: &Queue) -> Result<ReceivedMessage, mns_client::Error> {
+    Ok(q.receive_message(Some(Duration::ZERO))
+        .await?
+        .expect("a visible message"))
+}
+
+/// A namespaced `<Queue>` document with the given children.
+pub fn xml_queue(children: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Queue xmlns=\"http://mns.aliyuncs.com/doc/v1/\">{children}</Queue>"
+    )
+}
