@@ -323,10 +323,13 @@ impl Doc {
         let _ = write!(self.0, "{value}");
         if self.0.as_bytes()[start..]
             .iter()
-            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"'))
+            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r'))
         {
+            // A raw CR would be normalised to LF by the reader's XML parser (line-end
+            // normalisation), changing the text its MD5 covers: write it as a character reference.
             let raw = self.0.split_off(start);
-            self.0.push_str(&escape(raw.as_str()));
+            self.0
+                .push_str(&escape(raw.as_str()).replace('\r', "&#13;"));
         }
         self.close(name)
     }
