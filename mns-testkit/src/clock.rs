@@ -12,7 +12,7 @@ use mns_emulator::clock::Clock;
 ///
 /// ```
 /// use mns_client::TimeSource;
-/// use mns_emulator::clock::Clock;
+/// use mns_emulator::clock::{Clock, ManualClock};
 /// use mns_testkit::ClockTimeSource;
 /// use std::time::Duration;
 ///

@@ -8,7 +8,7 @@
 //! [`conformance_tests!`] turns the whole list into one `#[tokio::test]` per case, so a failure
 //! names its case:
 //!
-//! ```ignore
+//! ```text
 //! // tests/conformance_emulator.rs
 //! mns_testkit::conformance_tests!(mns_testkit::Target::emulator());
 //! // tests/conformance_live.rs: same cases against real MNS, #[ignore]d by default
