@@ -81,6 +81,42 @@
 //! or [`BodyCodec::Base64`] (what the Python, Java and PHP SDKs do by default). `MessageBodyMD5`
 //! is checked on every send and receive.
 //!
+//! # Credentials
+//!
+//! A client asks its [`ProvideCredentials`] before every attempt. [`Credentials`] is itself one
+//! (static keys, or a fixed STS token sent in the `security-token` header); the
+//! [`credentials`] module has the rest, with the Alibaba Cloud conventions:
+//!
+//! | source | provider |
+//! |---|---|
+//! | the default chain: environment, OIDC (RRSA), `~/.aliyun/config.json`, `~/.alibabacloud/credentials[.ini]`, ECS RAM role, credentials URI | [`credentials::default_provider`], [`credentials::DefaultCredentialsChain`] |
+//! | `ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` / `ALIBABA_CLOUD_SECURITY_TOKEN` | [`credentials::EnvironmentVariableProvider`] |
+//! | a RAM role through STS `AssumeRole` (RPC signature v1) | [`credentials::AssumeRoleProvider`] |
+//! | an OIDC role through STS `AssumeRoleWithOIDC` | [`credentials::OidcRoleArnProvider`] |
+//! | the ECS instance's RAM role (metadata service, IMDSv2) | [`credentials::EcsRamRoleProvider`] |
+//! | profile files, credentials URI | [`credentials::ProfileFileProvider`], [`credentials::CliProfileProvider`], [`credentials::CredentialsUriProvider`] |
+//!
+//! Temporary credentials are cached by [`credentials::CachingProvider`]: refreshed 15 minutes
+//! before they expire, one refresh at a time however many requests wait, and still-valid ones are
+//! kept if a refresh fails, so a long-running client never fails a call on an expired token.
+//!
+//! ```
+//! use mns_client::{Client, Endpoint};
+//!
+//! // What other Alibaba Cloud SDKs do: the default chain over the process environment
+//! // (nothing is read until the first request).
+//! let client = Client::builder(Endpoint::public("1234567890123456", "cn-hangzhou")?)
+//!     .credentials(mns_client::credentials::default_provider())
+//!     .build()?;
+//! # let _ = client;
+//! # Ok::<(), mns_client::Error>(())
+//! ```
+//!
+//! Every provider reads time through a [`TimeSource`] and its endpoints from a
+//! [`credentials::ProviderConfig`], so tests can point STS and the metadata service at an
+//! emulator (`mns-emulator` serves both) and drive expiry on a virtual clock. The
+//! `credentials` example (`cargo run --example credentials`) runs each way end to end.
+//!
 //! # Retries and time
 //!
 //! [`RetryConfig`] (exponential backoff with jitter, bounded by count and total time) applies to
