@@ -52,6 +52,9 @@ impl Element {
     }
 }
 
+/// Deepest element nesting accepted in a request; MNS documents nest at most 3 levels.
+const MAX_DEPTH: usize = 32;
+
 /// Parses a request body into its root element. Anything that is not one well-formed UTF-8 XML
 /// element (with or without declaration) is 400 `MalformedXML`.
 pub(crate) fn parse_document(body: &[u8]) -> Result<Element, MnsError> {
@@ -67,6 +70,11 @@ pub(crate) fn parse_document(body: &[u8]) -> Result<Element, MnsError> {
             Event::Start(start) => {
                 if root.is_some() {
                     return Err(MnsError::malformed_xml()); // a second root element
+                }
+                if stack.len() >= MAX_DEPTH {
+                    // Dropping a deeper tree would recurse once per level (found by the hostile
+                    // input test: 40,000 levels overflowed the stack).
+                    return Err(MnsError::malformed_xml());
                 }
                 stack.push(Element {
                     name: start.local_name().as_ref().to_owned(),
@@ -139,9 +147,24 @@ pub(crate) fn expect_root(root: &Element, name: &str) -> Result<(), MnsError> {
     }
 }
 
-/// An optional integer child; present but not an integer is 400 `InvalidArgument`.
+/// The child `name` if present once; present twice is 400 `InvalidArgument` (which of two
+/// values the sender meant is unknowable, so neither is applied).
+pub(crate) fn single_child<'a>(
+    parent: &'a Element,
+    name: &str,
+) -> Result<Option<&'a Element>, MnsError> {
+    let mut found = parent.children.iter().filter(|c| c.name == name);
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(MnsError::schema_violation(name));
+    }
+    Ok(first)
+}
+
+/// An optional integer child; present but not an integer (or present twice) is 400
+/// `InvalidArgument`.
 pub(crate) fn int_child(parent: &Element, name: &str) -> Result<Option<i64>, MnsError> {
-    match parent.child(name) {
+    match single_child(parent, name)? {
         None => Ok(None),
         Some(e) => e
             .text
@@ -165,7 +188,7 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
 }
 
 pub(crate) fn bool_child(parent: &Element, name: &str) -> Result<Option<bool>, MnsError> {
-    match parent.child(name) {
+    match single_child(parent, name)? {
         None => Ok(None),
         Some(e) => parse_bool(&e.text)
             .map(Some)
@@ -218,8 +241,7 @@ pub(crate) fn parse_send_request(body: &[u8]) -> Result<SendRequest, MnsError> {
 }
 
 fn parse_message(e: &Element) -> Result<SendMessageInput, MnsError> {
-    let body = e
-        .child("MessageBody")
+    let body = single_child(e, "MessageBody")?
         .ok_or_else(|| MnsError::schema_violation("MessageBody"))?
         .text
         .clone();

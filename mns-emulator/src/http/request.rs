@@ -23,6 +23,14 @@ impl Query {
             let (name, value) = item.split_once('=').unwrap_or((item, ""));
             let name = decode(name).ok_or_else(|| MnsError::invalid_query_string(item))?;
             let value = decode(value).ok_or_else(|| MnsError::invalid_query_string(&name))?;
+            // A repeated parameter (`numOfMessages=2&numOfMessages=16`) is ambiguous: refuse it
+            // rather than guess which one the sender meant.
+            if pairs
+                .iter()
+                .any(|(n, _): &(String, String)| n.eq_ignore_ascii_case(&name))
+            {
+                return Err(MnsError::invalid_query_string(&name));
+            }
             pairs.push((name, value));
         }
         Ok(Query { pairs })
