@@ -285,11 +285,11 @@ impl MnsError {
         )
     }
 
-    /// 404 `TopicNotExist`.
+    /// 404 `TopicNotExist` (text as in the PublishMessage docs).
     pub fn topic_not_exist() -> Self {
         Self::new(
             ErrorCode::TopicNotExist,
-            "The topic name you provided is not exist.",
+            "The topic you provided does not exist.",
         )
     }
 
@@ -301,11 +301,11 @@ impl MnsError {
         )
     }
 
-    /// 404 `SubscriptionNotExist`.
+    /// 404 `SubscriptionNotExist` (text verbatim from the docs, including "exits").
     pub fn subscription_not_exist() -> Self {
         Self::new(
             ErrorCode::SubscriptionNotExist,
-            "The subscription name you provided is not exist.",
+            "The subscription you provided does not exits.",
         )
     }
 
