@@ -86,6 +86,8 @@ pub struct Target {
     /// What the backend supports.
     pub caps: Capabilities,
     backend: &'static str,
+    account_id: String,
+    region: String,
     prefix: String,
     credentials: Credentials,
     time_source: std::sync::Arc<dyn TimeSource>,
@@ -148,6 +150,8 @@ impl Target {
             client,
             caps: Capabilities::emulator(),
             backend: "emulator",
+            account_id: emu.account_id().to_owned(),
+            region: emu.region().to_owned(),
             prefix: format!("t{}", run_token()),
             credentials,
             time_source,
@@ -196,6 +200,20 @@ impl Target {
                  ALIBABA_CLOUD_ACCESS_KEY_SECRET"
             );
         };
+        // `{account}.mns.{region}[-internal[-vpc]].aliyuncs.com`, unless given explicitly.
+        let mut labels = endpoint.host().split('.');
+        let host_account = labels.next().unwrap_or_default().to_owned();
+        let host_region = match (labels.next(), labels.next()) {
+            (Some("mns"), Some(r)) => r
+                .trim_end_matches("-internal-vpc")
+                .trim_end_matches("-internal")
+                .to_owned(),
+            _ => String::new(),
+        };
+        let account_id = var("MNS_ACCOUNT_ID").unwrap_or(host_account);
+        let region = var("MNS_REGION")
+            .or_else(|| var("ALIBABA_CLOUD_REGION_ID"))
+            .unwrap_or(host_region);
         let credentials = match var("ALIBABA_CLOUD_SECURITY_TOKEN") {
             Some(token) => Credentials::with_security_token(id, secret, token, None),
             None => Credentials::new(id, secret),
@@ -211,6 +229,8 @@ impl Target {
             client,
             caps: Capabilities::live(),
             backend: "live",
+            account_id,
+            region,
             prefix: format!("mnsrs-conf-{}", run_token()),
             credentials,
             time_source,
@@ -226,6 +246,16 @@ impl Target {
     /// `"emulator"` or `"live"`.
     pub fn backend(&self) -> &'static str {
         self.backend
+    }
+
+    /// The account id (for queue endpoints of subscriptions).
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The region id.
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// The prefix of every name this target makes.

@@ -20,9 +20,12 @@ pub mod account;
 pub mod batch;
 pub mod delay_priority;
 pub mod errors;
+pub mod fanout;
 pub mod long_poll;
 pub mod messages;
 pub mod queue_admin;
+pub mod subscriptions;
+pub mod topic_admin;
 pub mod visibility;
 
 /// One conformance case, as listed in `CONFORMANCE.md`.
@@ -150,6 +153,50 @@ macro_rules! __with_cases {
             batch::peek_document_has_no_handle => "Q§4.10, §11", "The peek document has the seven fields and no ReceiptHandle / NextVisibleTime";
             batch::peek_skips_in_flight_and_delayed => "Q§4.10, §8", "Peek shows only visible messages; empty is MessageNotExist";
             batch::batch_peek_returns_visible_messages => "Q§4.10", "BatchPeekMessage returns up to N visible messages with their DequeueCount";
+            // Topic administration and publishing (topics §1–§2.5, §2.11, §3.1)
+            topic_admin::create_topic_is_201_then_204 => "T§2.1", "CreateTopic answers 201 with Location, then 204 (with Location) for the same attributes";
+            topic_admin::create_topic_different_attributes_is_409 => "T§2.1, §7", "CreateTopic with different attributes answers 409 TopicAlreadyExist";
+            topic_admin::topic_defaults => "T§2.3, §3.1", "A new topic has MaximumMessageSize 65536, retention 86400, MessageCount 0, logging off";
+            topic_admin::get_topic_attributes_document_has_seven_elements => "T§2.3", "GetTopicAttributes has all seven elements; CreateTime in seconds; LoggingEnabled False";
+            topic_admin::set_topic_attributes_is_partial => "T§2.2", "SetTopicAttributes changes only what is given and moves LastModifyTime";
+            topic_admin::missing_topic_is_topic_not_exist => "T§2.3, §2.11, §7", "Get/Set/Publish on a missing topic answer 404 TopicNotExist \"The topic you provided does not exist.\"";
+            topic_admin::delete_topic_is_204_even_when_missing => "T§2.4", "DeleteTopic answers 204, also when the topic does not exist";
+            topic_admin::list_topic_prefix_and_paging => "T§2.5", "ListTopic filters by prefix and pages with NextMarker over every topic once";
+            topic_admin::list_topic_with_meta_has_attributes => "T§2.5", "ListTopic with x-mns-with-meta carries attributes";
+            topic_admin::invalid_topic_names_are_rejected => "T§1.1, §7", "Topic names with '_' / of 256 characters answer 400 TopicNameInvalid / TopicNameLengthError [unconfirmed]";
+            topic_admin::topic_out_of_range_size_is_invalid_argument => "T§2.1", "MaximumMessageSize 1023 or 65537 answers 400 InvalidArgument";
+            topic_admin::publish_returns_id_and_md5 => "T§2.11", "PublishMessage answers 201 with a MessageId and the upper-case hex MD5 of the body";
+            topic_admin::publish_over_maximum_size_is_invalid_argument => "T§2.11", "A body over the topic's MaximumMessageSize answers 400 InvalidArgument [unconfirmed]";
+            topic_admin::publish_malformed_or_empty_is_rejected => "T§2.11, §7", "A publish that is not XML answers 400 MalformedXML; an empty body 400 InvalidArgument [unconfirmed]";
+            topic_admin::publish_long_message_tag_is_invalid_argument => "T§2.11", "A MessageTag over 16 characters answers 400 InvalidArgument [unconfirmed]";
+            // Subscriptions (topics §2.6–§2.10, §3.2, §3.3)
+            subscriptions::subscribe_is_201_204_409 => "T§2.6", "Subscribe answers 201 with Location, 204 for the same, 409 SubscriptionAlreadyExist for different attributes";
+            subscriptions::subscription_defaults_and_attributes => "T§2.6, §2.8", "A new subscription has BACKOFF_RETRY, XML, no filter tag, the owner account and the endpoint as given";
+            subscriptions::get_subscription_document_shape => "T§2.8", "GetSubscriptionAttributes has every element the Python SDK requires, no FilterTag when unset";
+            subscriptions::subscribe_options_are_stored => "T§2.6", "Strategy, format and filter tag given at Subscribe are stored";
+            subscriptions::set_subscription_attributes_changes_strategy => "T§2.7", "SetSubscriptionAttributes changes NotifyStrategy and LastModifyTime, not the endpoint";
+            subscriptions::set_subscription_filter_tag_applies => "T§2.7", "SetSubscriptionAttributes with FilterTag changes the filter [unconfirmed]";
+            subscriptions::missing_subscription_is_subscription_not_exist => "T§2.7, §2.8, §7", "Missing subscription answers 404 SubscriptionNotExist; Subscribe to a missing topic 404 TopicNotExist";
+            subscriptions::unsubscribe_is_204_even_when_missing => "T§2.9", "Unsubscribe answers 204, also when the subscription does not exist";
+            subscriptions::list_subscriptions_prefix_paging_and_meta => "T§2.10", "ListSubscriptionByTopic filters by prefix, pages, and carries attributes with meta";
+            subscriptions::delete_topic_removes_subscriptions => "T§2.4", "Deleting a topic removes its subscriptions";
+            subscriptions::subscribe_invalid_endpoint_is_rejected => "T§3.3, §7", "An unknown endpoint form answers 400 EndpointInvalid; another account's queue 400 [unconfirmed]";
+            subscriptions::subscribe_invalid_strategy_or_format_is_invalid_argument => "T§2.6", "Unknown NotifyStrategy / NotifyContentFormat answer 400 InvalidArgument";
+            subscriptions::invalid_subscription_name_is_rejected => "T§1.1, §7", "A subscription name with '_' answers 400 SubscriptionNameInvalid [unconfirmed]";
+            // Fan-out to queues, formats, filter tags (topics §3.5, §5)
+            fanout::publish_fans_out_to_every_queue => "T§5.1", "One publish reaches every subscribed queue exactly once";
+            fanout::xml_notification_fields => "T§5.2", "XML notification: owner, topic, subscriber, subscription, publish MessageId, Message verbatim, MD5, tag, PublishTime ms";
+            fanout::xml_notification_omits_missing_tag => "T§5.2", "An untagged message's XML notification has no MessageTag";
+            fanout::json_notification_fields_are_strings => "T§5.2", "JSON notification: the same fields, every value a JSON string";
+            fanout::simplified_notification_is_the_body => "T§5.2", "SIMPLIFIED notification is exactly the published body";
+            fanout::filter_tag_delivers_only_matching => "T§3.5", "A FilterTag subscription receives only messages with exactly that tag";
+            fanout::no_filter_tag_receives_everything => "T§3.5", "Without FilterTag a subscription receives tagged and untagged messages";
+            fanout::filter_tag_is_case_sensitive => "T§3.5", "Filter tags compare case-sensitively [unconfirmed]";
+            fanout::only_later_messages_reach_a_new_subscription => "T§2.6, §5.1", "Only messages published after Subscribe reach the subscription";
+            fanout::unsubscribe_stops_delivery => "T§2.9", "After Unsubscribe later publishes no longer reach the queue";
+            fanout::base64_publish_arrives_as_transmitted => "T§2.11, §5.3", "The service never decodes: a base64 publish arrives as base64 text, MD5 over it";
+            fanout::delivered_queue_message_is_ordinary => "T§5.3", "The delivered queue message is ordinary: DequeueCount 1, MD5 over the stored text";
+            fanout::publish_without_subscriptions_succeeds => "T§2.11", "Publishing to a topic without subscriptions succeeds";
             // Account (§4.14)
             account::account_attributes_round_trip => "Q§4.14", "SetAccountAttributes (204) then GetAccountAttributes returns the LoggingBucket";
             // Authentication, headers, error envelope (§2.2, §3, §7)
