@@ -135,6 +135,15 @@ impl Response {
         xml::from_xml(&self.body).map_err(|message| self.decode_error(operation, message))
     }
 
+    /// Decodes the body with a hand-written decoder, mapping failure to [`Error::Decode`].
+    pub(crate) fn decode_with<T>(
+        &self,
+        operation: &'static str,
+        decode: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, Error> {
+        decode(&self.body).map_err(|message| self.decode_error(operation, message))
+    }
+
     /// An [`Error::Decode`] for this response.
     pub(crate) fn decode_error(
         &self,

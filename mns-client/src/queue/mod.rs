@@ -136,7 +136,7 @@ impl Queue {
         let (req, text) = self.send_request(body.as_ref(), &options)?;
         let resp = self.client.execute(req).await?;
         expect_status(&resp, "SendMessage", &[201, 200])?;
-        let m: MessageXml = resp.decode("SendMessage")?;
+        let m = resp.decode_with("SendMessage", MessageXml::decode)?;
         match m.into_send_result(0, &text) {
             Ok(Ok(receipt)) => Ok(receipt),
             Ok(Err(entry)) => Err(resp.decode_error(
@@ -236,7 +236,7 @@ impl Queue {
             .body(xml)
             .data_error_roots(&["Messages"]);
         let resp = self.client.execute(req).await?;
-        let doc: MessagesXml = resp.decode(OP)?;
+        let doc = resp.decode_with(OP, MessagesXml::decode)?;
         if doc.messages.len() != encoded.len() {
             return Err(resp.decode_error(
                 OP,
@@ -278,7 +278,7 @@ impl Queue {
             return Ok(None);
         };
         expect_status(&resp, OP, &[200])?;
-        let m: MessageXml = resp.decode(OP)?;
+        let m = resp.decode_with(OP, MessageXml::decode)?;
         m.into_received(self.codec)
             .map(Some)
             .map_err(|e| message_error(&resp, OP, e))
@@ -321,7 +321,7 @@ impl Queue {
         resp: &Response,
         op: &'static str,
     ) -> Result<Vec<ReceivedMessage>, Error> {
-        let doc: MessagesXml = resp.decode(op)?;
+        let doc = resp.decode_with(op, MessagesXml::decode)?;
         doc.messages
             .into_iter()
             .map(|m| {
@@ -372,7 +372,7 @@ impl Queue {
             return Ok(None);
         };
         expect_status(&resp, OP, &[200])?;
-        let m: MessageXml = resp.decode(OP)?;
+        let m = resp.decode_with(OP, MessageXml::decode)?;
         m.into_peeked(self.codec)
             .map(Some)
             .map_err(|e| message_error(&resp, OP, e))
@@ -390,7 +390,7 @@ impl Queue {
             return Ok(Vec::new());
         };
         expect_status(&resp, OP, &[200])?;
-        let doc: MessagesXml = resp.decode(OP)?;
+        let doc = resp.decode_with(OP, MessagesXml::decode)?;
         doc.messages
             .into_iter()
             .map(|m| {
