@@ -14,6 +14,7 @@ use crate::auth::{AccessKey, AuthConfig, Authenticator, KeyStore};
 use crate::clock::{Clock, SystemClock};
 use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
 use crate::error::MnsError;
+use crate::faults::{FaultInjector, FaultPlan};
 use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES, Shared};
 use crate::server;
 use crate::sts::{CredentialServices, CredentialServicesConfig, ECS_METADATA_PATH, STS_PATH};
@@ -50,6 +51,8 @@ pub struct EmulatorBuilder {
     auth_config: AuthConfig,
     max_request_body_bytes: usize,
     credential_services: CredentialServicesConfig,
+    admin_endpoint: bool,
+    fault_plan: Option<FaultPlan>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -64,6 +67,8 @@ impl fmt::Debug for EmulatorBuilder {
             .field("auth_config", &self.auth_config)
             .field("max_request_body_bytes", &self.max_request_body_bytes)
             .field("credential_services", &self.credential_services)
+            .field("admin_endpoint", &self.admin_endpoint)
+            .field("fault_plan", &self.fault_plan)
             .finish()
     }
 }
@@ -80,6 +85,8 @@ impl Default for EmulatorBuilder {
             auth_config: AuthConfig::default(),
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
             credential_services: CredentialServicesConfig::default(),
+            admin_endpoint: false,
+            fault_plan: None,
         }
     }
 }
@@ -183,6 +190,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves the fault admin endpoint [`ADMIN_FAULTS_PATH`](crate::faults::ADMIN_FAULTS_PATH)
+    /// (default `false`): unauthenticated, so only for test set-ups.
+    pub fn admin_endpoint(mut self, yes: bool) -> Self {
+        self.admin_endpoint = yes;
+        self
+    }
+
+    /// Starts with this fault plan (see [`crate::faults`]); change it later with
+    /// [`Emulator::faults`].
+    pub fn fault_plan(mut self, plan: FaultPlan) -> Self {
+        self.fault_plan = Some(plan);
+        self
+    }
+
     /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
     pub fn build(self) -> Emulator {
         let store = KeyStore::new();
@@ -210,10 +231,14 @@ impl EmulatorBuilder {
             self.region,
             self.max_request_body_bytes,
         );
+        if let Some(plan) = self.fault_plan {
+            shared.faults.set_plan(plan);
+        }
         Emulator {
             shared: Arc::new(shared),
             credentials,
             bind: self.bind,
+            admin_endpoint: self.admin_endpoint,
         }
     }
 
@@ -230,6 +255,7 @@ pub struct Emulator {
     shared: Arc<Shared>,
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
+    admin_endpoint: bool,
 }
 
 impl Emulator {
@@ -241,7 +267,10 @@ impl Emulator {
     /// The emulator as an axum router (a `tower::Service`), e.g. for `ServiceExt::oneshot` tests.
     /// Requests without a `Host` header are answered as if addressed to `127.0.0.1`.
     pub fn router(&self) -> axum::Router {
-        let router = http::router(self.shared.clone());
+        let mut router = http::router(self.shared.clone());
+        if self.admin_endpoint {
+            router = router.merge(crate::faults::admin_routes(self.shared.faults.clone()));
+        }
         if self.credentials.config().enabled {
             router.merge(http::credential_routes(self.credentials.clone()))
         } else {
@@ -299,6 +328,11 @@ impl Emulator {
     /// The emulated STS and ECS metadata services (issue temporary keys, count them).
     pub fn credential_services(&self) -> &CredentialServices {
         &self.credentials
+    }
+
+    /// The live fault injection settings (see [`crate::faults`]).
+    pub fn faults(&self) -> &FaultInjector {
+        &self.shared.faults
     }
 
     /// Every stored message of `queue` with its state, as of the emulator clock's now.
@@ -398,6 +432,11 @@ impl RunningEmulator {
     /// The emulator's clock.
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.emulator.clock()
+    }
+
+    /// The live fault injection settings (see [`Emulator::faults`]).
+    pub fn faults(&self) -> &FaultInjector {
+        self.emulator.faults()
     }
 
     /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).

@@ -31,6 +31,8 @@
 //! * [`clock`]: injected time ([`clock::SystemClock`], [`clock::ManualClock`]).
 //! * [`auth`]: signature verification over the raw request, access keys and temporary keys.
 //! * [`error`]: [`error::MnsError`] and the one code → status table.
+//! * [`faults`]: fault injection (errors, latency, dropped connections, duplicate deliveries,
+//!   early handle expiry), deterministic under a seed, from Rust or an admin endpoint.
 //! * [`sts`]: emulated STS (`AssumeRole`, `AssumeRoleWithOIDC`) and ECS metadata service on the
 //!   same listener, issuing temporary keys that expire on the emulator's clock.
 //! * A private HTTP layer maps requests to engine calls and renders XML; long polls wait on a
@@ -42,6 +44,7 @@ pub mod auth;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod faults;
 mod http;
 mod push;
 mod server;

@@ -45,6 +45,17 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     max_date_skew: u64,
 
+    /// Serve the fault-injection admin endpoint `/__emulator/faults`: POST a JSON fault plan,
+    /// GET it with per-rule hit counts, DELETE to stop injecting. Unauthenticated, so for test
+    /// set-ups only. Example plan: `{"seed":7,"rules":[{"operation":"SendMessage",
+    /// "probability":0.2,"fault":{"kind":"error","status":500,"code":"InternalError"}}]}`.
+    #[arg(long, env = "MNS_EMULATOR_ADMIN")]
+    admin: bool,
+
+    /// Start with the fault plan in this JSON file (the admin endpoint's format).
+    #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_FAULTS")]
+    faults: Option<std::path::PathBuf>,
+
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
@@ -105,6 +116,22 @@ async fn main() -> std::process::ExitCode {
         .region(args.region)
         .accept_any_signature(args.accept_any_signature)
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
+    builder = builder.admin_endpoint(args.admin);
+    if let Some(path) = &args.faults {
+        let plan = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
+        match plan {
+            Ok(plan) => builder = builder.fault_plan(plan),
+            Err(e) => {
+                eprintln!(
+                    "mns-emulator: cannot read fault plan {}: {e}",
+                    path.display()
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     for (id, secret) in args.access_keys {
         builder = builder.access_key(id, secret);
     }

@@ -491,6 +491,24 @@ impl Engine {
         self.queues.contains_key(queue)
     }
 
+    /// Fault injection: the message behind `receipt_handle` becomes visible again at once (as if
+    /// its visibility timeout had passed); the handle stops working. `DequeueCount` is unchanged.
+    pub fn redeliver_now(
+        &mut self,
+        queue: &str,
+        receipt_handle: &str,
+        now: Millis,
+    ) -> Result<(), MnsError> {
+        let now = self.observe(now);
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        q.advance(now);
+        q.change_visibility(receipt_handle, 0, &self.codec, &self.config, now)
+            .map(|_| ())
+    }
+
     /// Fault injection: every receipt handle issued so far for `queue` stops working (as if each
     /// message had been re-received elsewhere). Messages keep their state and visibility times.
     pub fn expire_receipt_handles(&mut self, queue: &str) -> Result<(), MnsError> {

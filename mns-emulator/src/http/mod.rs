@@ -12,6 +12,7 @@
 
 mod account;
 mod ecs_metadata;
+mod fault_hook;
 mod queue;
 pub(crate) mod request;
 mod sts;
@@ -74,6 +75,8 @@ pub(crate) struct Shared {
     pub(crate) waiting: watch::Sender<usize>,
     /// Topic push coordination (`crate::push`).
     pub(crate) push: crate::push::PushHub,
+    /// Fault injection (`crate::faults`).
+    pub(crate) faults: crate::faults::FaultInjector,
 }
 
 impl Shared {
@@ -105,6 +108,7 @@ impl Shared {
             request_seq: AtomicU64::new(rand::random::<u64>()),
             waiting: watch::Sender::new(0),
             push: crate::push::PushHub::new(),
+            faults: crate::faults::FaultInjector::default(),
         }
     }
 
@@ -239,7 +243,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     let method = req.method().clone();
     let target = req.uri().to_string();
-    let result = dispatch(&shared, &ctx, req).await;
+    let (result, drop_connection) = fault_hook::dispatch_with_faults(&shared, &ctx, req).await;
+    if drop_connection {
+        return fault_hook::dropped_connection();
+    }
     let (status, body, location) = match result {
         Ok(reply) => (reply.status, reply.body, reply.location),
         Err(err) => {

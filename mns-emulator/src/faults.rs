@@ -1,0 +1,669 @@
+//! Fault injection: make the emulator misbehave on purpose, deterministically, so that retry and
+//! recovery code can be tested.
+//!
+//! A [`FaultPlan`] is a seed plus an ordered list of [`FaultRule`]s. Each rule matches an
+//! [`Operation`] (or any) and a queue or topic name (or any), fires with a probability and/or for
+//! the next N matching calls, and then applies a [`Fault`]:
+//!
+//! * [`Fault::Error`]: answer a chosen MNS error (status + `Code`) without touching any state;
+//! * [`Fault::Latency`]: wait on the emulator's clock before handling the request;
+//! * [`Fault::DropConnection`]: close the connection without an answer, before handling;
+//! * [`Fault::DropResponse`]: handle the request, then close the connection without an answer
+//!   (the change happened, the client cannot know);
+//! * [`Fault::DropDuringLongPoll`]: a receive still waiting after the given time is abandoned
+//!   (taking nothing) and its connection closed;
+//! * [`Fault::DuplicateDelivery`]: messages a receive returns become visible again at once, so
+//!   another receive gets them too (their first receipt handles stop working);
+//! * [`Fault::ExpireReceiptHandles`]: every outstanding receipt handle of the queue expires
+//!   before the request is handled (messages keep their visibility times).
+//!
+//! Decisions come from a small generator seeded by [`FaultPlan::seed`]: the same plan and the
+//! same order of requests give the same faults.
+//!
+//! Set a plan from Rust with [`FaultInjector::set_plan`] (via
+//! [`Emulator::faults`](crate::Emulator::faults)), or over HTTP when the admin endpoint is on
+//! ([`EmulatorBuilder::admin_endpoint`](crate::EmulatorBuilder::admin_endpoint), or
+//! `mns-emulator --admin`):
+//!
+//! ```text
+//! POST   /__emulator/faults   {"seed":7,"rules":[{"operation":"SendMessage","probability":0.2,
+//!                               "fault":{"kind":"error","status":500,"code":"InternalError"}}]}
+//! GET    /__emulator/faults   the plan and how often each rule fired
+//! DELETE /__emulator/faults   no more faults
+//! ```
+//!
+//! `/__emulator/…` cannot collide with the MNS API: its paths start with `/queues`, `/topics`,
+//! `/commonbuy` or are `/?accountmeta`, and queue and topic names cannot contain `_`.
+//!
+//! ```
+//! # async fn demo() -> std::io::Result<()> {
+//! use mns_emulator::Emulator;
+//! use mns_emulator::faults::{Fault, FaultPlan, FaultRule, Operation};
+//!
+//! let emu = Emulator::builder().start().await?;
+//! emu.faults().set_plan(FaultPlan::seeded(42).rule(
+//!     FaultRule::new(Fault::error(500, "InternalError"))
+//!         .operation(Operation::SendMessage)
+//!         .resource("jobs")
+//!         .probability(0.2),
+//! ));
+//! // ... 20% of the sends to `jobs` now fail with 500 InternalError ...
+//! emu.faults().clear();
+//! # emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::error::{ErrorCode, MnsError};
+
+/// The path of the fault admin endpoint (only served when enabled).
+pub const ADMIN_FAULTS_PATH: &str = "/__emulator/faults";
+
+/// An MNS operation a rule can target. Batch forms share their single form's name (the HTTP
+/// route is the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `PUT /queues/{q}`.
+    CreateQueue,
+    /// `PUT /queues/{q}?metaoverride=true`.
+    SetQueueAttributes,
+    /// `GET /queues/{q}`.
+    GetQueueAttributes,
+    /// `DELETE /queues/{q}`.
+    DeleteQueue,
+    /// `GET /queues`.
+    ListQueue,
+    /// `POST /queues/{q}/messages` (single and batch).
+    SendMessage,
+    /// `GET /queues/{q}/messages` (single and batch).
+    ReceiveMessage,
+    /// `GET /queues/{q}/messages?peekonly=true` (single and batch).
+    PeekMessage,
+    /// `DELETE /queues/{q}/messages` (single and batch).
+    DeleteMessage,
+    /// `PUT /queues/{q}/messages?receiptHandle=…&visibilityTimeout=…`.
+    ChangeMessageVisibility,
+    /// `PUT /topics/{t}`.
+    CreateTopic,
+    /// `PUT /topics/{t}?metaoverride=true`.
+    SetTopicAttributes,
+    /// `GET /topics/{t}`.
+    GetTopicAttributes,
+    /// `DELETE /topics/{t}`.
+    DeleteTopic,
+    /// `GET /topics`.
+    ListTopic,
+    /// `POST /topics/{t}/messages`.
+    PublishMessage,
+    /// Any other request under `/topics/{t}/subscriptions` (subscribe, unsubscribe, …).
+    Subscription,
+    /// Account operations and anything else.
+    Other,
+}
+
+impl Operation {
+    /// Classifies a request by method, decoded path segments and whether it carries
+    /// `metaoverride=true` / `peekonly=true` / a receipt handle with a visibility timeout.
+    fn classify(method: &Method, segments: &[String], query: &str) -> (Operation, Option<String>) {
+        let has = |name: &str| {
+            query.split('&').any(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                k.eq_ignore_ascii_case(name) && (v.is_empty() || !v.eq_ignore_ascii_case("false"))
+            })
+        };
+        let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let op = match (segs.as_slice(), method) {
+            (["queues"], &Method::GET) => Operation::ListQueue,
+            (["queues", _], &Method::PUT) if has("metaoverride") => Operation::SetQueueAttributes,
+            (["queues", _], &Method::PUT) => Operation::CreateQueue,
+            (["queues", _], &Method::GET) => Operation::GetQueueAttributes,
+            (["queues", _], &Method::DELETE) => Operation::DeleteQueue,
+            (["queues", _, "messages"], &Method::POST) => Operation::SendMessage,
+            (["queues", _, "messages"], &Method::GET) if has("peekonly") => Operation::PeekMessage,
+            (["queues", _, "messages"], &Method::GET) => Operation::ReceiveMessage,
+            (["queues", _, "messages"], &Method::DELETE) => Operation::DeleteMessage,
+            (["queues", _, "messages"], &Method::PUT) => Operation::ChangeMessageVisibility,
+            (["topics"], &Method::GET) => Operation::ListTopic,
+            (["topics", _], &Method::PUT) if has("metaoverride") => Operation::SetTopicAttributes,
+            (["topics", _], &Method::PUT) => Operation::CreateTopic,
+            (["topics", _], &Method::GET) => Operation::GetTopicAttributes,
+            (["topics", _], &Method::DELETE) => Operation::DeleteTopic,
+            (["topics", _, "messages"], &Method::POST) => Operation::PublishMessage,
+            (["topics", _, "subscriptions", ..], _) => Operation::Subscription,
+            _ => Operation::Other,
+        };
+        let resource = match segs.as_slice() {
+            ["queues" | "topics", name, ..] => Some((*name).to_owned()),
+            _ => None,
+        };
+        (op, resource)
+    }
+}
+
+/// What a rule does when it fires.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer this MNS error (the service's `<Error>` document) without handling the request.
+    Error {
+        /// HTTP status, e.g. 500 or 503.
+        status: u16,
+        /// The `<Code>`, e.g. `InternalError` or `QpsLimitExceeded`.
+        code: String,
+        /// The `<Message>`; a generic text when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
+    /// Wait this long on the emulator's clock, then handle the request normally.
+    Latency {
+        /// Milliseconds of added latency.
+        millis: u64,
+    },
+    /// Close the connection without answering, before the request is handled (nothing changes).
+    DropConnection,
+    /// Handle the request, then close the connection without answering (the change stays).
+    DropResponse,
+    /// A receive still long-polling after `after_millis` (emulator clock) is abandoned, taking
+    /// nothing, and its connection closed. Receives answered earlier are not affected.
+    DropDuringLongPoll {
+        /// How far into the long poll the connection drops.
+        after_millis: u64,
+    },
+    /// Messages a receive returns also become visible again at once (delivered twice; the
+    /// first delivery's receipt handle stops working).
+    DuplicateDelivery,
+    /// Every outstanding receipt handle of the queue expires before the request is handled.
+    ExpireReceiptHandles,
+}
+
+impl Fault {
+    /// [`Fault::Error`] with a generic message.
+    pub fn error(status: u16, code: impl Into<String>) -> Self {
+        Fault::Error {
+            status,
+            code: code.into(),
+            message: None,
+        }
+    }
+
+    /// [`Fault::Latency`].
+    pub fn latency(by: Duration) -> Self {
+        Fault::Latency {
+            millis: u64::try_from(by.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// One rule: which requests, how often, and what happens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRule {
+    /// The operation to target; `None` matches every operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<Operation>,
+    /// The queue or topic name to target; `None` matches every resource (and none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// Probability (0..=1) that a matching request is hit (default 1).
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// Hit at most this many requests, then stop (default: no limit). With probability 1 this is
+    /// "the next N calls".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+    /// What happens.
+    pub fault: Fault,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl FaultRule {
+    /// A rule hitting every request with `fault` (narrow it with the other methods).
+    pub fn new(fault: Fault) -> Self {
+        FaultRule {
+            operation: None,
+            resource: None,
+            probability: 1.0,
+            times: None,
+            fault,
+        }
+    }
+
+    /// Only this operation.
+    pub fn operation(mut self, op: Operation) -> Self {
+        self.operation = Some(op);
+        self
+    }
+
+    /// Only this queue or topic.
+    pub fn resource(mut self, name: impl Into<String>) -> Self {
+        self.resource = Some(name.into());
+        self
+    }
+
+    /// Hit a matching request with this probability (clamped to 0..=1).
+    pub fn probability(mut self, p: f64) -> Self {
+        self.probability = p.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Hit at most `n` requests (with probability 1: exactly the next `n`).
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    fn matches(&self, op: Operation, resource: Option<&str>) -> bool {
+        self.operation.is_none_or(|o| o == op)
+            && self.resource.as_deref().is_none_or(|r| resource == Some(r))
+    }
+}
+
+/// A seed and an ordered list of rules; the first matching rule that fires decides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultPlan {
+    /// Seed of the decision generator.
+    #[serde(default)]
+    pub seed: u64,
+    /// The rules, tried in order.
+    #[serde(default)]
+    pub rules: Vec<FaultRule>,
+}
+
+impl FaultPlan {
+    /// An empty plan with this seed.
+    pub fn seeded(seed: u64) -> Self {
+        FaultPlan {
+            seed,
+            rules: Vec::new(),
+        }
+    }
+
+    /// Appends a rule.
+    pub fn rule(mut self, rule: FaultRule) -> Self {
+        self.rules.push(rule);
+        self
+    }
+}
+
+/// SplitMix64: tiny, seedable, and the same on every platform and `rand` version.
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform value in `[0, 1)`.
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug)]
+struct InjectorState {
+    plan: FaultPlan,
+    rng: SplitMix64,
+    /// How often each rule fired.
+    fired: Vec<u64>,
+}
+
+/// The live fault settings of one emulator; cheap to clone (shared).
+#[derive(Debug, Clone)]
+pub struct FaultInjector {
+    state: Arc<Mutex<InjectorState>>,
+}
+
+impl Default for FaultInjector {
+    fn default() -> Self {
+        FaultInjector {
+            state: Arc::new(Mutex::new(InjectorState {
+                plan: FaultPlan::default(),
+                rng: SplitMix64(0),
+                fired: Vec::new(),
+            })),
+        }
+    }
+}
+
+/// A plan and how often each of its rules fired (what `GET /__emulator/faults` answers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultReport {
+    /// The current plan.
+    pub plan: FaultPlan,
+    /// Per rule (same order), how many requests it hit.
+    pub fired: Vec<u64>,
+}
+
+impl FaultInjector {
+    fn lock(&self) -> std::sync::MutexGuard<'_, InjectorState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Replaces the plan and restarts the generator from the plan's seed.
+    pub fn set_plan(&self, plan: FaultPlan) {
+        let mut s = self.lock();
+        s.rng = SplitMix64(plan.seed);
+        s.fired = vec![0; plan.rules.len()];
+        s.plan = plan;
+    }
+
+    /// Appends a rule to the current plan (the generator continues).
+    pub fn add_rule(&self, rule: FaultRule) {
+        let mut s = self.lock();
+        s.plan.rules.push(rule);
+        s.fired.push(0);
+    }
+
+    /// Removes every rule: the emulator behaves normally again.
+    pub fn clear(&self) {
+        let seed = self.lock().plan.seed;
+        self.set_plan(FaultPlan::seeded(seed));
+    }
+
+    /// The plan and per-rule hit counts.
+    pub fn report(&self) -> FaultReport {
+        let s = self.lock();
+        FaultReport {
+            plan: s.plan.clone(),
+            fired: s.fired.clone(),
+        }
+    }
+
+    /// Total number of requests hit by any rule.
+    pub fn fired_total(&self) -> u64 {
+        self.lock().fired.iter().sum()
+    }
+
+    /// Decides the fault (if any) for one request. Every matching rule with a probability below
+    /// 1 draws one number, so decisions depend only on the seed and the order of requests.
+    fn decide(&self, op: Operation, resource: Option<&str>) -> Option<Fault> {
+        let mut s = self.lock();
+        if s.plan.rules.is_empty() {
+            return None;
+        }
+        let InjectorState { plan, rng, fired } = &mut *s;
+        for (rule, count) in plan.rules.iter_mut().zip(fired.iter_mut()) {
+            if !rule.matches(op, resource) || rule.times == Some(0) {
+                continue;
+            }
+            let hit = rule.probability >= 1.0 || rng.next_f64() < rule.probability;
+            if hit {
+                if let Some(t) = rule.times.as_mut() {
+                    *t -= 1;
+                }
+                *count += 1;
+                return Some(rule.fault.clone());
+            }
+        }
+        None
+    }
+}
+
+/// What the HTTP layer should do with a request after fault injection.
+#[derive(Debug)]
+pub(crate) struct Outcome<T> {
+    /// The answer (possibly an injected error).
+    pub(crate) result: Result<T, MnsError>,
+    /// Close the connection instead of answering.
+    pub(crate) drop_connection: bool,
+}
+
+/// Hooks the HTTP layer calls around one request.
+pub(crate) trait FaultHost {
+    /// The emulator's clock.
+    fn clock(&self) -> &Arc<dyn Clock>;
+    /// Expires every receipt handle of `queue` (no-op if it does not exist).
+    fn expire_receipt_handles(&self, queue: &str);
+    /// Makes the messages behind these receipt handles of `queue` visible again now.
+    fn redeliver(&self, queue: &str, handles: &[String]);
+}
+
+/// Runs `handle` (the un-started request future) under the fault, if any, chosen for this
+/// request. `body_of` extracts the response body of a successful answer (for receipt handles).
+pub(crate) async fn around<T, F>(
+    injector: &FaultInjector,
+    host: &(impl FaultHost + Sync),
+    method: &Method,
+    segments: &[String],
+    query: &str,
+    handle: F,
+    body_of: impl FnOnce(&T) -> Option<&str> + Send,
+) -> Outcome<T>
+where
+    T: Send,
+    F: Future<Output = Result<T, MnsError>> + Send,
+{
+    let (op, resource) = Operation::classify(method, segments, query);
+    let plain = |result| Outcome {
+        result,
+        drop_connection: false,
+    };
+    let Some(fault) = injector.decide(op, resource.as_deref()) else {
+        return plain(handle.await);
+    };
+    tracing::debug!(?op, ?resource, ?fault, "injecting fault");
+    match fault {
+        Fault::Error {
+            status,
+            code,
+            message,
+        } => plain(Err(MnsError::with_status(
+            ErrorCode::parse(&code),
+            message.unwrap_or_else(|| "Injected fault.".to_owned()),
+            status,
+        ))),
+        Fault::Latency { millis } => {
+            let deadline = host.clock().now() + Duration::from_millis(millis);
+            host.clock().sleep_until(deadline).await;
+            plain(handle.await)
+        }
+        Fault::DropConnection => Outcome {
+            result: Err(MnsError::internal_error()),
+            drop_connection: true,
+        },
+        Fault::DropResponse => Outcome {
+            result: handle.await,
+            drop_connection: true,
+        },
+        Fault::DropDuringLongPoll { after_millis } => {
+            let deadline = host.clock().now() + Duration::from_millis(after_millis);
+            tokio::select! {
+                result = handle => plain(result),
+                () = host.clock().sleep_until(deadline) => Outcome {
+                    result: Err(MnsError::internal_error()),
+                    drop_connection: true,
+                },
+            }
+        }
+        Fault::DuplicateDelivery => {
+            let result = handle.await;
+            if let (Ok(reply), Some(queue), Operation::ReceiveMessage) =
+                (&result, resource.as_deref(), op)
+            {
+                let handles = body_of(reply).map(receipt_handles).unwrap_or_default();
+                host.redeliver(queue, &handles);
+            }
+            plain(result)
+        }
+        Fault::ExpireReceiptHandles => {
+            if let Some(queue) = resource.as_deref() {
+                host.expire_receipt_handles(queue);
+            }
+            plain(handle.await)
+        }
+    }
+}
+
+/// The texts of every `<ReceiptHandle>` in one of our own response documents.
+fn receipt_handles(body: &str) -> Vec<String> {
+    const OPEN: &str = "<ReceiptHandle>";
+    const CLOSE: &str = "</ReceiptHandle>";
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(OPEN) {
+        let after = &rest[i + OPEN.len()..];
+        let Some(j) = after.find(CLOSE) else { break };
+        out.push(after[..j].to_owned());
+        rest = &after[j + CLOSE.len()..];
+    }
+    out
+}
+
+/// The admin routes (`GET`/`POST`/`DELETE` [`ADMIN_FAULTS_PATH`]).
+pub(crate) fn admin_routes(injector: FaultInjector) -> Router {
+    Router::new()
+        .route(
+            ADMIN_FAULTS_PATH,
+            get(get_faults).post(post_faults).delete(delete_faults),
+        )
+        .with_state(injector)
+}
+
+fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn get_faults(State(injector): State<FaultInjector>) -> Response {
+    json(StatusCode::OK, &injector.report())
+}
+
+async fn post_faults(State(injector): State<FaultInjector>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<FaultPlan>(&body) {
+        Ok(plan) => {
+            injector.set_plan(plan);
+            json(StatusCode::OK, &injector.report())
+        }
+        Err(e) => json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({ "error": e.to_string() }),
+        ),
+    }
+}
+
+async fn delete_faults(State(injector): State<FaultInjector>) -> StatusCode {
+    injector.clear();
+    StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(path: &str) -> Vec<String> {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn classifies_every_queue_route() {
+        let c = |m: Method, p: &str, q: &str| Operation::classify(&m, &segs(p), q);
+        assert_eq!(c(Method::GET, "/queues", "").0, Operation::ListQueue);
+        assert_eq!(
+            c(Method::PUT, "/queues/q", "metaoverride=true"),
+            (Operation::SetQueueAttributes, Some("q".into()))
+        );
+        assert_eq!(c(Method::PUT, "/queues/q", "").0, Operation::CreateQueue);
+        assert_eq!(
+            c(Method::GET, "/queues/q/messages", "peekonly=true").0,
+            Operation::PeekMessage
+        );
+        assert_eq!(
+            c(Method::GET, "/queues/q/messages", "waitseconds=3").0,
+            Operation::ReceiveMessage
+        );
+        assert_eq!(
+            c(Method::PUT, "/queues/q/messages", "receiptHandle=x").0,
+            Operation::ChangeMessageVisibility
+        );
+        assert_eq!(
+            c(Method::POST, "/topics/t/messages", "").0,
+            Operation::PublishMessage
+        );
+        assert_eq!(c(Method::GET, "/", "accountmeta=true").1, None);
+    }
+
+    #[test]
+    fn same_seed_same_decisions() {
+        let run = |seed| {
+            let inj = FaultInjector::default();
+            inj.set_plan(
+                FaultPlan::seeded(seed)
+                    .rule(FaultRule::new(Fault::DropConnection).probability(0.3)),
+            );
+            (0..200)
+                .map(|_| inj.decide(Operation::SendMessage, Some("q")).is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+        let hits = run(3).into_iter().filter(|h| *h).count();
+        assert!((30..=90).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn next_n_calls_then_normal() {
+        let inj = FaultInjector::default();
+        inj.set_plan(
+            FaultPlan::seeded(0).rule(
+                FaultRule::new(Fault::error(503, "ServiceUnavailable"))
+                    .operation(Operation::ReceiveMessage)
+                    .resource("a")
+                    .times(2),
+            ),
+        );
+        assert!(inj.decide(Operation::ReceiveMessage, Some("b")).is_none());
+        assert!(inj.decide(Operation::SendMessage, Some("a")).is_none());
+        assert!(inj.decide(Operation::ReceiveMessage, Some("a")).is_some());
+        assert!(inj.decide(Operation::ReceiveMessage, Some("a")).is_some());
+        assert!(inj.decide(Operation::ReceiveMessage, Some("a")).is_none());
+        assert_eq!(inj.report().fired, vec![2]);
+    }
+
+    #[test]
+    fn plan_json_round_trip() {
+        let json = r#"{"seed":7,"rules":[{"operation":"SendMessage","resource":"q","probability":0.2,
+            "fault":{"kind":"error","status":500,"code":"InternalError"}},
+            {"times":3,"fault":{"kind":"drop_during_long_poll","after_millis":500}},
+            {"fault":{"kind":"latency","millis":20}}]}"#;
+        let plan: FaultPlan = serde_json::from_str(json).unwrap();
+        assert_eq!(plan.rules.len(), 3);
+        assert_eq!(plan.rules[1].probability, 1.0);
+        assert_eq!(
+            plan.rules[2].fault,
+            Fault::latency(Duration::from_millis(20))
+        );
+        let again: FaultPlan =
+            serde_json::from_str(&serde_json::to_string(&plan).unwrap()).unwrap();
+        assert_eq!(plan, again);
+    }
+
+    #[test]
+    fn finds_receipt_handles() {
+        let body = "<Messages><Message><ReceiptHandle>1-a</ReceiptHandle></Message>\
+                    <Message><ReceiptHandle>1-b</ReceiptHandle></Message></Messages>";
+        assert_eq!(receipt_handles(body), vec!["1-a", "1-b"]);
+    }
+}
