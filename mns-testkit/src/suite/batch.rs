@@ -183,7 +183,7 @@ pub async fn batch_delete_error_document_shape(t: &Target) -> CaseResult {
 }
 
 /// More than 16 entries in a BatchSendMessage answers 400 `InvalidArgument` and enqueues nothing.
-/// [unconfirmed]
+/// \[unconfirmed\]
 pub async fn batch_send_over_16_entries_is_invalid_argument(t: &Target) -> CaseResult {
     let q = t.create_queue("b17", &QueueAttributes::default()).await?;
     let entries: String = (0..17)
@@ -201,7 +201,7 @@ pub async fn batch_send_over_16_entries_is_invalid_argument(t: &Target) -> CaseR
 }
 
 /// A batch with one invalid entry is rejected as a whole (400 `InvalidArgument`), enqueuing none.
-/// [unconfirmed]
+/// \[unconfirmed\]
 pub async fn batch_send_invalid_entry_rejects_whole_batch(t: &Target) -> CaseResult {
     let q = t
         .create_queue("binval", &QueueAttributes::default())
@@ -219,7 +219,7 @@ pub async fn batch_send_invalid_entry_rejects_whole_batch(t: &Target) -> CaseRes
     Ok(())
 }
 
-/// `numOfMessages` outside 1–16 answers 400 `InvalidArgument` for receive and peek. [unconfirmed]
+/// `numOfMessages` outside 1–16 answers 400 `InvalidArgument` for receive and peek. \[unconfirmed\]
 pub async fn batch_size_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
     let q = t.create_queue("bnum", &QueueAttributes::default()).await?;
     q.send_message("x").await?;
@@ -239,7 +239,7 @@ pub async fn batch_size_out_of_range_is_invalid_argument(t: &Target) -> CaseResu
     Ok(())
 }
 
-/// More than 16 handles in a BatchDeleteMessage answers 400 `InvalidArgument`. [unconfirmed]
+/// More than 16 handles in a BatchDeleteMessage answers 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn batch_delete_over_16_handles_is_invalid_argument(t: &Target) -> CaseResult {
     let q = t
         .create_queue("bdel17", &QueueAttributes::default())

@@ -74,7 +74,7 @@ pub async fn message_delay_overrides_queue_delay(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// Changing the queue's `DelaySeconds` affects only later sends. [unconfirmed]
+/// Changing the queue's `DelaySeconds` affects only later sends. \[unconfirmed\]
 pub async fn queue_delay_change_affects_only_later_sends(t: &Target) -> CaseResult {
     let q = t
         .create_queue("dchange", &QueueAttributes::default())
@@ -93,7 +93,7 @@ pub async fn queue_delay_change_affects_only_later_sends(t: &Target) -> CaseResu
 }
 
 /// The receipt handle returned for a delayed send deletes the message while it is still delayed.
-/// [unconfirmed]
+/// \[unconfirmed\]
 pub async fn delayed_send_handle_deletes_delayed_message(t: &Target) -> CaseResult {
     let q = t
         .create_queue("dhandle", &QueueAttributes::default())

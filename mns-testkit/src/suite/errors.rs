@@ -167,7 +167,7 @@ pub async fn x_mns_date_replaces_date(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// A request without `x-mns-version` answers 400 `MissingVersionHeader`. [unconfirmed]
+/// A request without `x-mns-version` answers 400 `MissingVersionHeader`. \[unconfirmed\]
 pub async fn missing_version_header_is_rejected(t: &Target) -> CaseResult {
     let resp = t.raw(RawRequest::new("GET", "/queues").version("")).await?;
     resp.assert_error(400, "MissingVersionHeader");

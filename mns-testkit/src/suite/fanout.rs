@@ -305,7 +305,7 @@ pub async fn no_filter_tag_receives_everything(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// Filter tags compare case-sensitively. [unconfirmed]
+/// Filter tags compare case-sensitively. \[unconfirmed\]
 pub async fn filter_tag_is_case_sensitive(t: &Target) -> CaseResult {
     let topic = t.create_topic("case", &TopicOptions::default()).await?;
     let q = subscribed_queue(

@@ -182,7 +182,7 @@ pub async fn concurrent_long_polls_share_messages(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// `waitseconds` outside 0–30 answers 400 `InvalidArgument`. [unconfirmed]
+/// `waitseconds` outside 0–30 answers 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn wait_seconds_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
     let q = t
         .create_queue("lprange", &QueueAttributes::default())

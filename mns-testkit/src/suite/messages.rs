@@ -109,7 +109,7 @@ pub async fn body_binary_round_trips_with_base64(t: &Target) -> CaseResult {
 }
 
 /// A body of exactly the queue's `MaximumMessageSize` is accepted; one byte more answers 400
-/// `InvalidArgument`. [unconfirmed: error text]
+/// `InvalidArgument`. \[unconfirmed: error text\]
 pub async fn body_size_limit_is_maximum_message_size(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
@@ -140,7 +140,7 @@ pub async fn body_of_64_kib_round_trips(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// An empty `MessageBody` is rejected with 400 `InvalidArgument`. [unconfirmed]
+/// An empty `MessageBody` is rejected with 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn empty_body_is_rejected(t: &Target) -> CaseResult {
     let q = t.create_queue("empty", &QueueAttributes::default()).await?;
     let resp = t
@@ -286,7 +286,7 @@ pub async fn delete_message_removes_it(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// Deleting the same message twice: the second answers 404 `MessageNotExist`. [unconfirmed]
+/// Deleting the same message twice: the second answers 404 `MessageNotExist`. \[unconfirmed\]
 pub async fn delete_message_twice_is_message_not_exist(t: &Target) -> CaseResult {
     let q = t
         .create_queue("deltwice", &QueueAttributes::default())

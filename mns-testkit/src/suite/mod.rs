@@ -21,6 +21,7 @@ pub mod batch;
 pub mod delay_priority;
 pub mod errors;
 pub mod fanout;
+pub mod limits;
 pub mod long_poll;
 pub mod messages;
 pub mod queue_admin;
@@ -42,7 +43,7 @@ pub struct CaseInfo {
 }
 
 impl CaseInfo {
-    /// Whether the behaviour is marked [unconfirmed] in the reference.
+    /// Whether the behaviour is marked \[unconfirmed\] in the reference.
     pub fn unconfirmed(&self) -> bool {
         self.checks.contains("[unconfirmed]")
     }
@@ -197,6 +198,11 @@ macro_rules! __with_cases {
             fanout::base64_publish_arrives_as_transmitted => "T§2.11, §5.3", "The service never decodes: a base64 publish arrives as base64 text, MD5 over it";
             fanout::delivered_queue_message_is_ordinary => "T§5.3", "The delivered queue message is ordinary: DequeueCount 1, MD5 over the stored text";
             fanout::publish_without_subscriptions_succeeds => "T§2.11", "Publishing to a topic without subscriptions succeeds";
+            // Limits (§6, §9)
+            limits::user_properties_limit_is_50 => "Q§6, §9", "50 user properties are accepted, 51 answer 400 InvalidArgument [unconfirmed]";
+            limits::user_property_value_and_name_rules => "Q§6", "A property value over 4096 characters or a bad name answers 400 InvalidArgument [unconfirmed]";
+            limits::batch_send_total_over_64_kib_is_invalid_argument => "Q§4.7, §9", "BatchSendMessage bodies over 64 KB in total answer 400 InvalidArgument [unconfirmed]";
+            limits::list_page_size_out_of_range_is_invalid_argument => "Q§4.5, §9", "x-mns-ret-number 0 or 1001 answers 400 InvalidArgument [unconfirmed]";
             // Account (§4.14)
             account::account_attributes_round_trip => "Q§4.14", "SetAccountAttributes (204) then GetAccountAttributes returns the LoggingBucket";
             // Authentication, headers, error envelope (§2.2, §3, §7)

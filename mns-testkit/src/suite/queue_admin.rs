@@ -74,7 +74,7 @@ pub async fn create_queue_different_attributes_is_409(t: &Target) -> CaseResult 
 }
 
 /// CreateQueue of an existing queue, omitting an attribute that was set to a non-default value,
-/// answers 409 (omitted attributes compare as their defaults). [unconfirmed]
+/// answers 409 (omitted attributes compare as their defaults). \[unconfirmed\]
 pub async fn create_queue_omitted_attribute_compares_as_default(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
@@ -305,7 +305,7 @@ pub async fn delete_queue_discards_messages(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// DeleteQueue of a queue that does not exist answers 204. [unconfirmed]
+/// DeleteQueue of a queue that does not exist answers 204. \[unconfirmed\]
 pub async fn delete_missing_queue_succeeds(t: &Target) -> CaseResult {
     let name = t.queue_name("never");
     t.client.delete_queue(&name).await?;

@@ -145,7 +145,7 @@ pub async fn set_subscription_attributes_changes_strategy(t: &Target) -> CaseRes
     Ok(())
 }
 
-/// SetSubscriptionAttributes with a `FilterTag` changes the filter. [unconfirmed]
+/// SetSubscriptionAttributes with a `FilterTag` changes the filter. \[unconfirmed\]
 pub async fn set_subscription_filter_tag_applies(t: &Target) -> CaseResult {
     let topic = t.create_topic("subtag", &TopicOptions::default()).await?;
     topic.subscribe("s1", &http_endpoint()?).await?;
@@ -284,7 +284,7 @@ pub async fn delete_topic_removes_subscriptions(t: &Target) -> CaseResult {
 }
 
 /// An endpoint that is no known form (e.g. `ftp://…`) answers 400 `EndpointInvalid`; a queue
-/// endpoint of another account answers 400 too. [unconfirmed]
+/// endpoint of another account answers 400 too. \[unconfirmed\]
 pub async fn subscribe_invalid_endpoint_is_rejected(t: &Target) -> CaseResult {
     let topic = t.create_topic("badep", &TopicOptions::default()).await?;
     let path = format!("/topics/{}/subscriptions/s1", topic.name());
@@ -326,7 +326,7 @@ pub async fn subscribe_invalid_strategy_or_format_is_invalid_argument(t: &Target
     Ok(())
 }
 
-/// A subscription name with `_` answers 400 `SubscriptionNameInvalid`. [unconfirmed]
+/// A subscription name with `_` answers 400 `SubscriptionNameInvalid`. \[unconfirmed\]
 pub async fn invalid_subscription_name_is_rejected(t: &Target) -> CaseResult {
     let topic = t.create_topic("badsub", &TopicOptions::default()).await?;
     let resp = t

@@ -245,7 +245,7 @@ pub async fn list_topic_with_meta_has_attributes(t: &Target) -> CaseResult {
 }
 
 /// A topic name with `_` answers 400 `TopicNameInvalid`; a 256-character one 400
-/// `TopicNameLengthError`. [unconfirmed]
+/// `TopicNameLengthError`. \[unconfirmed\]
 pub async fn invalid_topic_names_are_rejected(t: &Target) -> CaseResult {
     let resp = t
         .raw(RawRequest::new("PUT", format!("/topics/{}_x", t.prefix())).body(xml_topic("")))
@@ -300,7 +300,7 @@ pub async fn publish_returns_id_and_md5(t: &Target) -> CaseResult {
 }
 
 /// A published body larger than the topic's `MaximumMessageSize` answers 400 `InvalidArgument`.
-/// [unconfirmed: how the size is measured]
+/// \[unconfirmed: how the size is measured\]
 pub async fn publish_over_maximum_size_is_invalid_argument(t: &Target) -> CaseResult {
     let topic = t
         .create_topic(
@@ -321,7 +321,7 @@ pub async fn publish_over_maximum_size_is_invalid_argument(t: &Target) -> CaseRe
 }
 
 /// A publish body that is not XML answers 400 `MalformedXML`; an empty `MessageBody` 400
-/// `InvalidArgument` [unconfirmed].
+/// `InvalidArgument` \[unconfirmed\].
 pub async fn publish_malformed_or_empty_is_rejected(t: &Target) -> CaseResult {
     let topic = t.create_topic("malpub", &TopicOptions::default()).await?;
     let path = format!("/topics/{}/messages", topic.name());
@@ -336,7 +336,7 @@ pub async fn publish_malformed_or_empty_is_rejected(t: &Target) -> CaseResult {
     Ok(())
 }
 
-/// A `MessageTag` longer than 16 characters answers 400 `InvalidArgument`. [unconfirmed]
+/// A `MessageTag` longer than 16 characters answers 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn publish_long_message_tag_is_invalid_argument(t: &Target) -> CaseResult {
     let topic = t.create_topic("longtag", &TopicOptions::default()).await?;
     let resp = t

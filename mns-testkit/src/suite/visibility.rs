@@ -251,7 +251,7 @@ pub async fn change_visibility_accepts_lower_camel_query_names(t: &Target) -> Ca
 }
 
 /// DeleteMessage without a handle (and without a body) answers 400 `MissingReceiptHandle`.
-/// [unconfirmed]
+/// \[unconfirmed\]
 pub async fn delete_without_handle_is_missing_receipt_handle(t: &Target) -> CaseResult {
     let q = t
         .create_queue("delmiss", &QueueAttributes::default())
