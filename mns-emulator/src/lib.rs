@@ -45,6 +45,8 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod push;
 mod server;
