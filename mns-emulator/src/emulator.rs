@@ -288,6 +288,8 @@ impl Emulator {
         let router = self.router();
         let token = self.shared.shutdown.clone();
         let task = tokio::spawn(server::serve(listener, router, token));
+        // Topic HTTP pushes and delivery retries; stops with the server (same token).
+        crate::push::spawn(self.shared.clone());
         Ok(RunningEmulator {
             endpoint: format!("http://{addr}"),
             addr,
@@ -328,6 +330,11 @@ impl Emulator {
     /// The emulated STS and ECS metadata services (issue temporary keys, count them).
     pub fn credential_services(&self) -> &CredentialServices {
         &self.credentials
+    }
+
+    /// Topic deliveries: attempts, delivered and dropped notifications, the push certificate.
+    pub fn deliveries(&self) -> crate::Deliveries {
+        crate::Deliveries::new(self.shared.clone())
     }
 
     /// The live fault injection settings (see [`crate::faults`]).
@@ -432,6 +439,11 @@ impl RunningEmulator {
     /// The emulator's clock.
     pub fn clock(&self) -> Arc<dyn Clock> {
         self.emulator.clock()
+    }
+
+    /// Topic deliveries (see [`Emulator::deliveries`]).
+    pub fn deliveries(&self) -> crate::Deliveries {
+        self.emulator.deliveries()
     }
 
     /// The live fault injection settings (see [`Emulator::faults`]).

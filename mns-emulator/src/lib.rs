@@ -49,6 +49,7 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod push;
+pub use push::{Deliveries, PUSH_ANSWER_LIMIT};
 mod server;
 pub mod sts;
 mod xml;

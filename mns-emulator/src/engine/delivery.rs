@@ -439,6 +439,11 @@ impl Engine {
         self.topics.deliveries.attempts.iter().cloned().collect()
     }
 
+    /// Number of entries in [`Engine::delivery_attempts`].
+    pub fn delivery_attempts_len(&self) -> usize {
+        self.topics.deliveries.attempts.len()
+    }
+
     /// Every delivered notification so far, oldest first.
     pub fn delivered_notifications(&self) -> Vec<DeliveryRecord> {
         self.topics.deliveries.delivered.iter().cloned().collect()

@@ -220,7 +220,13 @@ impl Reply {
 
 /// Builds the router: one fallback handler for every method and path.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new()
+        .route(
+            crate::push::CERTIFICATE_PATH,
+            axum::routing::get(crate::push::serve_certificate),
+        )
+        .fallback(handle)
+        .with_state(shared)
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {

@@ -1,0 +1,182 @@
+//! The push signing key and its self-signed certificate, and the RSA-SHA1 push signature
+//! (reference §6.4, §6.7).
+//!
+//! The key pair is generated once per process, lazily (the first push or certificate request),
+//! and shared by every emulator in the process: a 2048-bit RSA key takes seconds to generate in
+//! an unoptimised build, which would otherwise slow every test that starts an emulator. Receivers
+//! learn the certificate from `x-mns-signing-cert-url`, served by each emulator, so sharing the
+//! key changes nothing they can observe.
+
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{Keypair, SignatureEncoding, Signer as _};
+use sha1::Sha1;
+use x509_cert::builder::{Builder, CertificateBuilder, profile};
+use x509_cert::der::EncodePem;
+use x509_cert::der::pem::LineEnding;
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
+use x509_cert::time::Validity;
+
+/// RSA modulus size of the generated key.
+pub(crate) const KEY_BITS: usize = 2048;
+
+/// A signing key and its certificate (PEM).
+pub(crate) struct PushSigner {
+    key: SigningKey<Sha1>,
+    certificate_pem: String,
+}
+
+impl std::fmt::Debug for PushSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushSigner").finish_non_exhaustive()
+    }
+}
+
+impl PushSigner {
+    /// Generates a new key pair and self-signed certificate (slow: seconds in debug builds).
+    pub(crate) fn generate() -> Result<Self, String> {
+        let private = rsa::PrivateKey::new(&mut rand::rng(), KEY_BITS)
+            .map_err(|e| format!("RSA key generation failed: {e}"))?;
+        Self::from_key(private)
+    }
+
+    fn from_key(private: rsa::PrivateKey) -> Result<Self, String> {
+        let key = SigningKey::<Sha1>::new(private);
+        let spki_der = key
+            .verifying_key()
+            .to_public_key_der()
+            .map_err(|e| format!("public key encoding failed: {e}"))?;
+        let spki = SubjectPublicKeyInfoOwned::try_from(spki_der.as_bytes())
+            .map_err(|e| format!("public key info failed: {e}"))?;
+        let subject = Name::from_str("CN=mns-emulator push signing,O=mns-rs,C=CN")
+            .map_err(|e| format!("subject: {e}"))?;
+        let profile =
+            profile::cabf::Root::new(false, subject).map_err(|e| format!("profile: {e}"))?;
+        let validity = Validity::from_now(Duration::from_secs(20 * 365 * 86_400))
+            .map_err(|e| format!("validity: {e}"))?;
+        let cert = CertificateBuilder::new(profile, SerialNumber::from(1u32), validity, spki)
+            .map_err(|e| format!("certificate: {e}"))?
+            .build::<_, rsa::pkcs1v15::Signature>(&key)
+            .map_err(|e| format!("certificate signing: {e}"))?;
+        let certificate_pem = cert
+            .to_pem(LineEnding::LF)
+            .map_err(|e| format!("PEM encoding: {e}"))?;
+        Ok(PushSigner {
+            key,
+            certificate_pem,
+        })
+    }
+
+    /// The certificate as PEM (`-----BEGIN CERTIFICATE-----`).
+    pub(crate) fn certificate_pem(&self) -> &str {
+        &self.certificate_pem
+    }
+
+    /// `Base64(RSASSA-PKCS1-v1_5-Sign(SHA-1, string_to_sign))`.
+    pub(crate) fn sign(&self, string_to_sign: &str) -> String {
+        let sig = self.key.sign(string_to_sign.as_bytes());
+        STANDARD.encode(sig.to_bytes())
+    }
+}
+
+static PROCESS_SIGNER: OnceLock<Result<Arc<PushSigner>, String>> = OnceLock::new();
+
+/// The process-wide signer, generated on first use on a blocking thread.
+pub(crate) async fn process_signer() -> Result<Arc<PushSigner>, String> {
+    if let Some(s) = PROCESS_SIGNER.get() {
+        return s.clone();
+    }
+    tokio::task::spawn_blocking(|| {
+        PROCESS_SIGNER
+            .get_or_init(|| PushSigner::generate().map(Arc::new))
+            .clone()
+    })
+    .await
+    .map_err(|e| format!("key generation task failed: {e}"))?
+}
+
+/// The canonical string MNS signs for a push (reference §6.4): `POST`, `Content-MD5`,
+/// `Content-Type`, `Date`, the `x-mns-*` headers sorted by lower-cased name as `name:value`
+/// lines, then the request target.
+pub(crate) fn string_to_sign(
+    content_md5: &str,
+    content_type: &str,
+    date: &str,
+    headers: &[(String, String)],
+    target: &str,
+) -> String {
+    let mut mns: Vec<(String, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str()))
+        .filter(|(n, _)| n.starts_with("x-mns-"))
+        .collect();
+    mns.sort();
+    let mut s = format!("POST\n{content_md5}\n{content_type}\n{date}\n");
+    for (n, v) in mns {
+        s.push_str(&n);
+        s.push(':');
+        s.push_str(v);
+        s.push('\n');
+    }
+    s.push_str(target);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_key_signs_what_its_certificate_verifies() {
+        use rsa::pkcs1v15::{Signature, VerifyingKey};
+        use rsa::signature::Verifier as _;
+        use x509_cert::Certificate;
+        use x509_cert::der::{DecodePem, Encode};
+        use x509_cert::spki::DecodePublicKey;
+
+        let signer = PushSigner::generate().unwrap();
+        let cert = Certificate::from_pem(signer.certificate_pem().as_bytes()).unwrap();
+        let spki = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap();
+        let key = VerifyingKey::<Sha1>::new(rsa::PublicKey::from_public_key_der(&spki).unwrap());
+        let sig = STANDARD.decode(signer.sign("POST\n\n\nDate\n/")).unwrap();
+        let sig = Signature::try_from(sig.as_slice()).unwrap();
+        assert!(key.verify(b"POST\n\n\nDate\n/", &sig).is_ok());
+        assert!(key.verify(b"POST\n\n\nDate\n/x", &sig).is_err());
+    }
+
+    #[test]
+    fn string_to_sign_matches_the_reference_example() {
+        let headers = vec![
+            ("x-mns-version".to_owned(), "2015-06-06".to_owned()),
+            (
+                "x-mns-request-id".to_owned(),
+                "65929A40E4B0C1D2E3F40001".to_owned(),
+            ),
+            (
+                "x-mns-signing-cert-url".to_owned(),
+                "aHR0cHM6Ly9tbnN0ZXN0Lm9zcy1jbi1oYW5nemhvdS5hbGl5dW5jcy5jb20veDUwOV9wdWJsaWNfY2VydGlmaWNhdGUucGVt".to_owned(),
+            ),
+        ];
+        assert_eq!(
+            string_to_sign(
+                "ZGZhYjEzODczZTU1MWY3ZTFhZTRiNjM5YTZiYmEzYmI=",
+                "text/xml;charset=utf-8",
+                "Mon, 01 Jan 2024 12:00:00 GMT",
+                &headers,
+                "/notifications"
+            ),
+            "POST\nZGZhYjEzODczZTU1MWY3ZTFhZTRiNjM5YTZiYmEzYmI=\ntext/xml;charset=utf-8\nMon, 01 Jan 2024 12:00:00 GMT\nx-mns-request-id:65929A40E4B0C1D2E3F40001\nx-mns-signing-cert-url:aHR0cHM6Ly9tbnN0ZXN0Lm9zcy1jbi1oYW5nemhvdS5hbGl5dW5jcy5jb20veDUwOV9wdWJsaWNfY2VydGlmaWNhdGUucGVt\nx-mns-version:2015-06-06\n/notifications"
+        );
+    }
+}
