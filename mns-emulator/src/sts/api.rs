@@ -518,6 +518,35 @@ mod tests {
     }
 
     #[test]
+    fn accept_any_signature_skips_the_checks_but_not_the_parameters() {
+        let clock = ManualClock::at_millis(1_704_110_400_000);
+        let svc = CredentialServices::new(
+            Arc::new(clock.clone()),
+            Authenticator::new(
+                KeyStore::new(),
+                AuthConfig {
+                    accept_any_signature: true,
+                    ..AuthConfig::default()
+                },
+            ),
+            "1".into(),
+            CredentialServicesConfig::default(),
+        );
+        let p = signed(&clock, "n", &[], "whatever");
+        assert!(svc.sts_call("POST", &p, clock.now()).is_ok());
+        assert!(
+            svc.sts_call("POST", &p, clock.now()).is_ok(),
+            "nonce not tracked"
+        );
+        let mut p = p;
+        p.remove("RoleArn");
+        assert_eq!(
+            svc.sts_call("POST", &p, clock.now()).unwrap_err().code(),
+            "MissingRoleArn"
+        );
+    }
+
+    #[test]
     fn oidc_checks_the_token_expiry_on_the_emulator_clock() {
         let clock = ManualClock::at_millis(1_704_110_400_000);
         let svc = services(&clock);

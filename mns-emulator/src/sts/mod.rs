@@ -23,6 +23,12 @@
 //!   that answers 400 `SecurityTokenExpired`; a wrong token answers 400 `InvalidSecurityToken`
 //!   (both codes \[unconfirmed\], see [`crate::auth::AuthError`]).
 //!
+//! The services register themselves as the key store's
+//! [`TokenValidator`]; installing another validator with
+//! [`KeyStore::set_token_validator`](crate::auth::KeyStore::set_token_validator) disables their
+//! keys. With [`accept_any_signature`](crate::EmulatorBuilder::accept_any_signature), `AssumeRole`
+//! skips its signature, timestamp and nonce checks too.
+//!
 //! STS error codes and statuses follow the public STS error centre where it is known; every one
 //! is \[unconfirmed\] and sits in one table ([`StsError::status`]).
 //!
