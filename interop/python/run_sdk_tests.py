@@ -13,6 +13,7 @@ import harness
 # Modules whose cases run, in this order.
 CASE_MODULES = [
     "queue_cases",
+    "topic_cases",
 ]
 
 
