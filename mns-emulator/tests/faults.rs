@@ -292,3 +292,64 @@ async fn admin_endpoint_is_off_by_default() {
             .contains("MissingAuthorizationHeader")
     );
 }
+
+/// Kills the child if the test fails before stopping it, so no server outlives the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn standalone_binary_takes_a_plan_file_and_the_admin_endpoint() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(format!("mns-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan_file = dir.join("plan.json");
+    std::fs::write(
+        &plan_file,
+        r#"{"seed":1,"rules":[{"operation":"ListQueue","times":1,
+            "fault":{"kind":"error","status":500,"code":"InternalError"}}]}"#,
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
+        .args(["--bind", "127.0.0.1:0", "--admin", "--log-level", "warn"])
+        .arg("--faults")
+        .arg(&plan_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let _child = KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("mns-emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    // The binary runs on the system clock, so sign with the current date.
+    #[allow(clippy::disallowed_methods)]
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    let list = || http_common::send_with(&http, &endpoint, &date, Req::get("/queues"));
+    list().await.assert_error(500, "InternalError");
+    assert_eq!(list().await.status, 200, "the plan file's rule fired once");
+
+    let admin = format!("{endpoint}{}", mns_emulator::faults::ADMIN_FAULTS_PATH);
+    let plan = r#"{"rules":[{"operation":"ListQueue","times":1,
+        "fault":{"kind":"error","status":400,"code":"QpsLimitExceeded"}}]}"#;
+    assert_eq!(
+        http.post(&admin).body(plan).send().await.unwrap().status(),
+        200
+    );
+    list().await.assert_error(400, "QpsLimitExceeded");
+    assert_eq!(list().await.status, 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
