@@ -81,7 +81,17 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
     let mut handle = msg.receipt_handle.clone();
     let mut task = tokio::spawn((shared.handler)(msg.clone()));
     let mut heartbeats_on = true;
+    // Beats are timed from when the service started (or last restarted) the visibility timeout:
+    // for the first, the receive (`next_visible_time` minus the timeout, in the service's clock)
+    // unless our own clock says earlier; afterwards, when the previous extension was *sent*, so
+    // the time its answer takes never pushes the next beat later.
+    let received_at = msg
+        .next_visible_time
+        .checked_sub(Duration::from_secs(u64::from(shared.visibility_seconds)));
     let mut next_beat = shared.time.now() + shared.heartbeat_interval;
+    if let Some(received_at) = received_at {
+        next_beat = next_beat.min(received_at + shared.heartbeat_interval);
+    }
     loop {
         let beat = async {
             if heartbeats_on {
@@ -106,6 +116,7 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
                 return Ending::Released;
             }
             () = beat => {
+                let sent_at = shared.time.now();
                 match shared
                     .queue
                     .change_message_visibility(&handle, shared.visibility_seconds)
@@ -114,7 +125,7 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
                     Ok(change) => {
                         handle = change.receipt_handle;
                         shared.stats.heartbeat();
-                        tracing::trace!(seconds = shared.visibility_seconds, "visibility extended");
+                        tracing::debug!(seconds = shared.visibility_seconds, "visibility extended");
                     }
                     Err(e) => {
                         shared.stats.settle_error();
@@ -129,7 +140,7 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
                         tracing::warn!(error = %e, "could not extend the visibility of a message still being handled");
                     }
                 }
-                next_beat = shared.time.now() + shared.heartbeat_interval;
+                next_beat = sent_at + shared.heartbeat_interval;
             }
         }
     }
