@@ -11,7 +11,8 @@
 //! * `AssumeRole` is checked like the real service: RPC signature v1 ([`rpc_signature`]) with one
 //!   of the emulator's access keys (or a temporary key plus its `SecurityToken`), `Timestamp`
 //!   within the emulator's date skew, `SignatureNonce` never reused. The answer has the JSON shape
-//!   of the real STS (`RequestId`, `AssumedRoleUser`, `Credentials`).
+//!   of the real STS (`RequestId`, `AssumedRoleUser`, `Credentials`). Answers are always JSON
+//!   (`Format=XML` is not emulated).
 //! * `AssumeRoleWithOIDC` is anonymous; its `OIDCToken` must be a JWT whose payload is JSON, and
 //!   an `exp` claim in the past is refused. Signatures of OIDC tokens are not checked (there is
 //!   no identity provider); [`oidc_token`] makes a suitable token for tests.
