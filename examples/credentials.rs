@@ -42,20 +42,21 @@ async fn main() -> Result<(), common::BoxError> {
     match &env.emulator {
         Some(emu) if !child => every_way(emu, &queue).await?,
         _ => {
-            // Real MNS, or the child process: `common::connect` built the client with
-            // `mns_client::credentials::default_provider()`, the default chain over the process
-            // environment (the crate's `Client::from_env()`).
+            // Real MNS, or the child process: `Client::from_env()` reads `MNS_ENDPOINT` and
+            // takes credentials from `mns_client::credentials::default_provider()`, the default
+            // chain over the process environment.
             let label = if child {
-                "environment variables (default chain in a child process)"
+                "environment variables (Client::from_env in a child process)"
             } else {
-                "default chain"
+                "default chain (Client::from_env)"
             };
-            env.client
+            let client = mns_client::Client::from_env()?;
+            client
                 .create_queue(&queue, &QueueAttributes::default())
                 .await?;
-            round_trip(label, &env.client, &queue).await?;
+            round_trip(label, &client, &queue).await?;
             if !child {
-                env.client.delete_queue(&queue).await?;
+                client.delete_queue(&queue).await?;
             }
         }
     }

@@ -53,10 +53,42 @@ pub(crate) struct Inner {
     pub(crate) user_agent: String,
 }
 
+/// The environment variable [`Client::from_env`] reads the endpoint from.
+pub const ENDPOINT_ENV: &str = "MNS_ENDPOINT";
+
 impl Client {
     /// Starts building a client for `endpoint`.
     pub fn builder(endpoint: Endpoint) -> ClientBuilder {
         ClientBuilder::new(endpoint)
+    }
+
+    /// A client configured from the environment, the way every Alibaba Cloud SDK is: the endpoint
+    /// from `MNS_ENDPOINT` (a base URL such as
+    /// `https://1234567890123456.mns.cn-hangzhou.aliyuncs.com`, or an emulator's URL) and
+    /// credentials from the default provider chain
+    /// ([`credentials::default_provider`](crate::credentials::default_provider): environment
+    /// keys, OIDC, profile files, ECS RAM role, credentials URI), resolved on first use and
+    /// refreshed before they expire.
+    ///
+    /// Fails with [`Error::InvalidEndpoint`] when `MNS_ENDPOINT` is unset or not a usable URL.
+    /// Use [`Client::builder`] for timeouts, retries or a specific credentials provider.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), mns_client::Error> {
+    /// // MNS_ENDPOINT=https://1234567890123456.mns.cn-hangzhou.aliyuncs.com
+    /// // ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=...
+    /// let client = mns_client::Client::from_env()?;
+    /// client.queue("orders")?.send_message("hello").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        let url = std::env::var(ENDPOINT_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| Error::InvalidEndpoint(format!("{ENDPOINT_ENV} is not set")))?;
+        Client::builder(Endpoint::from_url(url.trim())?)
+            .credentials(crate::credentials::default_provider())
+            .build()
     }
 
     /// The endpoint this client talks to.
