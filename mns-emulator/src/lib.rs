@@ -28,6 +28,10 @@
 //!
 //! * [`engine`]: the sans-IO state machine (queues, messages, receipt handles), every method
 //!   taking `now`.
+//! * Topics ([`engine::Engine::publish_message`] and friends): subscriptions with filter tags,
+//!   fan-out into queues in the XML/JSON/SIMPLIFIED formats, and signed HTTP push (RSA-SHA1, the
+//!   certificate served by the emulator) retried on the NotifyStrategy schedule on the emulator's
+//!   clock; [`Deliveries`] shows what was attempted, delivered and dropped.
 //! * [`clock`]: injected time ([`clock::SystemClock`], [`clock::ManualClock`]).
 //! * [`auth`]: signature verification over the raw request, access keys and temporary keys.
 //! * [`error`]: [`error::MnsError`] and the one code → status table.

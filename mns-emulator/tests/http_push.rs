@@ -516,3 +516,22 @@ async fn queue_and_http_subscriptions_fan_out_together() {
     let msgs = s.emu.inspect_queue("q").unwrap();
     assert_eq!(msgs[0].body, "both");
 }
+
+#[tokio::test]
+async fn publishing_through_the_engine_api_also_pushes() {
+    let s = setup().await;
+    s.subscribe(&format!("{}/direct", s.receiver_url), "").await;
+    s.emu
+        .with_engine(|e, now| {
+            e.publish_message(
+                "t",
+                mns_emulator::engine::PublishMessageInput::new("direct"),
+                now,
+            )
+            .map(|_| ())
+        })
+        .unwrap();
+    s.emu.deliveries().wait_for_attempts(1).await;
+    assert_eq!(s.emu.deliveries().delivered().len(), 1);
+    assert_eq!(s.seen()[0].target, "/direct");
+}

@@ -123,6 +123,8 @@ impl Shared {
         for n in self.lock().waiters.values() {
             n.notify_waiters();
         }
+        // Direct engine access may also have published topic messages.
+        self.push.wake();
     }
 
     /// A 24 upper-case hex request id like the service's (`61EC20AC324430C923273326`): the

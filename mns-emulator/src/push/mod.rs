@@ -246,6 +246,10 @@ pub(crate) async fn serve_certificate(State(_shared): State<Arc<Shared>>) -> Res
 /// Inspection of an emulator's topic deliveries, for tests: what was attempted, delivered and
 /// dropped, and the push signing certificate. Get it from
 /// [`Emulator::deliveries`](crate::Emulator::deliveries).
+///
+/// HTTP pushes are made by a started emulator ([`Emulator::start`](crate::Emulator::start));
+/// an emulator used only through [`Emulator::router`](crate::Emulator::router) delivers to
+/// queues but leaves HTTP deliveries pending.
 #[derive(Debug, Clone)]
 pub struct Deliveries {
     shared: Arc<Shared>,
