@@ -37,16 +37,11 @@ use std::hash::BuildHasher;
 use base64::Engine as _;
 
 pub use config::EngineConfig;
-pub use limits::{validate_batch_size, validate_wait_seconds};
-pub use types::{
-    BatchDeleteFailure, CreateOutcome, ListQueuesRequest, MessageSnapshot, MessageState,
-    PeekedMessage, QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage,
-    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
-};
 pub use delivery::{
     AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
     TOPIC_RETENTION_MILLIS,
 };
+pub use limits::{validate_batch_size, validate_wait_seconds};
 pub use subscription::{
     Endpoint, MAX_TAG_LEN, NotifyContentFormat, NotifyStrategy, SubscribeInput,
     SubscriptionAttributes, SubscriptionUpdate,
@@ -55,6 +50,11 @@ pub use topic::{
     DEFAULT_TOPIC_MAXIMUM_MESSAGE_SIZE, ListRequest, MAX_TOPIC_NAME_LEN, PublishMessageInput,
     PublishedMessage, SubscriptionPage, TOPIC_MESSAGE_RETENTION_SECONDS, TopicAttributes,
     TopicAttributesInput, TopicPage, validate_subscription_name, validate_topic_name,
+};
+pub use types::{
+    BatchDeleteFailure, CreateOutcome, ListQueuesRequest, MessageSnapshot, MessageState,
+    PeekedMessage, QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage,
+    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
 };
 
 use crate::error::{ErrorCode, MnsError};
