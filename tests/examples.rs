@@ -1,0 +1,121 @@
+//! Runs every example against the embedded emulator, so the examples never rot.
+//!
+//! Each example is built with `cargo build --example NAME` (a no-op when `cargo test` has built
+//! it already) and then run as a process with `MNS_ENDPOINT` removed from its environment. It must
+//! exit successfully within a generous limit. Examples that do not exist yet are skipped (e.g.
+//! `credentials`, written separately).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Every example the README lists, in tour order.
+const EXAMPLES: &[&str] = &[
+    "quickstart",
+    "worker",
+    "fanout",
+    "push_receiver",
+    "credentials",
+];
+
+/// A hung example fails the test instead of hanging CI.
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// `target/<profile>` of the running test binary (`target/<profile>/deps/examples-<hash>`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps")
+        .to_path_buf()
+}
+
+fn build(name: &str, profile_dir: &Path) {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "--quiet", "--example", name]);
+    if profile_dir.file_name().is_some_and(|p| p == "release") {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(status.success(), "cargo build --example {name} failed");
+}
+
+fn run(name: &str, binary: &Path) -> Output {
+    let mut child = Command::new(binary)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("MNS_ENDPOINT")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start example {name} ({}): {e}", binary.display()));
+    let started = Instant::now();
+    loop {
+        match child.try_wait().expect("wait for example") {
+            Some(_) => break,
+            None if started.elapsed() > LIMIT => {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("collect output");
+                panic!(
+                    "example {name} did not finish within {LIMIT:?}\nstdout:\n{}\nstderr:\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    child.wait_with_output().expect("collect output")
+}
+
+#[test]
+fn every_example_runs_against_the_embedded_emulator() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let profile_dir = profile_dir();
+    let mut ran = Vec::new();
+    for &name in EXAMPLES {
+        if !root.join("examples").join(format!("{name}.rs")).exists() {
+            eprintln!("example {name}: not present, skipped");
+            continue;
+        }
+        build(name, &profile_dir);
+        let binary = profile_dir
+            .join("examples")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let out = run(name, &binary);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "example {name} failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            out.status
+        );
+        assert!(
+            stdout.contains("embedded emulator"),
+            "example {name} must default to the embedded emulator\nstdout:\n{stdout}"
+        );
+        ran.push(name);
+    }
+    assert!(ran.contains(&"quickstart"), "the quickstart always exists");
+    eprintln!("ran examples: {ran:?}");
+}
+
+#[test]
+fn quickstart_prints_the_message_that_went_through() {
+    let profile_dir = profile_dir();
+    build("quickstart", &profile_dir);
+    let out = run(
+        "quickstart",
+        &profile_dir
+            .join("examples")
+            .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX)),
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("received") && stdout.contains("hello from mns-rs"),
+        "{stdout}"
+    );
+}
