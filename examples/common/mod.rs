@@ -40,6 +40,38 @@ impl Env {
         format!("{}-{suffix}", self.prefix)
     }
 
+    /// The account id and region, for queue subscription endpoints
+    /// (`acs:mns:{region}:{account}:queues/{name}`): the emulator's, or parsed from an endpoint
+    /// such as `https://{account}.mns.{region}.aliyuncs.com` (override with `MNS_ACCOUNT_ID` and
+    /// `MNS_REGION`).
+    pub fn account_and_region(&self) -> Result<(String, String), BoxError> {
+        if let Some(emu) = &self.emulator {
+            return Ok((emu.account_id().to_owned(), emu.region().to_owned()));
+        }
+        let host = self.client.endpoint().host().to_owned();
+        let mut parts = host.split('.');
+        let parsed = match (parts.next(), parts.next(), parts.next()) {
+            (Some(account), Some("mns"), Some(region)) => {
+                // `cn-hangzhou-internal` / `-internal-vpc` endpoints name the same region.
+                let region = region.split("-internal").next().unwrap_or(region);
+                Some((account.to_owned(), region.to_owned()))
+            }
+            _ => None,
+        };
+        match (
+            std::env::var("MNS_ACCOUNT_ID"),
+            std::env::var("MNS_REGION"),
+            parsed,
+        ) {
+            (Ok(account), Ok(region), _) => Ok((account, region)),
+            (_, _, Some(found)) => Ok(found),
+            _ => Err(format!(
+                "cannot tell account id and region from {host}; set MNS_ACCOUNT_ID and MNS_REGION"
+            )
+            .into()),
+        }
+    }
+
     /// Stops the embedded emulator, if any.
     pub async fn shutdown(self) {
         if let Some(emu) = self.emulator {
@@ -52,11 +84,9 @@ impl Env {
 pub async fn connect() -> Result<Env, BoxError> {
     let prefix =
         std::env::var("MNS_EXAMPLE_PREFIX").unwrap_or_else(|_| "mns-rs-example".to_owned());
-    match std::env::var("MNS_ENDPOINT") {
+    match std::env::var(mns_client::ENDPOINT_ENV) {
         Ok(url) if !url.trim().is_empty() => {
-            let client = Client::builder(Endpoint::from_url(url.trim())?)
-                .credentials(mns_client::credentials::default_provider())
-                .build()?;
+            let client = Client::from_env()?;
             println!("using MNS at {}", client.endpoint().as_str());
             Ok(Env {
                 client,
