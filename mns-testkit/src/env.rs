@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mns_client::{Client, Endpoint, QueueAttributes, topic::TopicOptions};
 use mns_emulator::clock::ManualClock;
-use mns_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
+use mns_emulator::{Deliveries, Emulator, EmulatorBuilder, RunningEmulator};
 
 use crate::clock::{ClockTimeSource, settle};
 use crate::guard::{QueueGuard, TopicGuard};
@@ -155,6 +155,24 @@ impl TestEnv {
     pub fn assert_queue(&self, queue: impl fmt::Display) -> QueueAssert {
         let name = queue.to_string();
         QueueAssert::new(name.clone(), self.messages(name))
+    }
+
+    /// Topic deliveries so far: every attempt (queue and HTTP endpoints), what was delivered (with
+    /// the exact body written) and what was dropped, plus the push signing certificate.
+    pub fn deliveries(&self) -> Deliveries {
+        self.emulator.deliveries()
+    }
+
+    /// Waits (up to 10 s of real time) until at least `n` topic delivery attempts have been made;
+    /// pair it with [`advance`](Self::advance) to step through a push retry schedule. Panics on
+    /// timeout.
+    pub async fn wait_for_delivery_attempts(&self, n: usize) {
+        let r = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.emulator.deliveries().wait_for_attempts(n),
+        )
+        .await;
+        assert!(r.is_ok(), "{n} delivery attempt(s) never happened");
     }
 
     /// Stops the emulator and waits until it has stopped.

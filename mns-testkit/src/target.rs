@@ -370,6 +370,23 @@ impl Target {
         }
     }
 
+    /// Waits until the backend has made at least `n` topic delivery attempts (queue and HTTP
+    /// endpoints). Exact on the emulator (bounded by 10 s of real time); a short real wait
+    /// against a live service.
+    pub async fn push_attempts(&self, n: usize) {
+        match &self.emulator {
+            Some(emu) => {
+                let done = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    emu.deliveries().wait_for_attempts(n),
+                )
+                .await;
+                assert!(done.is_ok(), "{n} delivery attempt(s) never happened");
+            }
+            None => tokio::time::sleep(Duration::from_secs(3)).await,
+        }
+    }
+
     /// Signs `req` with the target's credentials and sends it.
     pub async fn raw(&self, req: RawRequest) -> Result<RawResponse, CaseError> {
         Ok(raw::send(

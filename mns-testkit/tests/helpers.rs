@@ -262,3 +262,25 @@ async fn raw_requests_are_signed_and_errors_are_checked() {
         Some("The queue name you provided is not exist.")
     );
 }
+
+#[tokio::test]
+async fn deliveries_show_what_a_topic_delivered() {
+    use mns_client::topic::Endpoint;
+    let env = TestEnv::start().await.unwrap();
+    let topic = env.topic("news").await.unwrap();
+    let q = env.queue("reader").await.unwrap();
+    let endpoint = Endpoint::queue(
+        env.emulator().region(),
+        env.emulator().account_id(),
+        q.name().as_str(),
+    )
+    .unwrap();
+    topic.subscribe("reader", &endpoint).await.unwrap();
+    topic.publish_message("extra! extra!").await.unwrap();
+    env.wait_for_delivery_attempts(1).await;
+    let delivered = env.deliveries().delivered();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].subscription, "reader");
+    assert!(delivered[0].body.contains("extra! extra!"));
+    env.assert_queue(q.name()).has_visible(1);
+}

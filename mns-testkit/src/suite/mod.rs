@@ -24,6 +24,7 @@ pub mod fanout;
 pub mod limits;
 pub mod long_poll;
 pub mod messages;
+pub mod push;
 pub mod queue_admin;
 pub mod subscriptions;
 pub mod topic_admin;
@@ -198,6 +199,14 @@ macro_rules! __with_cases {
             fanout::base64_publish_arrives_as_transmitted => "T§2.11, §5.3", "The service never decodes: a base64 publish arrives as base64 text, MD5 over it";
             fanout::delivered_queue_message_is_ordinary => "T§5.3", "The delivered queue message is ordinary: DequeueCount 1, MD5 over the stored text";
             fanout::publish_without_subscriptions_succeeds => "T§2.11", "Publishing to a topic without subscriptions succeeds";
+            // HTTP push (topics §3.4, §5.2, §6); emulator only: a live service cannot reach this machine
+            push::http_push_is_signed_xml_notification => "T§6.1, §6.2, §6.4, §5.2", "An XML push is a POST to the endpoint path+query with Date, text/xml, base64(hex MD5), x-mns-* headers and a signature mns-client verifies";
+            push::http_push_without_path_goes_to_notifications => "T§6.1", "An endpoint without a path is pushed to POST /notifications";
+            push::http_push_simplified_has_metadata_headers => "T§5.2, §6.2", "A SIMPLIFIED push is the body alone (text/plain) with x-mns-message-id / x-mns-message-tag, and verifies";
+            push::http_push_json_notification => "T§5.2, §6.2", "A JSON push has Content-Type application/json;charset=utf-8 [unconfirmed] and verifies";
+            push::http_push_failure_is_retried_with_backoff => "T§3.4, §6.3", "A failed push is retried after 10-20 s (BACKOFF_RETRY) with the same notification";
+            push::http_push_gives_up_after_three_retries => "T§3.4", "BACKOFF_RETRY makes 4 attempts in all, then drops the message";
+            push::http_push_respects_filter_tag => "T§3.5", "Filter tags apply to HTTP subscriptions";
             // Limits (§6, §9)
             limits::user_properties_limit_is_50 => "Q§6, §9", "50 user properties are accepted, 51 answer 400 InvalidArgument [unconfirmed]";
             limits::user_property_value_and_name_rules => "Q§6", "A property value over 4096 characters or a bad name answers 400 InvalidArgument [unconfirmed]";
