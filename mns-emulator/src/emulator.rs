@@ -53,6 +53,7 @@ pub struct EmulatorBuilder {
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
     fault_plan: Option<FaultPlan>,
+    push_signer: Option<Arc<crate::push::PushSigner>>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -69,6 +70,10 @@ impl fmt::Debug for EmulatorBuilder {
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
             .field("fault_plan", &self.fault_plan)
+            .field(
+                "push_signing_key",
+                &self.push_signer.as_ref().map(|_| "<configured>"),
+            )
             .finish()
     }
 }
@@ -87,6 +92,7 @@ impl Default for EmulatorBuilder {
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
             fault_plan: None,
+            push_signer: None,
         }
     }
 }
@@ -204,6 +210,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Signs topic HTTP pushes with this RSA private key (PEM: PKCS#8 `BEGIN PRIVATE KEY` or
+    /// PKCS#1 `BEGIN RSA PRIVATE KEY`) and a certificate self-signed for it, instead of the key
+    /// pair generated once per process: e.g. to keep one certificate across restarts, or to sign
+    /// with the throw-away key of the push test vectors. Fails with
+    /// [`io::ErrorKind::InvalidInput`] if the key cannot be read.
+    pub fn push_signing_key_pem(mut self, pem: &str) -> io::Result<Self> {
+        let signer = crate::push::signer_from_pem(pem)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        self.push_signer = Some(signer);
+        Ok(self)
+    }
+
     /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
     pub fn build(self) -> Emulator {
         let store = KeyStore::new();
@@ -233,6 +251,9 @@ impl EmulatorBuilder {
         );
         if let Some(plan) = self.fault_plan {
             shared.faults.set_plan(plan);
+        }
+        if let Some(signer) = self.push_signer {
+            shared.push.configure_signer(signer);
         }
         Emulator {
             shared: Arc::new(shared),

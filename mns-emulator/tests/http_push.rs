@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use mns_client::push::{
     CertUrlPolicy, PushNotification, PushRequest, PushVerifier, SigningCertificate,
+    StaticCertificateFetcher,
 };
 use mns_client::topic::NotifyContentFormat as ClientFormat;
 use mns_emulator::clock::{Clock, ManualClock};
@@ -101,23 +102,31 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_with(None).await
+}
+
+/// With `vector_key`: the emulator signs with the push vectors' throw-away key and the receiver
+/// trusts only the vectors' certificate (never fetching the emulator's).
+async fn setup_with(vector_key: Option<(&str, &str)>) -> Setup {
     let clock = ManualClock::at_millis(T0_MS);
-    let emu = Emulator::builder()
-        .clock(clock.clone())
-        .max_date_skew(None)
-        .start()
-        .await
-        .unwrap();
+    let mut builder = Emulator::builder().clock(clock.clone()).max_date_skew(None);
+    if let Some((key, _)) = vector_key {
+        builder = builder.push_signing_key_pem(key).unwrap();
+    }
+    let emu = builder.start().await.unwrap();
     let verifier_clock = clock.clone();
-    let verifier = PushVerifier::builder()
+    let mut verifier = PushVerifier::builder()
         .cert_url_policy(
             CertUrlPolicy::deny_all()
                 .allow_prefix(&format!("{}/mns-emulator/", emu.endpoint()))
                 .unwrap(),
         )
-        .clock(move || verifier_clock.now())
-        .build()
-        .unwrap();
+        .clock(move || verifier_clock.now());
+    if let Some((_, cert)) = vector_key {
+        let url = emu.deliveries().certificate_url();
+        verifier = verifier.fetcher(StaticCertificateFetcher::new().with_document(&url, cert));
+    }
+    let verifier = verifier.build().unwrap();
     let receiver = Receiver {
         verifier,
         seen: Arc::default(),
@@ -534,4 +543,29 @@ async fn publishing_through_the_engine_api_also_pushes() {
     s.emu.deliveries().wait_for_attempts(1).await;
     assert_eq!(s.emu.deliveries().delivered().len(), 1);
     assert_eq!(s.seen()[0].target, "/direct");
+}
+
+#[tokio::test]
+async fn configured_signing_key_signs_pushes() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/vectors/push-signature.json"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let key = doc["test_private_key_pem"].as_str().unwrap();
+    let cert = doc["cert_pem"].as_str().unwrap();
+    let s = setup_with(Some((key, cert))).await;
+    s.subscribe(&format!("{}/vec", s.receiver_url), "").await;
+    s.publish("signed with the vector key", None).await;
+    s.emu.deliveries().wait_for_attempts(1).await;
+    // The receiver trusts only the vectors' certificate: it verifies, so the configured key
+    // signed the push.
+    assert!(s.seen()[0].verdict.is_ok(), "{:?}", s.seen()[0].verdict);
+    assert_eq!(s.emu.deliveries().delivered().len(), 1);
+
+    let err = Emulator::builder()
+        .push_signing_key_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }

@@ -366,7 +366,7 @@ fn fan_out_writes_each_content_format_into_queues() {
     assert_eq!(
         xml,
         [format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Notification xmlns=\"http://mns.aliyuncs.com/doc/v1/\"><TopicOwner>{ACCOUNT}</TopicOwner><TopicName>orders</TopicName><Subscriber>{ACCOUNT}</Subscriber><SubscriptionName>s-qx</SubscriptionName><MessageId>{id}</MessageId><Message>hello &lt;topic&gt; &amp; &quot;friends&quot; 中文</Message><MessageMD5>{md5}</MessageMD5><MessageTag>important</MessageTag><PublishTime>{T0}</PublishTime></Notification>"
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Notification xmlns=\"http://mns.aliyuncs.com/doc/v1/\"><TopicOwner>{ACCOUNT}</TopicOwner><TopicName>orders</TopicName><Subscriber>{ACCOUNT}</Subscriber><SubscriptionName>s-qx</SubscriptionName><MessageId>{id}</MessageId><Message>hello &lt;topic&gt; &amp; &quot;friends&quot; 中文</Message><MessageMD5>{md5}</MessageMD5><MessageTag>important</MessageTag><PublishTime>{T0}</PublishTime></Notification>"
         )]
     );
     // XML is the default format.

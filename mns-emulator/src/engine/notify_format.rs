@@ -54,7 +54,6 @@ pub fn content_type(format: NotifyContentFormat) -> &'static str {
 fn render_xml(n: &NotificationFields) -> String {
     let mut s = String::with_capacity(n.message.len() + 512);
     s.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    s.push('\n');
     s.push_str(r#"<Notification xmlns="http://mns.aliyuncs.com/doc/v1/">"#);
     let mut el = |name: &str, value: &str| {
         let _ = write!(s, "<{name}>{}</{name}>", escape(value));
@@ -100,4 +99,41 @@ fn render_json(n: &NotificationFields) -> String {
     field("PublishTime", &n.publish_time.to_string());
     s.push('}');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The XML push vector's body (`testdata/vectors/push-signature.json`) is what we render.
+    #[test]
+    fn xml_body_matches_the_push_vector() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/vectors/push-signature.json"
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let v = &doc["vectors"][0];
+        assert_eq!(v["notify_content_format"], "XML");
+        let fields = NotificationFields {
+            topic_owner: "1234567890123456".into(),
+            topic_name: "orders".into(),
+            subscriber: "1234567890123456".into(),
+            subscription_name: "orders-http".into(),
+            message_id: "5F4C6B1A2D3E4F50-1-18CC4E52200-200000001".into(),
+            message: "hello topic".into(),
+            message_md5: "D6206122A430035E4EC1463CDD704B59".into(),
+            message_tag: Some("important".into()),
+            publish_time: 1_704_110_400_000,
+        };
+        assert_eq!(
+            render(NotifyContentFormat::Xml, &fields),
+            v["body"].as_str().unwrap()
+        );
+        assert_eq!(
+            content_type(NotifyContentFormat::Xml),
+            v["headers"]["Content-Type"].as_str().unwrap()
+        );
+    }
 }

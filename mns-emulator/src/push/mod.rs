@@ -10,7 +10,9 @@
 
 mod signer;
 
-use std::sync::Arc;
+pub(crate) use signer::PushSigner;
+
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -46,6 +48,8 @@ pub(crate) struct PushHub {
     settled: watch::Sender<u64>,
     /// The HTTP client for pushes (no proxy, no redirects).
     http: reqwest::Client,
+    /// A signing key configured for this emulator; otherwise the per-process generated one.
+    configured_signer: OnceLock<Arc<PushSigner>>,
 }
 
 impl PushHub {
@@ -59,6 +63,20 @@ impl PushHub {
             wake: Notify::new(),
             settled: watch::Sender::new(0),
             http,
+            configured_signer: OnceLock::new(),
+        }
+    }
+
+    /// Signs with `signer` instead of the per-process generated key (first call wins).
+    pub(crate) fn configure_signer(&self, signer: Arc<PushSigner>) {
+        let _ = self.configured_signer.set(signer);
+    }
+
+    /// The signer: the configured key, else the per-process generated one.
+    async fn signer(&self) -> Result<Arc<PushSigner>, String> {
+        match self.configured_signer.get() {
+            Some(s) => Ok(s.clone()),
+            None => signer::process_signer().await,
         }
     }
 
@@ -70,6 +88,12 @@ impl PushHub {
     fn bump_settled(&self) {
         self.settled.send_modify(|n| *n += 1);
     }
+}
+
+/// Reads an RSA private key (PEM, PKCS#8 or PKCS#1) into a push signer with a self-signed
+/// certificate.
+pub(crate) fn signer_from_pem(pem: &str) -> Result<Arc<PushSigner>, String> {
+    PushSigner::from_private_key_pem(pem).map(Arc::new)
 }
 
 /// Starts the push task of an emulator; it ends when the emulator shuts down.
@@ -167,7 +191,7 @@ fn request_id(now: Millis) -> String {
 }
 
 async fn send(shared: &Shared, job: &HttpPush, now: Millis) -> Result<u16, String> {
-    let signer = signer::process_signer().await?;
+    let signer = shared.push.signer().await?;
     let (url, target) = push_url(&job.url)?;
     let md5_hex: String = Md5::digest(job.body.as_bytes())
         .iter()
@@ -226,8 +250,8 @@ async fn send(shared: &Shared, job: &HttpPush, now: Millis) -> Result<u16, Strin
 }
 
 /// `GET {CERTIFICATE_PATH}`: the signing certificate (PEM), unsigned like the real bucket.
-pub(crate) async fn serve_certificate(State(_shared): State<Arc<Shared>>) -> Response {
-    match signer::process_signer().await {
+pub(crate) async fn serve_certificate(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.push.signer().await {
         Ok(s) => {
             let mut r = s.certificate_pem().to_owned().into_response();
             r.headers_mut().insert(
@@ -308,10 +332,18 @@ impl Deliveries {
         format!("{}{CERTIFICATE_PATH}", base_url(&self.shared))
     }
 
-    /// The push signing certificate (PEM). The key pair is generated once per process on first
-    /// use ([`Deliveries::KEY_BITS`]-bit RSA).
+    /// The push signing certificate (PEM). Unless a key was configured
+    /// ([`EmulatorBuilder::push_signing_key_pem`](crate::EmulatorBuilder::push_signing_key_pem)),
+    /// the key pair is generated once per process on first use ([`Deliveries::KEY_BITS`]-bit
+    /// RSA).
     pub async fn certificate_pem(&self) -> Result<String, String> {
-        Ok(signer::process_signer().await?.certificate_pem().to_owned())
+        Ok(self
+            .shared
+            .push
+            .signer()
+            .await?
+            .certificate_pem()
+            .to_owned())
     }
 
     /// Size of the generated RSA signing key, in bits.
