@@ -54,6 +54,7 @@ pub struct EmulatorBuilder {
     admin_endpoint: bool,
     fault_plan: Option<FaultPlan>,
     push_signer: Option<Arc<crate::push::PushSigner>>,
+    advertised_url: Option<String>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -74,6 +75,7 @@ impl fmt::Debug for EmulatorBuilder {
                 "push_signing_key",
                 &self.push_signer.as_ref().map(|_| "<configured>"),
             )
+            .field("advertised_url", &self.advertised_url)
             .finish()
     }
 }
@@ -93,6 +95,7 @@ impl Default for EmulatorBuilder {
             admin_endpoint: false,
             fault_plan: None,
             push_signer: None,
+            advertised_url: None,
         }
     }
 }
@@ -222,6 +225,14 @@ impl EmulatorBuilder {
         Ok(self)
     }
 
+    /// The base URL push receivers reach this emulator at, e.g. `http://mns-emulator:9911` in a
+    /// container network. It is where `x-mns-signing-cert-url` points (default: the bound
+    /// address, with `0.0.0.0`/`[::]` replaced by the loopback address).
+    pub fn advertised_url(mut self, url: impl Into<String>) -> Self {
+        self.advertised_url = Some(url.into());
+        self
+    }
+
     /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
     pub fn build(self) -> Emulator {
         let store = KeyStore::new();
@@ -254,6 +265,9 @@ impl EmulatorBuilder {
         }
         if let Some(signer) = self.push_signer {
             shared.push.configure_signer(signer);
+        }
+        if let Some(url) = &self.advertised_url {
+            shared.push.configure_advertised_url(url);
         }
         Emulator {
             shared: Arc::new(shared),

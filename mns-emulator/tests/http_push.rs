@@ -569,3 +569,26 @@ async fn configured_signing_key_signs_pushes() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[tokio::test]
+async fn certificate_url_is_reachable_or_advertised() {
+    let any = Emulator::builder()
+        .bind("0.0.0.0:0".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let port = any.local_addr().port();
+    assert_eq!(
+        any.deliveries().certificate_url(),
+        format!("http://127.0.0.1:{port}/mns-emulator/x509_public_certificate.pem")
+    );
+    let advertised = Emulator::builder()
+        .advertised_url("http://mns-emulator:9911/")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(
+        advertised.deliveries().certificate_url(),
+        "http://mns-emulator:9911/mns-emulator/x509_public_certificate.pem"
+    );
+}

@@ -56,6 +56,16 @@ struct Args {
     #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_FAULTS")]
     faults: Option<std::path::PathBuf>,
 
+    /// Sign topic HTTP pushes with the RSA private key in this PEM file (PKCS#8 or PKCS#1)
+    /// instead of a key generated at start, so receivers keep trusting one certificate.
+    #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_PUSH_SIGNING_KEY")]
+    push_signing_key: Option<std::path::PathBuf>,
+
+    /// Base URL at which push receivers reach this emulator (where `x-mns-signing-cert-url`
+    /// points), e.g. `http://mns-emulator:9911`. Default: the bound address.
+    #[arg(long, value_name = "URL", env = "MNS_EMULATOR_ADVERTISED_URL")]
+    advertised_url: Option<String>,
+
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
@@ -117,6 +127,28 @@ async fn main() -> std::process::ExitCode {
         .accept_any_signature(args.accept_any_signature)
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
     builder = builder.admin_endpoint(args.admin);
+    if let Some(url) = &args.advertised_url {
+        builder = builder.advertised_url(url.clone());
+    }
+    if let Some(path) = &args.push_signing_key {
+        let loaded = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| {
+                builder
+                    .push_signing_key_pem(&pem)
+                    .map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(b) => builder = b,
+            Err(e) => {
+                eprintln!(
+                    "mns-emulator: cannot use push signing key {}: {e}",
+                    path.display()
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     if let Some(path) = &args.faults {
         let plan = std::fs::read(path)
             .map_err(|e| e.to_string())

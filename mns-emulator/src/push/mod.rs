@@ -50,6 +50,8 @@ pub(crate) struct PushHub {
     http: reqwest::Client,
     /// A signing key configured for this emulator; otherwise the per-process generated one.
     configured_signer: OnceLock<Arc<PushSigner>>,
+    /// The base URL receivers reach this emulator at, when configured.
+    advertised_url: OnceLock<String>,
 }
 
 impl PushHub {
@@ -64,7 +66,16 @@ impl PushHub {
             settled: watch::Sender::new(0),
             http,
             configured_signer: OnceLock::new(),
+            advertised_url: OnceLock::new(),
         }
+    }
+
+    /// Advertises `url` (no trailing slash) as this emulator's base URL in
+    /// `x-mns-signing-cert-url` (first call wins).
+    pub(crate) fn configure_advertised_url(&self, url: &str) {
+        let _ = self
+            .advertised_url
+            .set(url.trim_end_matches('/').to_owned());
     }
 
     /// Signs with `signer` instead of the per-process generated key (first call wins).
@@ -175,13 +186,28 @@ pub(crate) fn push_url(endpoint: &str) -> Result<(url::Url, String), String> {
     Ok((url, target))
 }
 
-/// The emulator's base URL (`http://host:port`) as bound.
+/// The emulator's base URL for receivers: the configured one, else `http://{bound address}`
+/// with an unspecified address (`0.0.0.0`, `[::]`) replaced by the loopback address.
 fn base_url(shared: &Shared) -> String {
+    if let Some(url) = shared.push.advertised_url.get() {
+        return url.clone();
+    }
     let host = shared
         .default_host
         .read()
         .map(|h| h.clone())
         .unwrap_or_else(|e| e.into_inner().clone());
+    let host = match host.parse::<std::net::SocketAddr>() {
+        Ok(addr) if addr.ip().is_unspecified() => {
+            let ip: std::net::IpAddr = if addr.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            };
+            std::net::SocketAddr::new(ip, addr.port()).to_string()
+        }
+        _ => host,
+    };
     format!("http://{host}")
 }
 
