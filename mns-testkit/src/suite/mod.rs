@@ -126,8 +126,8 @@ macro_rules! __with_cases {
             delay_priority::equal_priority_is_received_in_send_order => "Q§8", "Equal priority comes out in send order (exact on the emulator, best effort live)";
             delay_priority::default_priority_is_8 => "Q§6", "A message sent without Priority has priority 8";
             delay_priority::priority_out_of_range_is_invalid_argument => "Q§4.6, §7.2", "Priority 0 or 17 answers 400 InvalidArgument \"The value of Priority should between 1 and 16\"";
-            delay_priority::message_expires_after_retention_period => "Q§8 retention", "Messages older than MessageRetentionPeriod vanish from peek and counters";
-            delay_priority::in_flight_message_expires_too => "Q§8 retention", "Retention removes in-flight messages; their handle answers 404 MessageNotExist";
+            delay_priority::message_expires_after_retention_period => "Q§8 retention", "Messages older than MessageRetentionPeriod vanish from peek while younger ones stay";
+            delay_priority::in_flight_message_expires_too => "Q§8 retention", "Retention removes in-flight messages; delete and change-visibility with their handle answer 404 MessageNotExist";
             delay_priority::delayed_message_expires_from_enqueue_time => "Q§8 retention", "Retention counts from the enqueue time even for a delayed message";
             // Long polling (§4.8, §4.9, §8)
             long_poll::long_poll_on_empty_queue_times_out_empty => "Q§4.8, §8", "A long poll on an empty queue waits its full wait, then answers empty";
