@@ -13,8 +13,9 @@ use super::notify_format::{self, NotificationFields};
 use super::subscription::{Endpoint, NotifyContentFormat, NotifyStrategy};
 use super::{Engine, Millis, SendMessageInput};
 
-/// How many entries each delivery log keeps (oldest dropped first).
-pub const MAX_LOG_ENTRIES: usize = 100_000;
+/// How many entries each delivery log keeps (oldest dropped first). Records keep the body they
+/// delivered, so the bound also caps memory on a long-running standalone emulator.
+pub const MAX_LOG_ENTRIES: usize = 10_000;
 
 /// Topic messages are kept (and retried) at most this long: `MessageRetentionPeriod`, 1 day.
 pub const TOPIC_RETENTION_MILLIS: Millis = 86_400_000;
