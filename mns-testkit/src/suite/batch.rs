@@ -55,6 +55,8 @@ pub async fn batch_send_entry_options_apply(t: &Target) -> CaseResult {
     let got = q.batch_receive_message(16, Some(Duration::ZERO)).await?;
     let bodies: Vec<&str> = got.iter().filter_map(|m| m.body_str()).collect();
     assert_eq!(bodies, ["urgent", "normal"]);
+    let handles: Vec<ReceiptHandle> = got.into_iter().map(|m| m.receipt_handle).collect();
+    q.batch_delete_message(&handles).await?;
     t.elapse(Duration::from_secs(60)).await;
     let later = receive_now(&q).await?;
     assert_eq!(later.body_str(), Some("delayed"));
