@@ -57,6 +57,9 @@
 //! * Validated newtypes ([`QueueName`], [`Priority`], [`ReceiptHandle`]) and the service's limits
 //!   ([`queue::limits`]) are checked before anything is sent: bad input is
 //!   [`Error::InvalidInput`] and no request leaves the process.
+//! * [`Worker`] ([`worker`]): a consumer loop over a [`Queue`] with bounded concurrency, batched
+//!   receives and deletes, retry backoff, visibility heartbeats, a dead-letter policy, graceful
+//!   shutdown and counters.
 //!
 //! # Errors
 //!

@@ -45,10 +45,13 @@
 //! .build()?;
 //!
 //! let stats = worker.stats();
-//! let shutdown = async {
-//!     let _ = tokio::signal::ctrl_c().await;
-//! };
-//! let last = worker.run(shutdown).await;
+//! // Any future stops the worker: here a token that a signal handler cancels. With tokio's
+//! // `signal` feature, `async { let _ = tokio::signal::ctrl_c().await; }` works as well.
+//! let shutdown = tokio_util::sync::CancellationToken::new();
+//! let running = tokio::spawn(worker.run(shutdown.clone().cancelled_owned()));
+//! // ... on SIGTERM:
+//! shutdown.cancel();
+//! let last = running.await.expect("worker task");
 //! println!("handled {} messages ({} now)", last.succeeded, stats.snapshot().succeeded);
 //! # Ok(()) }
 //! ```
@@ -423,7 +426,8 @@ impl WorkerBuilder {
 ///     Ok(())
 /// })
 /// .build()?;
-/// worker.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+/// let shutdown = tokio_util::sync::CancellationToken::new(); // cancel it to stop
+/// worker.run(shutdown.cancelled_owned()).await;
 /// # Ok(()) }
 /// ```
 pub struct Worker {
