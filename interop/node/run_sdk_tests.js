@@ -1,5 +1,5 @@
 'use strict';
-// Runs the official Node MNS SDK (@alicloud/mns 1.2.0) through the queue lifecycle against
+// Runs the official Node MNS SDK (@alicloud/mns 1.2.0) through the queue and topic lifecycle against
 // MNS_ENDPOINT and exits non-zero on any failure. Environment: MNS_ENDPOINT, MNS_ACCOUNT_ID,
 // MNS_ACCESS_KEY_ID, MNS_ACCESS_KEY_SECRET.
 //
@@ -8,7 +8,9 @@
 // - errors are thrown as Error objects named 'MNS' + Code + 'Error';
 // - listQueue() drops NextMarker, so paging goes through the SDK's own client.get();
 // - BatchDeleteMessage partial failures are returned (an <Errors> body), not thrown;
-// - subscriptions are empty stubs, so only queues are covered here.
+// - subscriptions and deleteTopic are empty stubs: the topic cases subscribe and delete through
+//   the SDK's own client.put()/client.delete(), everything else through its topic methods;
+// - listTopic() sends x-mns-prefix only together with a limit.
 
 const crypto = require('crypto');
 const MNS = require('@alicloud/mns');
@@ -272,6 +274,89 @@ testCase('delete queue', async () => {
   const del = await client.deleteQueue(name);
   checkEq(del.code, 204, 'DeleteQueue status');
   await expectError('QueueNotExist', () => client.getQueueAttributes(name));
+});
+
+// ---------------------------------------------------------------- topics
+
+const region = process.env.MNS_REGION || 'cn-hangzhou';
+
+async function newTopic(stem, params = {}) {
+  const name = uniqueName(stem);
+  await client.createTopic(name, params);
+  cleanups.push(() => client.delete(`/topics/${name}`, 'Topic', ''));
+  return name;
+}
+
+function subscribeRaw(topic, sub, fields) {
+  const children = Object.entries(fields).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join('');
+  const body = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>'
+    + `<Subscription xmlns="http://mns.aliyuncs.com/doc/v1/">${children}</Subscription>`);
+  return client.put(`/topics/${topic}/subscriptions/${sub}`, 'Subscription', body, ['location']);
+}
+
+testCase('create topic: 201, identical re-create 204, different attributes 409', async () => {
+  const name = uniqueName('node-topic');
+  const created = await client.createTopic(name, { MaximumMessageSize: 4096 });
+  cleanups.push(() => client.delete(`/topics/${name}`, 'Topic', ''));
+  checkEq(created.code, 201, 'status of a new topic');
+  check(created.headers.location.endsWith(`/topics/${name}`), `Location ${created.headers.location}`);
+  const again = await client.createTopic(name, { MaximumMessageSize: 4096 });
+  checkEq(again.code, 204, 'status of an identical re-create');
+  await expectError('TopicAlreadyExist', () => client.createTopic(name, { MaximumMessageSize: 8192 }));
+});
+
+testCase('get and set topic attributes, list topics', async () => {
+  const prefix = `${uniqueName('node-tl')}-`;
+  const names = ['a', 'b', 'c'].map((s) => prefix + s);
+  for (const name of names) {
+    await client.createTopic(name, { MaximumMessageSize: 2048 });
+    cleanups.push(() => client.delete(`/topics/${name}`, 'Topic', ''));
+  }
+  let attrs = (await client.getTopicAttributes(names[0])).body;
+  checkEq(attrs.TopicName, names[0], 'TopicName');
+  checkEq(attrs.MaximumMessageSize, '2048', 'MaximumMessageSize');
+  checkEq(attrs.MessageRetentionPeriod, '86400', 'MessageRetentionPeriod');
+  checkEq(attrs.LoggingEnabled, 'False', 'LoggingEnabled');
+  const set = await client.setTopicAttributes(names[0], { LoggingEnabled: 'True' });
+  checkEq(set.code, 204, 'SetTopicAttributes status');
+  attrs = (await client.getTopicAttributes(names[0])).body;
+  checkEq(attrs.LoggingEnabled, 'True', 'LoggingEnabled after set');
+  const page = await client.listTopic(undefined, 2, prefix);
+  checkEq(asList(page.body).map((t) => t.TopicURL.split('/').pop()), names.slice(0, 2), 'listTopic page');
+  await expectError('TopicNotExist', () => client.getTopicAttributes(uniqueName('node-none')));
+});
+
+testCase('publish: a queue subscription receives XML, JSON and SIMPLIFIED bodies', async () => {
+  const topic = await newTopic('node-tp');
+  const queues = {};
+  for (const format of ['XML', 'JSON', 'SIMPLIFIED']) {
+    const queue = await newQueue('node-tq');
+    const sub = `sub-${format.toLowerCase()}`;
+    const res = await subscribeRaw(topic, sub, {
+      Endpoint: `acs:mns:${region}:${accountId}:queues/${queue}`,
+      NotifyContentFormat: format,
+    });
+    checkEq(res.code, 201, `Subscribe ${format} status`);
+    cleanups.push(() => client.delete(`/topics/${topic}/subscriptions/${sub}`, 'Subscription', ''));
+    queues[format] = queue;
+  }
+  const body = 'node topic message & more';
+  const sent = await client.publishMessage(topic, { MessageBody: escapeXml(body), MessageTag: 'n1' });
+  checkEq(sent.code, 201, 'PublishMessage status');
+  checkEq(sent.body.MessageBodyMD5, md5Upper(body), 'MessageBodyMD5');
+
+  const xml = (await client.receiveMessage(queues.XML, 1)).body.MessageBody;
+  check(xml.includes(`<MessageId>${sent.body.MessageId}</MessageId>`), `XML notification: ${xml}`);
+  check(xml.includes('<Message>node topic message &amp; more</Message>'), `XML Message: ${xml}`);
+  check(xml.includes('<MessageTag>n1</MessageTag>'), `XML MessageTag: ${xml}`);
+  const json = JSON.parse((await client.receiveMessage(queues.JSON, 1)).body.MessageBody);
+  checkEq(json.Message, body, 'JSON Message');
+  checkEq(json.TopicName, topic, 'JSON TopicName');
+  checkEq(json.MessageTag, 'n1', 'JSON MessageTag');
+  const simple = (await client.receiveMessage(queues.SIMPLIFIED, 1)).body.MessageBody;
+  checkEq(simple, body, 'SIMPLIFIED body');
+
+  await expectError('TopicNotExist', () => client.publishMessage(uniqueName('node-none'), { MessageBody: 'x' }));
 });
 
 async function main() {
