@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Official-SDK interop: runs the official Python SDK (aliyun-mns-sdk 1.3.0, PyPI) and Node SDK
 # (@alicloud/mns 1.2.0, npm) against the standalone mns-emulator binary, through the whole queue
-# lifecycle and the topic lifecycle (with delivery into queues). Installs everything it needs (a venv under interop/.venv, interop/node_modules),
-# is bounded in time, kills the emulator on exit and prints its log on failure.
+# lifecycle and the topic lifecycle (with delivery into queues). Installs everything it needs (a
+# venv under interop/.venv, interop/node_modules), is bounded in time, kills the emulator on exit
+# and prints its log on failure.
 #
 #   interop/run.sh            # both SDKs
 #   interop/run.sh python     # one SDK (python | node)
