@@ -53,7 +53,7 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod push;
-pub use push::{Deliveries, PUSH_ANSWER_LIMIT};
+pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
 mod server;
 pub mod sts;
 mod xml;

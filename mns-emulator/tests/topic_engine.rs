@@ -671,3 +671,24 @@ fn http_success_and_deletion_while_in_flight() {
     );
     assert_eq!(e.next_delivery_due(), None);
 }
+
+#[test]
+fn http_pushes_in_flight_are_limited() {
+    let mut e = engine();
+    e.create_topic("t", TopicAttributesInput::default(), T0)
+        .unwrap();
+    for n in ["a", "b", "c"] {
+        e.subscribe("t", n, sub(&format!("http://h/{n}"), None, None), T0)
+            .unwrap();
+    }
+    e.publish_message("t", PublishMessageInput::new("m"), T0)
+        .unwrap();
+    let first = e.run_due_deliveries_limited(T0, 2).http;
+    assert_eq!(first.len(), 2);
+    assert!(e.run_due_deliveries_limited(T0, 2).http.is_empty());
+    assert_eq!(e.next_delivery_due(), Some(T0), "the third is still due");
+    e.complete_http_push(&first[0], T0, Ok(200), T0);
+    let second = e.run_due_deliveries_limited(T0, 2).http;
+    assert_eq!(second.len(), 1);
+    assert_ne!(second[0].delivery_id, first[1].delivery_id);
+}

@@ -300,16 +300,28 @@ impl Engine {
     /// the caller performs and reports with [`Engine::complete_http_push`]. A job's delivery is
     /// not due again until it is reported.
     pub fn run_due_deliveries(&mut self, now: Millis) -> DueDeliveries {
-        self.run_due(now, true)
+        self.run_due(now, usize::MAX)
+    }
+
+    /// Like [`Engine::run_due_deliveries`], but hands out HTTP pushes only while fewer than
+    /// `max_in_flight` are in flight; the others stay due (oldest first) for a later call.
+    pub fn run_due_deliveries_limited(
+        &mut self,
+        now: Millis,
+        max_in_flight: usize,
+    ) -> DueDeliveries {
+        let budget = max_in_flight.saturating_sub(self.topics.deliveries.in_flight.len());
+        self.run_due(now, budget)
     }
 
     /// Like [`Engine::run_due_deliveries`] but leaves HTTP deliveries due; returns the queues
     /// that received messages.
     pub(crate) fn run_due_non_http(&mut self, now: Millis) -> Vec<String> {
-        self.run_due(now, false).queues_delivered
+        self.run_due(now, 0).queues_delivered
     }
 
-    fn run_due(&mut self, now: Millis, include_http: bool) -> DueDeliveries {
+    /// Attempts what is due; at most `http_budget` HTTP pushes are handed out.
+    fn run_due(&mut self, now: Millis, mut http_budget: usize) -> DueDeliveries {
         let now = self.observe(now);
         let mut out = DueDeliveries::default();
         let due: Vec<(Millis, u64)> = self
@@ -325,8 +337,11 @@ impl Engine {
                 q.pending.get(&id).map(|d| &d.endpoint),
                 Some(Endpoint::Http { .. })
             );
-            if is_http && !include_http {
-                continue;
+            if is_http {
+                if http_budget == 0 {
+                    continue;
+                }
+                http_budget -= 1;
             }
             q.due.remove(&(at, id));
             let Some(mut d) = q.pending.remove(&id) else {

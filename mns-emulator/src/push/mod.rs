@@ -35,6 +35,9 @@ pub(crate) const CERTIFICATE_PATH: &str = "/mns-emulator/x509_public_certificate
 /// How long an endpoint has to answer with a 2xx (reference §6.3).
 pub const PUSH_ANSWER_LIMIT: Duration = Duration::from_secs(5);
 
+/// At most this many HTTP pushes are in flight per emulator; more wait (still due) for a slot.
+pub const MAX_PUSHES_IN_FLIGHT: usize = 64;
+
 /// The `User-Agent` MNS pushes with.
 const USER_AGENT: &str = "Aliyun Notification Service Agent";
 
@@ -118,12 +121,17 @@ async fn run(shared: Arc<Shared>) {
         let (jobs, next_due, settled_any) = {
             let mut state = shared.lock();
             let before = state.engine.delivery_attempts_len();
-            let due = state.engine.run_due_deliveries(now);
+            let due = state
+                .engine
+                .run_due_deliveries_limited(now, MAX_PUSHES_IN_FLIGHT);
             for q in &due.queues_delivered {
                 state.wake_queue(q);
             }
             let settled_any = state.engine.delivery_attempts_len() != before;
-            (due.http, state.engine.next_delivery_due(), settled_any)
+            // Anything still due now is an HTTP push waiting for a free slot: a finished attempt
+            // wakes us, so do not spin on a deadline in the past.
+            let next_due = state.engine.next_delivery_due().filter(|&at| at > now);
+            (due.http, next_due, settled_any)
         };
         if settled_any {
             shared.push.bump_settled();
