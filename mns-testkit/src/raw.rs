@@ -122,7 +122,10 @@ impl RawRequest {
         if !auth.is_empty() {
             headers.push(("Authorization".into(), auth));
         }
-        if let Some(token) = credentials.security_token() {
+        // The target's STS token goes with the target's key only.
+        if let (None, None, Some(token)) =
+            (&self.authorization, &self.key, credentials.security_token())
+        {
             headers.push(("security-token".into(), token.to_owned()));
         }
         headers

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use mns_client::credentials::ProviderConfig;
 use mns_client::{
     Client, Credentials, Endpoint, Queue, QueueAttributes, RetryConfig, TimeSource,
     topic::{Topic, TopicOptions},
@@ -88,6 +89,8 @@ pub struct Target {
     backend: &'static str,
     account_id: String,
     region: String,
+    sts_endpoint: Option<String>,
+    role_arn: Option<String>,
     prefix: String,
     credentials: Credentials,
     time_source: std::sync::Arc<dyn TimeSource>,
@@ -152,6 +155,11 @@ impl Target {
             backend: "emulator",
             account_id: emu.account_id().to_owned(),
             region: emu.region().to_owned(),
+            sts_endpoint: Some(emu.sts_endpoint()),
+            role_arn: Some(format!(
+                "acs:ram::{}:role/mns-conformance",
+                emu.account_id()
+            )),
             prefix: format!("t{}", run_token()),
             credentials,
             time_source,
@@ -231,6 +239,8 @@ impl Target {
             backend: "live",
             account_id,
             region,
+            sts_endpoint: var("MNS_STS_ENDPOINT"),
+            role_arn: var("ALIBABA_CLOUD_ROLE_ARN"),
             prefix: format!("mnsrs-conf-{}", run_token()),
             credentials,
             time_source,
@@ -258,6 +268,21 @@ impl Target {
         &self.region
     }
 
+    /// Where temporary credentials come from: a provider configuration (STS endpoint, time) and
+    /// the RAM role to assume with the target's credentials. The emulator serves STS itself; a
+    /// live target needs `ALIBABA_CLOUD_ROLE_ARN` (and optionally `MNS_STS_ENDPOINT`).
+    pub fn sts(&self) -> Result<(ProviderConfig, String), CaseError> {
+        let role = self
+            .role_arn
+            .clone()
+            .ok_or("STS cases need ALIBABA_CLOUD_ROLE_ARN: a RAM role the test keys may assume")?;
+        let mut config = ProviderConfig::new().with_shared_time_source(self.time_source.clone());
+        if let Some(endpoint) = &self.sts_endpoint {
+            config = config.with_sts_endpoint(endpoint.clone());
+        }
+        Ok((config, role))
+    }
+
     /// The prefix of every name this target makes.
     pub fn prefix(&self) -> &str {
         &self.prefix
@@ -276,6 +301,11 @@ impl Target {
     /// The virtual clock, when the target has one.
     pub fn clock(&self) -> Option<&ManualClock> {
         self.clock.as_ref()
+    }
+
+    /// The time source the target's client signs with (the virtual clock on the emulator).
+    pub fn time_source(&self) -> std::sync::Arc<dyn TimeSource> {
+        self.time_source.clone()
     }
 
     /// The current time as the backend sees it (the virtual clock, else the system clock).

@@ -18,6 +18,7 @@ use crate::{CaseResult, Target};
 
 pub mod account;
 pub mod batch;
+pub mod credentials;
 pub mod delay_priority;
 pub mod errors;
 pub mod fanout;
@@ -212,6 +213,9 @@ macro_rules! __with_cases {
             limits::user_property_value_and_name_rules => "Q§6", "A property value over 4096 characters or a bad name answers 400 InvalidArgument [unconfirmed]";
             limits::batch_send_total_over_64_kib_is_invalid_argument => "Q§4.7, §9", "BatchSendMessage bodies over 64 KB in total answer 400 InvalidArgument [unconfirmed]";
             limits::list_page_size_out_of_range_is_invalid_argument => "Q§4.5, §9", "x-mns-ret-number 0 or 1001 answers 400 InvalidArgument [unconfirmed]";
+            // Temporary credentials (queues §3.5, topics §8.6, §8.9)
+            credentials::sts_credentials_sign_requests => "Q§3.5, T§8.6, §8.9", "STS AssumeRole credentials (token in the unsigned security-token header) work like long-lived keys";
+            credentials::sts_key_with_wrong_or_missing_token_is_refused => "Q§3.5", "A temporary key with a wrong or missing security-token is refused with a 4xx <Error> [unconfirmed]";
             // Account (§4.14)
             account::account_attributes_round_trip => "Q§4.14", "SetAccountAttributes (204) then GetAccountAttributes returns the LoggingBucket";
             // Authentication, headers, error envelope (§2.2, §3, §7)
