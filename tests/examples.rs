@@ -1,13 +1,14 @@
 //! Runs every example against the embedded emulator, so the examples never rot.
 //!
-//! Each example is built with `cargo build --example NAME` (a no-op when `cargo test` has built
-//! it already) and then run as a process with `MNS_ENDPOINT` removed from its environment. It must
-//! exit successfully within a generous limit. Examples that do not exist yet are skipped (e.g.
-//! `credentials`, written separately).
+//! `cargo test` builds the examples next to the test binaries (`target/<profile>/examples/`);
+//! each one is run from there as a process with `MNS_ENDPOINT` removed from its environment and
+//! must exit successfully within a generous limit. An example binary that is missing or older than
+//! its sources (e.g. after `cargo test --test examples` alone) is first built with
+//! `cargo build --example NAME`. Examples that do not exist are skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Every example the README lists, in tour order.
 const EXAMPLES: &[&str] = &[
@@ -28,6 +29,36 @@ fn profile_dir() -> PathBuf {
         .and_then(Path::parent)
         .expect("test binary lives in target/<profile>/deps")
         .to_path_buf()
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Whether `binary` exists and is newer than the example's sources (its file and `common/`).
+fn is_fresh(name: &str, binary: &Path) -> bool {
+    let Some(built) = modified(binary) else {
+        return false;
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut sources = vec![examples.join(format!("{name}.rs"))];
+    if let Ok(dir) = std::fs::read_dir(examples.join("common")) {
+        sources.extend(dir.flatten().map(|e| e.path()));
+    }
+    sources
+        .iter()
+        .all(|s| modified(s).is_none_or(|changed| changed <= built))
+}
+
+/// The example's binary, built first when it is missing or stale.
+fn binary(name: &str, profile_dir: &Path) -> PathBuf {
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !is_fresh(name, &binary) {
+        build(name, profile_dir);
+    }
+    binary
 }
 
 fn build(name: &str, profile_dir: &Path) {
@@ -80,11 +111,7 @@ fn every_example_runs_against_the_embedded_emulator() {
             eprintln!("example {name}: not present, skipped");
             continue;
         }
-        build(name, &profile_dir);
-        let binary = profile_dir
-            .join("examples")
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-        let out = run(name, &binary);
+        let out = run(name, &binary(name, &profile_dir));
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -104,14 +131,7 @@ fn every_example_runs_against_the_embedded_emulator() {
 
 #[test]
 fn quickstart_prints_the_message_that_went_through() {
-    let profile_dir = profile_dir();
-    build("quickstart", &profile_dir);
-    let out = run(
-        "quickstart",
-        &profile_dir
-            .join("examples")
-            .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX)),
-    );
+    let out = run("quickstart", &binary("quickstart", &profile_dir()));
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
