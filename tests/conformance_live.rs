@@ -6,7 +6,8 @@
 //! cargo test --test conformance_live -- --ignored --test-threads 4
 //! ```
 //!
-//! (or `MNS_ACCOUNT_ID` + `MNS_REGION` instead of `MNS_ENDPOINT`). Every queue and topic a case
+//! (or `MNS_ACCOUNT_ID` + `MNS_REGION` instead of `MNS_ENDPOINT`; the two STS cases also need
+//! `ALIBABA_CLOUD_ROLE_ARN`, a role the keys may assume). Every queue and topic a case
 //! creates is named `mnsrs-conf-…` and deleted when the case ends, passed or failed. Without
 //! configuration each test fails at once with a message naming what is missing.
 
