@@ -10,7 +10,7 @@ use mns_emulator::{Deliveries, Emulator, EmulatorBuilder, RunningEmulator};
 
 use crate::clock::{ClockTimeSource, settle};
 use crate::guard::{QueueGuard, TopicGuard};
-use crate::inspect::QueueAssert;
+use crate::inspect::{DeliveriesAssert, QueueAssert};
 use mns_emulator::engine::MessageSnapshot;
 
 /// An emulator serving on a free local port, driven by a [`ManualClock`], and a
@@ -173,6 +173,12 @@ impl TestEnv {
         )
         .await;
         assert!(r.is_ok(), "{n} delivery attempt(s) never happened");
+    }
+
+    /// Assertions on the topic deliveries so far.
+    pub fn assert_deliveries(&self) -> DeliveriesAssert {
+        let d = self.emulator.deliveries();
+        DeliveriesAssert::new(d.attempts(), d.delivered(), d.dropped())
     }
 
     /// Stops the emulator and waits until it has stopped.

@@ -1,6 +1,6 @@
 //! Assertions on what an emulator queue holds.
 
-use mns_emulator::engine::{MessageSnapshot, MessageState};
+use mns_emulator::engine::{DeliveryAttempt, DeliveryRecord, MessageSnapshot, MessageState};
 
 /// A snapshot of every message stored in one emulator queue (visible, in flight and delayed),
 /// with chainable assertions. Obtained from [`TestEnv::assert_queue`](crate::TestEnv::assert_queue)
@@ -144,6 +144,118 @@ impl QueueAssert {
         self.check(
             count == n,
             format_args!("message {body:?} received {n} time(s), not {count}"),
+        )
+    }
+}
+
+/// A snapshot of an emulator's topic deliveries (every attempt, what was delivered with the exact
+/// body written, what was dropped), with chainable assertions. Obtained from
+/// [`TestEnv::assert_deliveries`](crate::TestEnv::assert_deliveries).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mns_client::topic::Endpoint;
+/// use mns_testkit::TestEnv;
+/// let env = TestEnv::start().await?;
+/// let topic = env.topic("news").await?;
+/// let q = env.queue("reader").await?;
+/// let emu = env.emulator();
+/// topic.subscribe("reader", &Endpoint::queue(emu.region(), emu.account_id(), q.name().as_str())?).await?;
+/// topic.publish_message("extra").await?;
+/// env.wait_for_delivery_attempts(1).await;
+/// env.assert_deliveries().has_delivered(1).has_dropped(0).delivered_body_contains("reader", "extra");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DeliveriesAssert {
+    attempts: Vec<DeliveryAttempt>,
+    delivered: Vec<DeliveryRecord>,
+    dropped: Vec<DeliveryRecord>,
+}
+
+impl DeliveriesAssert {
+    /// Assertions over the given log.
+    pub fn new(
+        attempts: Vec<DeliveryAttempt>,
+        delivered: Vec<DeliveryRecord>,
+        dropped: Vec<DeliveryRecord>,
+    ) -> Self {
+        DeliveriesAssert {
+            attempts,
+            delivered,
+            dropped,
+        }
+    }
+
+    /// Every attempt, oldest first.
+    pub fn attempts(&self) -> &[DeliveryAttempt] {
+        &self.attempts
+    }
+
+    /// Every delivered notification, oldest first.
+    pub fn delivered(&self) -> &[DeliveryRecord] {
+        &self.delivered
+    }
+
+    /// Every dropped notification, oldest first.
+    pub fn dropped(&self) -> &[DeliveryRecord] {
+        &self.dropped
+    }
+
+    /// Delivered notifications of one subscription.
+    pub fn delivered_to(&self, subscription: &str) -> Vec<&DeliveryRecord> {
+        self.delivered
+            .iter()
+            .filter(|d| d.subscription == subscription)
+            .collect()
+    }
+
+    #[track_caller]
+    fn check(&self, ok: bool, what: std::fmt::Arguments<'_>) -> &Self {
+        assert!(
+            ok,
+            "deliveries: expected {what}; delivered {:#?}, dropped {:#?}",
+            self.delivered, self.dropped
+        );
+        self
+    }
+
+    /// Exactly `n` notifications delivered (all subscriptions).
+    #[track_caller]
+    pub fn has_delivered(&self, n: usize) -> &Self {
+        self.check(
+            self.delivered.len() == n,
+            format_args!("{n} delivered notification(s)"),
+        )
+    }
+
+    /// Exactly `n` notifications dropped.
+    #[track_caller]
+    pub fn has_dropped(&self, n: usize) -> &Self {
+        self.check(
+            self.dropped.len() == n,
+            format_args!("{n} dropped notification(s)"),
+        )
+    }
+
+    /// Exactly `n` attempts made (all subscriptions, first tries and retries).
+    #[track_caller]
+    pub fn has_attempts(&self, n: usize) -> &Self {
+        self.check(
+            self.attempts.len() == n,
+            format_args!("{n} delivery attempt(s), not {}", self.attempts.len()),
+        )
+    }
+
+    /// Some notification delivered to `subscription` has a body containing `text`.
+    #[track_caller]
+    pub fn delivered_body_contains(&self, subscription: &str, text: &str) -> &Self {
+        self.check(
+            self.delivered_to(subscription)
+                .iter()
+                .any(|d| d.body.contains(text)),
+            format_args!("a delivery to {subscription:?} whose body contains {text:?}"),
         )
     }
 }

@@ -24,8 +24,8 @@
 //! * [`TestEnv`]: an emulator on a virtual clock plus a ready [`mns_client::Client`], in one call.
 //! * [`QueueGuard`] / [`TopicGuard`]: uniquely named queues and topics that delete themselves.
 //! * [`QueueAssert`]: inspection of everything stored in an emulator queue (visible, in flight and
-//!   delayed messages) with assertions; [`TestEnv::deliveries`] for what topics delivered (queue
-//!   and HTTP push attempts, delivered bodies, dropped messages).
+//!   delayed messages) with assertions; [`DeliveriesAssert`] / [`TestEnv::deliveries`] for what
+//!   topics delivered (queue and HTTP push attempts, delivered bodies, dropped messages).
 //! * [`ClockTimeSource`]: lets the client sign with the emulator's virtual time.
 //! * [`MockMns`]: a wiremock server answering MNS-shaped successes and errors, for the error paths
 //!   of your code.
@@ -60,7 +60,7 @@ mod target;
 pub use clock::ClockTimeSource;
 pub use env::TestEnv;
 pub use guard::{QueueGuard, TopicGuard};
-pub use inspect::QueueAssert;
+pub use inspect::{DeliveriesAssert, QueueAssert};
 pub use mns_emulator::clock::ManualClock;
 pub use mns_emulator::engine::{MessageSnapshot, MessageState};
 pub use mock::{MockMns, MockResponse};
