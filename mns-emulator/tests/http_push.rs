@@ -592,3 +592,27 @@ async fn certificate_url_is_reachable_or_advertised() {
         "http://mns-emulator:9911/mns-emulator/x509_public_certificate.pem"
     );
 }
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_failed_attempt() {
+    let s = setup().await;
+    // Bind then drop a listener: nothing accepts on that port any more.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    s.subscribe(&format!("http://127.0.0.1:{port}/gone"), "")
+        .await;
+    s.publish("nobody home", None).await;
+    let d = s.emu.deliveries();
+    d.wait_for_attempts(1).await;
+    let a = &d.attempts()[0];
+    assert!(
+        matches!(&a.outcome, AttemptOutcome::Failed { status: None, reason } if reason.contains("request failed")),
+        "{a:?}"
+    );
+    let wait = d.next_due().unwrap() - T0_MS;
+    assert!((10_000..=20_000).contains(&wait), "{wait}");
+}
