@@ -610,3 +610,53 @@ async fn ten_thousand_messages_none_lost_when_a_fifth_of_handler_calls_fail() {
     );
     assert!(h.stored("flaky").is_empty(), "every message deleted");
 }
+
+#[test]
+fn builder_rejects_bad_settings_before_anything_runs() {
+    let client = Client::builder(Endpoint::from_url("http://127.0.0.1:9").unwrap())
+        .credentials(Credentials::new("id", "secret"))
+        .build()
+        .unwrap();
+    let queue = client.queue("q").unwrap();
+    let builder = || Worker::builder(queue.clone(), |_msg| async { Ok(()) });
+    let secs = Duration::from_secs;
+    let bad = [
+        ("concurrency 0", builder().concurrency(0)),
+        ("pollers 0", builder().pollers(0)),
+        ("batch 0", builder().batch_size(0)),
+        ("batch 17", builder().batch_size(17)),
+        ("wait 31 s", builder().wait(secs(31))),
+        ("wait 1.5 s", builder().wait(Duration::from_millis(1_500))),
+        ("visibility 0", builder().visibility_timeout(secs(0))),
+        (
+            "visibility 12 h + 1 s",
+            builder().visibility_timeout(secs(43_201)),
+        ),
+        (
+            "heartbeat not shorter than visibility",
+            builder()
+                .visibility_timeout(secs(30))
+                .heartbeat_interval(secs(30)),
+        ),
+        ("heartbeat 0", builder().heartbeat_interval(Duration::ZERO)),
+        (
+            "max receives 0",
+            builder().max_receives(0, DeadLetter::Drop),
+        ),
+    ];
+    for (what, b) in bad {
+        match b.build() {
+            Err(mns_client::Error::InvalidInput(_)) => {}
+            other => panic!("{what}: expected InvalidInput, got {other:?}"),
+        }
+    }
+    let good = builder()
+        .concurrency(1)
+        .batch_size(16)
+        .wait(Duration::ZERO)
+        .visibility_timeout(secs(1))
+        .heartbeat_interval(Duration::from_millis(500))
+        .max_receives(1, DeadLetter::Drop)
+        .build();
+    assert!(good.is_ok(), "{good:?}");
+}
