@@ -489,6 +489,39 @@ async fn receive_errors_back_off_and_polling_resumes() {
     assert_eq!(last.succeeded, 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_counts_as_a_failure_and_the_message_is_retried() {
+    let h = start().await;
+    let queue = h.queue("panics", 30).await;
+    queue.send_message("boom once").await.expect("send");
+    let calls = Arc::new(AtomicU32::new(0));
+    let worker = {
+        let calls = calls.clone();
+        Worker::builder(queue.clone(), move |_msg| {
+            let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                assert!(!first, "injected panic on the first call");
+                Ok(())
+            }
+        })
+        .retry_backoff(Backoff::new(Duration::from_secs(1), Duration::from_secs(1)))
+        .wait(Duration::from_secs(30))
+        .build()
+        .expect("worker")
+    };
+    let stats = worker.stats();
+    let (stop, run) = spawn_worker(worker);
+    eventually("the panic to be counted", || stats.snapshot().failed == 1).await;
+    h.quiet("panics", &[&stats], 1).await;
+    h.advance(1);
+    eventually("the retry to succeed", || stats.snapshot().succeeded == 1).await;
+    h.quiet("panics", &[&stats], 1).await;
+    stop.send(()).unwrap();
+    let last = run.await.unwrap();
+    assert_eq!((last.received, last.failed, last.succeeded), (2, 1, 1));
+    assert!(h.stored("panics").is_empty());
+}
+
 // -------------------------------------------------------------------------------------------
 // 10,000 messages, concurrency 32.
 
