@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `<target>` is `emulator_request_parsing` or `client_response_decoding`; inputs are read from
-//! `seeds/<target>/` (checked in) and `corpus/<target>/` (collected by `cargo fuzz run`). A panic aborts the run with the offending input written to
+//! `seeds/<target>/` (checked in) and `corpus/<target>/` (collected by `cargo fuzz run`). A panic
+//! aborts the run with the offending input written to
 //! `artifacts/<target>/crash-<n>`.
 
 use std::path::Path;
@@ -15,8 +16,14 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let target = args.get(1).map(String::as_str).unwrap_or("emulator_request_parsing");
-    let executions: u64 = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let target = args
+        .get(1)
+        .map(String::as_str)
+        .unwrap_or("emulator_request_parsing");
+    let executions: u64 = args
+        .get(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let seed: u64 = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(1);
     let run: fn(&[u8]) = match target {
         "emulator_request_parsing" => mns_fuzz::emulator_request_parsing,
@@ -53,7 +60,10 @@ fn main() {
             let _ = std::fs::create_dir_all(&out);
             let path = out.join(format!("crash-{n}"));
             let _ = std::fs::write(&path, &input);
-            eprintln!("crash after {n} executions; input saved to {}", path.display());
+            eprintln!(
+                "crash after {n} executions; input saved to {}",
+                path.display()
+            );
             std::process::exit(1);
         }
         if n > 0 && n % 1_000_000 == 0 {
