@@ -40,7 +40,10 @@ use rand::{RngExt as _, SeedableRng as _};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryConfig {
-    /// Retries after the first attempt (0 disables retrying). Default 3.
+    /// Retries after the first attempt (0 disables retrying). Default 10: with the default
+    /// backoffs that is about 20 s of retrying, so in practice [`max_elapsed`](Self::max_elapsed)
+    /// bounds a call first and a transient outage or a burst of throttling is ridden out
+    /// (at a 25% failure rate per attempt, 3 retries would still fail 1 call in 250).
     pub max_retries: u32,
     /// Delay cap before the first retry. Default 100 ms.
     pub initial_backoff: Duration,
@@ -59,7 +62,7 @@ pub struct RetryConfig {
 impl Default for RetryConfig {
     fn default() -> Self {
         RetryConfig {
-            max_retries: 3,
+            max_retries: 10,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             multiplier: 2.0,

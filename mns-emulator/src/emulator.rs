@@ -50,6 +50,7 @@ pub struct EmulatorBuilder {
     engine_config: EngineConfig,
     auth_config: AuthConfig,
     max_request_body_bytes: usize,
+    max_connections: usize,
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
     fault_plan: Option<FaultPlan>,
@@ -68,6 +69,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("engine_config", &self.engine_config)
             .field("auth_config", &self.auth_config)
             .field("max_request_body_bytes", &self.max_request_body_bytes)
+            .field("max_connections", &self.max_connections)
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
             .field("fault_plan", &self.fault_plan)
@@ -91,6 +93,7 @@ impl Default for EmulatorBuilder {
             engine_config: EngineConfig::default(),
             auth_config: AuthConfig::default(),
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+            max_connections: server::DEFAULT_MAX_CONNECTIONS,
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
             fault_plan: None,
@@ -168,6 +171,14 @@ impl EmulatorBuilder {
     /// Largest accepted request body in bytes; larger ones get 400 `InvalidArgument`.
     pub fn max_request_body_bytes(mut self, bytes: usize) -> Self {
         self.max_request_body_bytes = bytes;
+        self
+    }
+
+    /// Most connections served at once (default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS)).
+    /// Past it, new connections wait in the listen backlog until one closes; none is refused.
+    /// Values below 1 count as 1.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
         self
     }
 
@@ -274,6 +285,7 @@ impl EmulatorBuilder {
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
+            max_connections: self.max_connections,
         }
     }
 
@@ -291,6 +303,7 @@ pub struct Emulator {
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
+    max_connections: usize,
 }
 
 impl Emulator {
@@ -322,7 +335,7 @@ impl Emulator {
         }
         let router = self.router();
         let token = self.shared.shutdown.clone();
-        let task = tokio::spawn(server::serve(listener, router, token));
+        let task = tokio::spawn(server::serve(listener, router, token, self.max_connections));
         // Topic HTTP pushes and delivery retries; stops with the server (same token).
         crate::push::spawn(self.shared.clone());
         Ok(RunningEmulator {

@@ -55,6 +55,7 @@ mod http;
 mod push;
 pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
 mod server;
+pub use server::DEFAULT_MAX_CONNECTIONS;
 pub mod sts;
 mod xml;
 

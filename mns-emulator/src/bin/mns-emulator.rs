@@ -45,6 +45,10 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     max_date_skew: u64,
 
+    /// Most connections served at once; further ones wait in the listen backlog until one closes.
+    #[arg(long, value_name = "N", default_value_t = mns_emulator::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+
     /// Serve the fault-injection admin endpoint `/__emulator/faults`: POST a JSON fault plan,
     /// GET it with per-rule hit counts, DELETE to stop injecting. Unauthenticated, so for test
     /// set-ups only. Example plan: `{"seed":7,"rules":[{"operation":"SendMessage",
@@ -126,7 +130,9 @@ async fn main() -> std::process::ExitCode {
         .region(args.region)
         .accept_any_signature(args.accept_any_signature)
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
-    builder = builder.admin_endpoint(args.admin);
+    builder = builder
+        .admin_endpoint(args.admin)
+        .max_connections(args.max_connections);
     if let Some(url) = &args.advertised_url {
         builder = builder.advertised_url(url.clone());
     }

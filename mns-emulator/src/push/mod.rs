@@ -49,8 +49,9 @@ pub(crate) struct PushHub {
     wake: Notify,
     /// Bumped after every settled batch of attempts, so tests can wait without sleeping.
     settled: watch::Sender<u64>,
-    /// The HTTP client for pushes (no proxy, no redirects).
-    http: reqwest::Client,
+    /// The HTTP client for pushes (no proxy, no redirects), built on the first push: building
+    /// one loads the system's root certificates, which would otherwise dominate start-up time.
+    http: OnceLock<reqwest::Client>,
     /// A signing key configured for this emulator; otherwise the per-process generated one.
     configured_signer: OnceLock<Arc<PushSigner>>,
     /// The base URL receivers reach this emulator at, when configured.
@@ -59,15 +60,10 @@ pub(crate) struct PushHub {
 
 impl PushHub {
     pub(crate) fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
         PushHub {
             wake: Notify::new(),
             settled: watch::Sender::new(0),
-            http,
+            http: OnceLock::new(),
             configured_signer: OnceLock::new(),
             advertised_url: OnceLock::new(),
         }
@@ -92,6 +88,17 @@ impl PushHub {
             Some(s) => Ok(s.clone()),
             None => signer::process_signer().await,
         }
+    }
+
+    /// The HTTP client for pushes.
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     /// Tells the push task that deliveries may be due.
@@ -265,7 +272,7 @@ async fn send(shared: &Shared, job: &HttpPush, now: Millis) -> Result<u16, Strin
     let authorization = signer.sign(&sts);
     let mut req = shared
         .push
-        .http
+        .http()
         .post(url)
         .header("Content-MD5", content_md5)
         .header(header::CONTENT_TYPE, content_type)
