@@ -2,8 +2,8 @@
 //! `now` values: no runtime, no sleeps.
 
 use mns_emulator::engine::{
-    CreateOutcome, Engine, EngineConfig, ListQueuesRequest, MessageState, Millis,
-    QueueAttributesInput, SendMessageInput, UserProperty, limits,
+    CreateOutcome, Engine, EngineConfig, ListRequest, MessageState, Millis, QueueAttributesInput,
+    SendMessageInput, UserProperty, limits,
 };
 use mns_emulator::error::{ErrorCode, MnsError};
 
@@ -419,7 +419,7 @@ fn list(
 ) -> (Vec<String>, Option<String>) {
     let page = e
         .list_queues(
-            ListQueuesRequest {
+            ListRequest {
                 prefix: prefix.map(str::to_owned),
                 marker,
                 ret_number: n,
@@ -487,7 +487,7 @@ fn list_queues_sorts_filters_and_pages_with_opaque_markers() {
     for bad in [0, 1001, -1] {
         let err = assert_err(
             e.list_queues(
-                ListQueuesRequest {
+                ListRequest {
                     ret_number: Some(bad),
                     ..Default::default()
                 },
@@ -504,7 +504,7 @@ fn list_queues_sorts_filters_and_pages_with_opaque_markers() {
     assert_eq!(list(&mut e, None, None, Some(1000)).0.len(), 6);
     assert_err(
         e.list_queues(
-            ListQueuesRequest {
+            ListRequest {
                 marker: Some("%%%".into()),
                 ..Default::default()
             },
@@ -519,7 +519,7 @@ fn list_queues_sorts_filters_and_pages_with_opaque_markers() {
 fn list_queues_carries_attributes_and_counters() {
     let mut e = engine_with_queue("q");
     send(&mut e, "q", "x", T0);
-    let page = e.list_queues(ListQueuesRequest::default(), T0).unwrap();
+    let page = e.list_queues(ListRequest::default(), T0).unwrap();
     assert_eq!(page.queues[0].active_messages, 1);
     assert_eq!(page.queues[0].visibility_timeout, 30);
 }

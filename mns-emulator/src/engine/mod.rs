@@ -47,14 +47,14 @@ pub use subscription::{
     SubscriptionAttributes, SubscriptionUpdate,
 };
 pub use topic::{
-    DEFAULT_TOPIC_MAXIMUM_MESSAGE_SIZE, ListRequest, MAX_TOPIC_NAME_LEN, PublishMessageInput,
-    PublishedMessage, SubscriptionPage, TOPIC_MESSAGE_RETENTION_SECONDS, TopicAttributes,
-    TopicAttributesInput, TopicPage, validate_subscription_name, validate_topic_name,
+    DEFAULT_TOPIC_MAXIMUM_MESSAGE_SIZE, MAX_TOPIC_NAME_LEN, PublishMessageInput, PublishedMessage,
+    SubscriptionPage, TOPIC_MESSAGE_RETENTION_SECONDS, TopicAttributes, TopicAttributesInput,
+    TopicPage, validate_subscription_name, validate_topic_name,
 };
 pub use types::{
-    BatchDeleteFailure, CreateOutcome, ListQueuesRequest, MessageSnapshot, MessageState,
-    PeekedMessage, QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage,
-    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
+    BatchDeleteFailure, CreateOutcome, ListRequest, MessageSnapshot, MessageState, PeekedMessage,
+    QueueAttributes, QueueAttributesInput, QueuePage, ReceivedMessage, SendMessageInput,
+    SentMessage, SystemProperty, UserProperty, VisibilityChanged,
 };
 
 use crate::error::{ErrorCode, MnsError};
@@ -263,39 +263,20 @@ impl Engine {
     /// `ListQueue`: queues sorted by name, filtered by prefix, one page at a time.
     ///
     /// `next_marker` is opaque (base64 of the next name) and is present only when more queues match.
-    pub fn list_queues(
-        &mut self,
-        req: ListQueuesRequest,
-        now: Millis,
-    ) -> Result<QueuePage, MnsError> {
+    pub fn list_queues(&mut self, req: ListRequest, now: Millis) -> Result<QueuePage, MnsError> {
         let now = self.observe(now);
-        let page_size = match req.ret_number {
-            Some(n) => limits::validate_ret_number(n)?,
-            None => limits::MAX_LIST_RET_NUMBER as usize,
-        };
-        let prefix = req.prefix.unwrap_or_default();
-        let start = match req.marker.as_deref().filter(|m| !m.is_empty()) {
-            Some(marker) => decode_marker(marker)?,
-            None => String::new(),
-        };
-        let start = if start.as_str() > prefix.as_str() {
-            start
-        } else {
-            prefix.clone()
-        };
         let report = self.config.report_message_counts;
-        let mut queues = Vec::new();
-        let mut next_marker = None;
-        for (name, q) in self.queues.range_mut(start..) {
-            if !name.starts_with(&prefix) {
-                break;
+        let (names, next_marker) = {
+            let (items, next) = list_page(&self.queues, &req)?;
+            let names: Vec<String> = items.into_iter().map(|(n, _)| n.clone()).collect();
+            (names, next)
+        };
+        let mut queues = Vec::with_capacity(names.len());
+        for name in &names {
+            if let Some(q) = self.queues.get_mut(name) {
+                q.advance(now);
+                queues.push(q.attributes(report));
             }
-            if queues.len() == page_size {
-                next_marker = Some(base64::engine::general_purpose::STANDARD.encode(name));
-                break;
-            }
-            q.advance(now);
-            queues.push(q.attributes(report));
         }
         Ok(QueuePage {
             queues,
@@ -518,6 +499,45 @@ impl Engine {
             .expire_receipt_handles();
         Ok(())
     }
+}
+
+/// One page of a listing and the marker of the next page.
+type Page<'a, T> = (Vec<(&'a String, &'a T)>, Option<String>);
+
+/// One page of `map` (names in order) after `req.marker`, filtered by `req.prefix`, at most
+/// `req.ret_number` long; the next page's marker (base64 of its first name) when more match.
+/// Shared by `ListQueue`, `ListTopic` and `ListSubscriptionByTopic`.
+fn list_page<'a, T>(
+    map: &'a std::collections::BTreeMap<String, T>,
+    req: &ListRequest,
+) -> Result<Page<'a, T>, MnsError> {
+    let page_size = match req.ret_number {
+        Some(n) => limits::validate_ret_number(n)?,
+        None => limits::MAX_LIST_RET_NUMBER as usize,
+    };
+    let prefix = req.prefix.as_deref().unwrap_or_default();
+    let start = match req.marker.as_deref().filter(|m| !m.is_empty()) {
+        Some(marker) => decode_marker(marker)?,
+        None => String::new(),
+    };
+    let start = if start.as_str() > prefix {
+        start
+    } else {
+        prefix.to_owned()
+    };
+    let mut items = Vec::new();
+    let mut next = None;
+    for (name, v) in map.range(start..) {
+        if !name.starts_with(prefix) {
+            break;
+        }
+        if items.len() == page_size {
+            next = Some(base64::engine::general_purpose::STANDARD.encode(name));
+            break;
+        }
+        items.push((name, v));
+    }
+    Ok((items, next))
 }
 
 fn decode_marker(marker: &str) -> Result<String, MnsError> {

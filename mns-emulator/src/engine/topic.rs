@@ -29,15 +29,14 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-
 use super::delivery::{Delivery, DeliveryQueue, TOPIC_RETENTION_MILLIS};
 use super::notify_format::{self, NotificationFields};
 use super::subscription::{
     Endpoint, SubscribeInput, SubscriptionAttributes, SubscriptionSettings, SubscriptionStore,
     SubscriptionUpdate, resolve_filter_tag, validate_tag,
 };
-use super::{CreateOutcome, Engine, Millis, SystemProperty, UserProperty, decode_marker, ids};
+use super::types::ListRequest;
+use super::{CreateOutcome, Engine, Millis, SystemProperty, UserProperty, ids};
 use crate::error::{ErrorCode, MnsError};
 
 /// Maximum topic and subscription name length (API pages; some SDKs say 256).
@@ -73,17 +72,6 @@ pub struct TopicAttributes {
     pub message_count: u64,
     /// `LoggingEnabled`.
     pub logging_enabled: bool,
-}
-
-/// A `ListTopic` / `ListSubscriptionByTopic` request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListRequest {
-    /// `x-mns-prefix`.
-    pub prefix: Option<String>,
-    /// `x-mns-marker`: a previous page's `next_marker`.
-    pub marker: Option<String>,
-    /// `x-mns-ret-number` 1..=1000; `None` means 1000.
-    pub ret_number: Option<i64>,
 }
 
 /// One page of `ListTopic`, sorted by name.
@@ -261,40 +249,6 @@ pub fn validate_subscription_name(name: &str) -> Result<(), MnsError> {
     )
 }
 
-/// One page of entries and the marker of the next page.
-type Page<'a, T> = (Vec<(&'a String, &'a T)>, Option<String>);
-
-/// One page of `map` after `marker`, filtered by `prefix`.
-fn page<'a, T>(map: &'a BTreeMap<String, T>, req: &ListRequest) -> Result<Page<'a, T>, MnsError> {
-    let page_size = match req.ret_number {
-        Some(n) => super::limits::validate_ret_number(n)?,
-        None => super::limits::MAX_LIST_RET_NUMBER as usize,
-    };
-    let prefix = req.prefix.clone().unwrap_or_default();
-    let start = match req.marker.as_deref().filter(|m| !m.is_empty()) {
-        Some(marker) => decode_marker(marker)?,
-        None => String::new(),
-    };
-    let start = if start.as_str() > prefix.as_str() {
-        start
-    } else {
-        prefix.clone()
-    };
-    let mut items = Vec::new();
-    let mut next = None;
-    for (name, v) in map.range(start..) {
-        if !name.starts_with(&prefix) {
-            break;
-        }
-        if items.len() == page_size {
-            next = Some(base64::engine::general_purpose::STANDARD.encode(name));
-            break;
-        }
-        items.push((name, v));
-    }
-    Ok((items, next))
-}
-
 impl Engine {
     /// The account id and region of this emulator: the `TopicOwner`/`Subscriber` of every
     /// notification, and the only region/account whose queues can be subscribed.
@@ -428,7 +382,7 @@ impl Engine {
     /// is opaque and present only when more topics match).
     pub fn list_topics(&mut self, req: ListRequest, now: Millis) -> Result<TopicPage, MnsError> {
         self.observe(now);
-        let (items, next_marker) = page(&self.topics.topics, &req)?;
+        let (items, next_marker) = super::list_page(&self.topics.topics, &req)?;
         let topics = items
             .into_iter()
             .map(|(n, t)| self.topic_attributes(n, t))
@@ -562,7 +516,7 @@ impl Engine {
             .topics
             .get(topic)
             .ok_or_else(MnsError::topic_not_exist)?;
-        let (items, next_marker) = page(&t.subscriptions, &req)?;
+        let (items, next_marker) = super::list_page(&t.subscriptions, &req)?;
         let subscriptions = items
             .into_iter()
             .map(|(n, s)| self.subscription_attributes(topic, n, s))

@@ -63,9 +63,10 @@ pub struct QueueAttributes {
     pub delay_messages: u64,
 }
 
-/// `ListQueue` options (headers `x-mns-prefix`, `x-mns-marker`, `x-mns-ret-number`).
+/// Options of a listing (`ListQueue`, `ListTopic`, `ListSubscriptionByTopic`; headers
+/// `x-mns-prefix`, `x-mns-marker`, `x-mns-ret-number`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQueuesRequest {
+pub struct ListRequest {
     /// Only names starting with this prefix.
     pub prefix: Option<String>,
     /// Continuation marker from a previous page's `next_marker`.

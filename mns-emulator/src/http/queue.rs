@@ -7,9 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use super::request::Query;
 use super::{Ctx, Reply, Shared, WaitingGuard};
 use crate::clock::from_millis;
-use crate::engine::{
-    CreateOutcome, ListQueuesRequest, Millis, validate_batch_size, validate_wait_seconds,
-};
+use crate::engine::{CreateOutcome, Millis, validate_batch_size, validate_wait_seconds};
 use crate::error::MnsError;
 use crate::xml::{self, SendRequest};
 
@@ -65,36 +63,12 @@ pub(super) fn delete_queue(shared: &Shared, name: &str) -> Result<Reply, MnsErro
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-}
-
 pub(super) fn list_queues(
     shared: &Shared,
     ctx: &Ctx,
     headers: &HeaderMap,
 ) -> Result<Reply, MnsError> {
-    let non_empty = |name: &str| {
-        header_str(headers, name)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let ret_number = match non_empty("x-mns-ret-number") {
-        None => None,
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| MnsError::out_of_range("x-mns-ret-number", 1, 1000, ""))?,
-        ),
-    };
-    let with_meta = non_empty("x-mns-with-meta").is_some_and(|v| xml::parse_bool(&v) == Some(true));
-    let req = ListQueuesRequest {
-        prefix: non_empty("x-mns-prefix"),
-        marker: non_empty("x-mns-marker"),
-        ret_number,
-    };
+    let (req, with_meta) = super::request::list_request(headers)?;
     let now = shared.clock.now_millis();
     let page = shared.lock().engine.list_queues(req, now)?;
     Ok(Reply::xml(

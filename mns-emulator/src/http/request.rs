@@ -5,9 +5,42 @@
 //! `receiptHandle` both occur), values are percent-decoded but `+` is never turned into a space:
 //! the Python and Java SDKs put receipt handles with raw `+`, `/` and `=` into the query.
 
+use axum::http::HeaderMap;
 use percent_encoding::percent_decode_str;
 
+use crate::engine::ListRequest;
 use crate::error::MnsError;
+use crate::xml;
+
+/// The list headers of `ListQueue`, `ListTopic` and `ListSubscriptionByTopic`
+/// (`x-mns-prefix`, `x-mns-marker`, `x-mns-ret-number`) and whether `x-mns-with-meta` asks for
+/// attributes. Empty headers count as absent.
+pub(crate) fn list_request(headers: &HeaderMap) -> Result<(ListRequest, bool), MnsError> {
+    let non_empty = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let ret_number = match non_empty("x-mns-ret-number") {
+        None => None,
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| MnsError::out_of_range("x-mns-ret-number", 1, 1000, ""))?,
+        ),
+    };
+    let with_meta = non_empty("x-mns-with-meta").is_some_and(|v| xml::parse_bool(&v) == Some(true));
+    Ok((
+        ListRequest {
+            prefix: non_empty("x-mns-prefix"),
+            marker: non_empty("x-mns-marker"),
+            ret_number,
+        },
+        with_meta,
+    ))
+}
 
 /// The query string of a request, decoded.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -3,11 +3,11 @@
 
 use axum::http::{HeaderMap, Method, StatusCode};
 
+use super::request::list_request;
 use super::topic_xml as txml;
 use super::{Ctx, Reply, Shared};
-use crate::engine::{CreateOutcome, ListRequest};
+use crate::engine::CreateOutcome;
 use crate::error::MnsError;
-use crate::xml;
 
 /// Routes `/topics…` (segments after `topics`).
 pub(super) fn route(
@@ -90,35 +90,6 @@ fn delete_topic(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
     let now = shared.clock.now_millis();
     shared.lock().engine.delete_topic(name, now)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
-}
-
-/// The four list headers (`x-mns-prefix`, `x-mns-marker`, `x-mns-ret-number`,
-/// `x-mns-with-meta`).
-fn list_request(headers: &HeaderMap) -> Result<(ListRequest, bool), MnsError> {
-    let non_empty = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let ret_number = match non_empty("x-mns-ret-number") {
-        None => None,
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| MnsError::out_of_range("x-mns-ret-number", 1, 1000, ""))?,
-        ),
-    };
-    let with_meta = non_empty("x-mns-with-meta").is_some_and(|v| xml::parse_bool(&v) == Some(true));
-    Ok((
-        ListRequest {
-            prefix: non_empty("x-mns-prefix"),
-            marker: non_empty("x-mns-marker"),
-            ret_number,
-        },
-        with_meta,
-    ))
 }
 
 fn list_topics(shared: &Shared, ctx: &Ctx, headers: &HeaderMap) -> Result<Reply, MnsError> {
