@@ -9,7 +9,9 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::queue::{Queue, QueueName};
 use crate::retry::{Jitter, RetryConfig};
+use crate::signing::SignatureVersion;
 use crate::time::{SystemTimeSource, TimeSource};
+use crate::transport::Signer;
 
 /// Default timeout for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -51,10 +53,19 @@ pub(crate) struct Inner {
     pub(crate) long_poll_margin: Duration,
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) user_agent: String,
+    pub(crate) signer: Signer,
 }
 
 /// The environment variable [`Client::from_env`] reads the endpoint from.
 pub const ENDPOINT_ENV: &str = "MNS_ENDPOINT";
+
+/// The environment variable [`Client::from_env`] reads the [`SignatureVersion`] from (`v2`,
+/// `v4` or `apsara-v4`; default `v2`).
+pub const SIGNATURE_VERSION_ENV: &str = "MNS_SIGNATURE_VERSION";
+
+/// The environment variable [`Client::from_env`] reads the region from when the endpoint's host
+/// does not name it (an emulator, a proxy); V4 signing needs it.
+pub const REGION_ENV: &str = "MNS_REGION";
 
 impl Client {
     /// Starts building a client for `endpoint`.
@@ -70,7 +81,11 @@ impl Client {
     /// keys, OIDC, profile files, ECS RAM role, credentials URI), resolved on first use and
     /// refreshed before they expire.
     ///
-    /// Fails with [`Error::InvalidEndpoint`] when `MNS_ENDPOINT` is unset or not a usable URL.
+    /// The signature is chosen by `MNS_SIGNATURE_VERSION` (`v2`, the default, `v4` or
+    /// `apsara-v4`); `MNS_REGION` gives the V4 region when the endpoint's host does not.
+    ///
+    /// Fails with [`Error::InvalidEndpoint`] when `MNS_ENDPOINT` is unset or not a usable URL,
+    /// and with [`Error::InvalidInput`] for an unknown signature version or V4 without a region.
     /// Use [`Client::builder`] for timeouts, retries or a specific credentials provider.
     ///
     /// ```no_run
@@ -86,9 +101,26 @@ impl Client {
             .ok()
             .filter(|v| !v.trim().is_empty())
             .ok_or_else(|| Error::InvalidEndpoint(format!("{ENDPOINT_ENV} is not set")))?;
-        Client::builder(Endpoint::from_url(url.trim())?)
-            .credentials(crate::credentials::default_provider())
-            .build()
+        let env = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mut builder = Client::builder(Endpoint::from_url(url.trim())?)
+            .credentials(crate::credentials::default_provider());
+        if let Some(version) = env(SIGNATURE_VERSION_ENV) {
+            builder = builder.signature_version(version.parse()?);
+        }
+        if let Some(region) = env(REGION_ENV) {
+            builder = builder.region(region);
+        }
+        builder.build()
+    }
+
+    /// The signature this client puts on its requests.
+    pub fn signature_version(&self) -> SignatureVersion {
+        self.inner.signer.version
     }
 
     /// The endpoint this client talks to.
@@ -132,6 +164,7 @@ impl fmt::Debug for Client {
             .field("long_poll_margin", &i.long_poll_margin)
             .field("time_source", &i.time_source)
             .field("user_agent", &i.user_agent)
+            .field("signature_version", &i.signer.version)
             .finish_non_exhaustive()
     }
 }
@@ -160,6 +193,8 @@ pub struct ClientBuilder {
     long_poll_margin: Duration,
     user_agent: String,
     time_source: Arc<dyn TimeSource>,
+    signature_version: SignatureVersion,
+    region: Option<String>,
 }
 
 impl ClientBuilder {
@@ -175,6 +210,8 @@ impl ClientBuilder {
             long_poll_margin: DEFAULT_LONG_POLL_MARGIN,
             user_agent: default_user_agent(),
             time_source: Arc::new(SystemTimeSource),
+            signature_version: SignatureVersion::default(),
+            region: None,
         }
     }
 
@@ -228,11 +265,35 @@ impl ClientBuilder {
         self
     }
 
+    /// The request signature (default [`SignatureVersion::V2`]; see its docs for how to choose).
+    ///
+    /// ```
+    /// use mns_client::{Client, Credentials, Endpoint, SignatureVersion};
+    /// let client = Client::builder(Endpoint::public("1234567890123456", "cn-hangzhou")?)
+    ///     .credentials(Credentials::new("id", "secret"))
+    ///     .signature_version(SignatureVersion::V4) // region taken from the endpoint
+    ///     .build()?;
+    /// assert_eq!(client.signature_version(), SignatureVersion::V4);
+    /// # Ok::<(), mns_client::Error>(())
+    /// ```
+    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
+        self.signature_version = version;
+        self
+    }
+
+    /// The region for the V4 credential scope, for endpoints whose host does not name it (an
+    /// emulator: its region, `cn-hangzhou` unless configured otherwise). Overrides the region
+    /// read from an Alibaba Cloud endpoint.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
     /// Builds the client.
     ///
     /// Fails with [`Error::Credentials`] if no credentials were given, and with
-    /// [`Error::InvalidInput`] for a user agent that is not a valid header value or an HTTP stack
-    /// that cannot be initialised.
+    /// [`Error::InvalidInput`] for a user agent that is not a valid header value, a V4 signature
+    /// without a known region, or an HTTP stack that cannot be initialised.
     pub fn build(self) -> Result<Client, Error> {
         let credentials = self.credentials.ok_or_else(|| {
             Error::Credentials(CredentialsError::InvalidConfiguration {
@@ -245,6 +306,27 @@ impl ClientBuilder {
                 "user agent is not a valid header value".into(),
             ));
         }
+        let region = self
+            .region
+            .or_else(|| self.endpoint.region().map(str::to_owned))
+            .unwrap_or_default();
+        if self.signature_version.v4_algorithm().is_some() {
+            let ok = !region.is_empty()
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !ok {
+                return Err(Error::InvalidInput(format!(
+                    "{} signing needs the region (got {region:?}): the endpoint {} does not name \
+                     one, so set it with ClientBuilder::region or {REGION_ENV}",
+                    self.signature_version, self.endpoint
+                )));
+            }
+        }
+        let signer = Signer {
+            version: self.signature_version,
+            region,
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .tcp_nodelay(true)
@@ -263,6 +345,7 @@ impl ClientBuilder {
                 long_poll_margin: self.long_poll_margin,
                 time_source: self.time_source,
                 user_agent: self.user_agent,
+                signer,
             }),
         })
     }
@@ -279,6 +362,8 @@ impl fmt::Debug for ClientBuilder {
             .field("long_poll_margin", &self.long_poll_margin)
             .field("user_agent", &self.user_agent)
             .field("time_source", &self.time_source)
+            .field("signature_version", &self.signature_version)
+            .field("region", &self.region)
             .finish()
     }
 }

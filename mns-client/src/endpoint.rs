@@ -172,6 +172,30 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         &self.base
     }
+
+    /// The region of an Alibaba Cloud MNS host (`{account}.mns.{region}.aliyuncs.com`, also the
+    /// `-internal` and `-internal-vpc` forms), or `None` for any other host (an emulator, a
+    /// proxy). The V4 signature needs it.
+    ///
+    /// ```
+    /// use mns_client::Endpoint;
+    /// assert_eq!(Endpoint::vpc("123", "cn-shanghai")?.region(), Some("cn-shanghai"));
+    /// assert_eq!(Endpoint::from_url("http://127.0.0.1:9911")?.region(), None);
+    /// # Ok::<(), mns_client::Error>(())
+    /// ```
+    pub fn region(&self) -> Option<&str> {
+        let host = self.authority.split(':').next().unwrap_or("");
+        let rest = host.strip_suffix(".aliyuncs.com")?;
+        let (account, region) = rest.split_once(".mns.")?;
+        if account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let region = region
+            .strip_suffix("-internal-vpc")
+            .or_else(|| region.strip_suffix("-internal"))
+            .unwrap_or(region);
+        (!region.is_empty() && !region.contains('.')).then_some(region)
+    }
 }
 
 impl fmt::Debug for Endpoint {
@@ -217,6 +241,36 @@ mod tests {
         assert!(Endpoint::public("abc", "cn-hangzhou").is_err());
         assert!(Endpoint::public("123", "cn/hangzhou").is_err());
         assert!(Endpoint::public("123", "").is_err());
+    }
+
+    #[test]
+    fn region_from_aliyun_hosts_only() {
+        for (e, region) in [
+            (
+                Endpoint::public("123", "cn-hangzhou").unwrap(),
+                Some("cn-hangzhou"),
+            ),
+            (
+                Endpoint::internal("123", "eu-west-1").unwrap(),
+                Some("eu-west-1"),
+            ),
+            (
+                Endpoint::vpc("123", "ap-southeast-1").unwrap(),
+                Some("ap-southeast-1"),
+            ),
+            (
+                Endpoint::from_url("http://123.mns.cn-beijing.aliyuncs.com:80").unwrap(),
+                Some("cn-beijing"),
+            ),
+            (Endpoint::from_url("http://127.0.0.1:9911").unwrap(), None),
+            (Endpoint::from_url("https://mns.example.com").unwrap(), None),
+            (
+                Endpoint::from_url("https://x.mns.a.aliyuncs.com").unwrap(),
+                None,
+            ),
+        ] {
+            assert_eq!(e.region(), region, "{e}");
+        }
     }
 
     #[test]

@@ -149,7 +149,7 @@ mod xml;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_MARGIN,
-    DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT,
+    DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV, SIGNATURE_VERSION_ENV,
 };
 pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
@@ -162,6 +162,7 @@ pub use queue::{
     ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
 };
 pub use retry::RetryConfig;
+pub use signing::SignatureVersion;
 pub use time::{SystemTimeSource, TimeSource};
 pub use topic::{PublishReceipt, Topic};
 pub use transport::SignedRequest;

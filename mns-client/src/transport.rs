@@ -7,7 +7,8 @@
 //! 2. reads the time from the client's [`TimeSource`](crate::time::TimeSource) for `Date`;
 //! 3. adds `x-mns-version: 2015-06-06`, and when there is a body `Content-Type:
 //!    text/xml;charset=UTF-8` and `Content-MD5` (base64 of the lower-case hex MD5);
-//! 4. signs (see [`signing`](crate::signing)) and adds `Authorization`, then the unsigned
+//! 4. signs with the client's [`SignatureVersion`] (see [`signing`](crate::signing)) and adds
+//!    `Authorization`, then the unsigned
 //!    `security-token` header for STS credentials;
 //! 5. sends with the request's timeout (or the client's), and reads the whole body;
 //! 6. returns 2xx answers as a [`Response`]; decodes an `<Error>` document into
@@ -32,7 +33,7 @@ use tracing::Instrument as _;
 use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, ServiceError};
-use crate::signing;
+use crate::signing::{self, SignatureVersion};
 use crate::xml;
 
 /// The protocol version sent in `x-mns-version`.
@@ -212,10 +213,19 @@ impl std::fmt::Debug for SignedRequest {
     }
 }
 
+/// How a client signs: the scheme and, for V4, the credential-scope region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signer {
+    pub(crate) version: SignatureVersion,
+    /// The region of the V4 credential scope (always known when `version` is a V4 one).
+    pub(crate) region: String,
+}
+
 /// Builds the full header list (everything the client sets) for one attempt. Pure: the
 /// credentials and the time are arguments.
 pub(crate) fn sign_headers(
     req: &Request,
+    signer: &Signer,
     credentials: &Credentials,
     now: SystemTime,
 ) -> Vec<(&'static str, String)> {
@@ -224,15 +234,31 @@ pub(crate) fn sign_headers(
         headers.push(("content-md5", signing::content_md5(body.as_bytes())));
         headers.push(("content-type", CONTENT_TYPE_XML.to_owned()));
     }
+    // V4 signs the instant of this header, reformatted; both come from `now` truncated to the
+    // second, as in the Java SDK.
     headers.push(("date", signing::http_date(now)));
     headers.push(("x-mns-version", MNS_VERSION.to_owned()));
     headers.extend(req.headers.iter().cloned());
-    let sts = signing::string_to_sign(req.method.as_str(), &req.resource, &headers);
-    let auth = signing::authorization(
-        credentials.access_key_id(),
-        credentials.access_key_secret(),
-        &sts,
-    );
+    let auth = match signer.version.v4_algorithm() {
+        None => {
+            let sts = signing::string_to_sign(req.method.as_str(), &req.resource, &headers);
+            signing::authorization(
+                credentials.access_key_id(),
+                credentials.access_key_secret(),
+                &sts,
+            )
+        }
+        Some(algorithm) => signing::v4::authorization(
+            algorithm,
+            credentials.access_key_id(),
+            credentials.access_key_secret(),
+            &signer.region,
+            now,
+            req.method.as_str(),
+            &req.resource,
+            &headers,
+        ),
+    };
     headers.push(("authorization", auth));
     if let Some(token) = credentials.security_token() {
         headers.push(("security-token", token.to_owned()));
@@ -280,7 +306,7 @@ impl Client {
         now: SystemTime,
     ) -> Result<SignedRequest, Error> {
         let url = self.url_for(req.operation, &req.resource)?;
-        let headers = sign_headers(req, credentials, now)
+        let headers = sign_headers(req, &self.inner.signer, credentials, now)
             .into_iter()
             .map(|(n, v)| (n.to_owned(), v))
             .collect();
@@ -357,7 +383,7 @@ impl Client {
         let op = req.operation;
         let credentials = self.inner.credentials.provide_credentials().await?;
         let now = self.inner.time_source.now();
-        let headers = sign_headers(req, &credentials, now);
+        let headers = sign_headers(req, &self.inner.signer, &credentials, now);
 
         let mut header_map = HeaderMap::with_capacity(headers.len());
         for (name, value) in headers {
