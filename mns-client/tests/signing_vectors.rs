@@ -267,6 +267,34 @@ fn every_v4_vector_stage_by_stage() {
     assert_eq!(vectors.len(), 2);
 }
 
+#[test]
+fn every_java_v4_unit_test_vector() {
+    let doc = load("signing_v4_java_unit.json");
+    let vectors = doc["vectors"].as_array().expect("vectors");
+    for v in vectors {
+        let name = s(v, "name");
+        let algorithm = V4Algorithm::from_name(s(v, "algorithm")).expect("known algorithm");
+        let headers: Vec<(&str, &str)> = v["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .map(|p| (p[0].as_str().expect("name"), p[1].as_str().expect("value")))
+            .collect();
+        let auth = v4::authorization(
+            algorithm,
+            s(v, "access_key_id"),
+            s(v, "access_key_secret"),
+            s(v, "region"),
+            parse_iso(s(v, "request_time_utc")),
+            s(v, "method"),
+            s(v, "resource"),
+            &headers,
+        );
+        assert_eq!(auth, s(v, "expected_authorization"), "{name}");
+    }
+    assert_eq!(vectors.len(), 9);
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.fff]Z` to a time (test helper; the vectors use only this form).
 fn parse_iso(t: &str) -> std::time::SystemTime {
     let n = |r: std::ops::Range<usize>| t[r].parse::<u64>().expect("digits");

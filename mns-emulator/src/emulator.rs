@@ -256,7 +256,9 @@ impl EmulatorBuilder {
         for k in self.keys {
             store.add(k);
         }
-        let auth = Authenticator::new(store, self.auth_config);
+        let mut auth_config = self.auth_config;
+        auth_config.region = self.region.clone();
+        let auth = Authenticator::new(store, auth_config);
         let credentials = Arc::new(CredentialServices::new(
             self.clock.clone(),
             auth.clone(),
@@ -328,6 +330,7 @@ impl Emulator {
 
     /// Binds the configured address and serves until [`RunningEmulator::shutdown`] or drop.
     pub async fn start(self) -> io::Result<RunningEmulator> {
+        crate::http::header_case::init().await;
         let listener = TcpListener::bind(self.bind).await?;
         let addr = listener.local_addr()?;
         if let Ok(mut h) = self.shared.default_host.write() {

@@ -3,9 +3,9 @@
 //! Requests are parsed into a small element tree keyed by **local names**, because the official
 //! SDKs disagree on namespaces (`…/doc/v1/`, `…/doc/v1` or none, reference §2.3) and on the XML
 //! declaration (Go sends none). Unknown elements are ignored. Responses are written by hand, in the
-//! documented element order, always with the declaration and the namespace
-//! `http://mns.aliyuncs.com/doc/v1/`, because some SDK decoders insist on exact element sets
-//! (reference §11) and hand-writing keeps that visible.
+//! documented element order, always with the declaration and the namespace [`NAMESPACE`]
+//! (`http://mns.aliyuncs.com/doc/v1`, no trailing slash), because some SDK decoders insist on
+//! exact element sets (reference §11) and hand-writing keeps that visible.
 
 use std::fmt::Write as _;
 
@@ -19,8 +19,27 @@ use crate::engine::{
 };
 use crate::error::MnsError;
 
-/// The namespace of every response document.
-pub(crate) const NAMESPACE: &str = "http://mns.aliyuncs.com/doc/v1/";
+/// The namespace of every response document: `http://mns.aliyuncs.com/doc/v1`, **without** the
+/// trailing slash the documentation's examples show.
+///
+/// Evidence, per document type:
+/// * `<Error>`: the Java SDK 2.0 unmarshals it with JAXB, namespace-aware, bound to exactly
+///   `http://mns.aliyuncs.com/doc/v1` (`MNSConstants.DEFAULT_XML_NAMESPACE`,
+///   `model/ErrorMessage.java`, `common/parser/JAXBResultParser.java`). With the slash (or no
+///   namespace) JAXB throws "unexpected element", every service error becomes a code-less
+///   `ClientException`, and an empty receive throws instead of returning null. The Java SDK is
+///   used against the real service, so real error bodies are slash-less; a Go client's mock of a
+///   service error has the same form. **The SDK that works against the service wins over the
+///   documentation here.**
+/// * Success bodies: every official SDK reads them by local name whatever the namespace (Java
+///   through DOM without namespace awareness, Python through minidom/ElementTree, Node, Go), so
+///   no client can tell; the Python SDK's test fixtures of real-looking ReceiveMessage answers
+///   (2024) are slash-less, so the service's one spelling is taken for every document.
+/// * Not this constant: the push `<Notification>` body keeps the slash of the push-signature
+///   vector (`engine::notify_format`).
+///
+/// Request bodies are parsed by local name and accept either spelling or none.
+pub(crate) const NAMESPACE: &str = "http://mns.aliyuncs.com/doc/v1";
 
 const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
@@ -682,7 +701,7 @@ mod tests {
     fn error_document_has_four_children_and_namespace() {
         let x = error_document("QueueNotExist", "a < b", "RID", "http://h");
         assert!(x.starts_with(DECLARATION));
-        assert!(x.contains(r#"<Error xmlns="http://mns.aliyuncs.com/doc/v1/">"#));
+        assert!(x.contains(r#"<Error xmlns="http://mns.aliyuncs.com/doc/v1">"#));
         assert!(x.contains("<Code>QueueNotExist</Code><Message>a &lt; b</Message><RequestId>RID</RequestId><HostId>http://h</HostId>"));
         parse_document(x.as_bytes()).unwrap();
     }

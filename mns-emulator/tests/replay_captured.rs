@@ -1,18 +1,22 @@
-//! Replays every queue request the official Python and Node SDKs were seen sending
-//! (`testdata/vectors/official-sdk-requests-{python,node}.json`) byte for byte against an
-//! in-process emulator whose manual clock is set to each request's `Date`, with the key
-//! `testid`/`testsecret`.
+//! Replays every queue request the official Python and Node SDKs were seen sending, and every
+//! request of the Java SDK 2.0's whole tour in its three runs (classic signature, V4, V4 with an
+//! STS token) (`testdata/vectors/official-sdk-requests-{python,node,java}.json`) byte for byte
+//! against an in-process emulator whose manual clock is set to each request's `Date`, with the
+//! key `testid`/`testsecret` (for the STS run: a temporary key whose token is the captured one).
 //!
 //! Each request goes over a real socket exactly as captured (method, raw target, headers in their
 //! captured order and case, body), so this pins what the HTTP layer and the signature check see.
 //! Every one must pass authentication; the capture signed with a wrong secret must get
-//! `SignatureDoesNotMatch`.
+//! `SignatureDoesNotMatch`. The Java replay also checks what the Java SDK's readers need of each
+//! answer: `Location` and `x-mns-request-id` spelled exactly so, and `<Error>` bodies in the
+//! slash-less namespace its JAXB reader is bound to.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, SystemTime};
 
 use mns_emulator::Emulator;
+use mns_emulator::auth::{AccessKey, TemporaryKey};
 use mns_emulator::clock::ManualClock;
 use serde_json::Value;
 
@@ -23,6 +27,10 @@ const PYTHON: &str = concat!(
 const NODE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../testdata/vectors/official-sdk-requests-node.json"
+);
+const JAVA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../testdata/vectors/official-sdk-requests-java.json"
 );
 
 /// Error codes that mean "authentication or the request envelope was refused".
@@ -57,7 +65,24 @@ const MUST_SUCCEED: &[&str] = &[
     "ReceiveMessage",
     "BatchReceiveMessage",
     "DeleteQueue",
+    "CreateTopic",
+    "GetTopicAttributes",
+    "SetTopicAttributes",
+    "ListTopic",
+    "Subscribe",
+    "GetSubscriptionAttributes",
+    "SetSubscriptionAttributes",
+    "ListSubscriptionByTopic",
+    "PublishMessage",
+    "Unsubscribe",
+    "DeleteTopic",
+    "GetAccountAttributes",
+    "SetAccountAttributes",
 ];
+
+/// Operations whose answer carries `Location` (the Java SDK returns it from `create()` and
+/// `subscribe()`).
+const WITH_LOCATION: &[&str] = &["CreateQueue", "CreateTopic", "Subscribe"];
 
 /// One captured request.
 struct Captured {
@@ -70,10 +95,39 @@ struct Captured {
     valid_for_testsecret: bool,
 }
 
-fn load(path: &str) -> Vec<Captured> {
+/// The captured requests of `path` whose `run` is `run` (files without runs: every request)
+/// and, unless `all_paths`, only those on `/queues`.
+fn load_run(path: &str, run: Option<&str>, all_paths: bool) -> Vec<Captured> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"));
-    let ops = doc["operations"].as_array().expect("operations array");
+    let keep: Vec<bool> = doc["operations"]
+        .as_array()
+        .expect("operations array")
+        .iter()
+        .map(|op| {
+            let path_ok = all_paths
+                || op["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/queues"));
+            let run_ok = run.is_none_or(|r| op["run"].as_str() == Some(r));
+            path_ok && run_ok
+        })
+        .collect();
+    let all = load_all(&doc, path);
+    all.into_iter()
+        .zip(keep)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect()
+}
+
+fn load(path: &str) -> Vec<Captured> {
+    load_run(path, None, false)
+}
+
+fn load_all(doc: &Value, path: &str) -> Vec<Captured> {
+    let ops = doc["operations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path}: operations array"));
     let str_of = |v: &Value, key: &str| -> String {
         v[key]
             .as_str()
@@ -81,7 +135,6 @@ fn load(path: &str) -> Vec<Captured> {
             .to_owned()
     };
     ops.iter()
-        .filter(|op| str_of(op, "path").starts_with("/queues"))
         .map(|op| {
             assert_eq!(
                 str_of(op, "body_encoding"),
@@ -145,9 +198,10 @@ impl Captured {
     }
 }
 
-/// A response: status and body text.
+/// A response: status, head (status line and headers, as received) and body text.
 struct Response {
     status: u16,
+    head: String,
     body: String,
 }
 
@@ -169,6 +223,12 @@ fn exchange(addr: SocketAddr, bytes: &[u8]) -> std::io::Result<Response> {
     let mut chunk = [0u8; 4096];
     let header_end = loop {
         if let Some(i) = find(&buf, b"\r\n\r\n") {
+            // An interim `100 Continue` (requests with `Expect: 100-continue`) is skipped, as
+            // every HTTP client does.
+            if buf.starts_with(b"HTTP/1.1 1") {
+                buf.drain(..i + 4);
+                continue;
+            }
             break i + 4;
         }
         let n = stream.read(&mut chunk)?;
@@ -220,6 +280,7 @@ fn exchange(addr: SocketAddr, bytes: &[u8]) -> std::io::Result<Response> {
     }
     Ok(Response {
         status,
+        head,
         body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
@@ -248,6 +309,22 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 
 async fn replay(path: &str) {
     let captured = load(path);
+    let emulator = |clock: ManualClock| {
+        Emulator::builder()
+            .clock(clock)
+            .access_key("testid", "testsecret")
+            .start()
+    };
+    replay_requests(path, captured, emulator, false).await;
+}
+
+/// Replays `captured` in order against the emulator `start` gives; with `java_checks`, also
+/// checks the answers against what the Java SDK's readers need.
+async fn replay_requests<F, Fut>(path: &str, captured: Vec<Captured>, start: F, java_checks: bool)
+where
+    F: FnOnce(ManualClock) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<mns_emulator::RunningEmulator>>,
+{
     assert!(
         captured.len() >= 15,
         "{path}: expected the whole queue tour, found {} requests",
@@ -259,12 +336,7 @@ async fn replay(path: &str) {
     );
 
     let clock = ManualClock::at(captured[0].date());
-    let emulator = Emulator::builder()
-        .clock(clock.clone())
-        .access_key("testid", "testsecret")
-        .start()
-        .await
-        .expect("start the emulator");
+    let emulator = start(clock.clone()).await.expect("start the emulator");
     let addr = emulator.local_addr();
 
     let mut failures = Vec::new();
@@ -298,11 +370,18 @@ async fn replay(path: &str) {
                 "{}: server error {outcome}: {}",
                 req.variant, resp.body
             ));
-        } else if req.must_succeed() && !(200..300).contains(&resp.status) {
+        } else if req.must_succeed()
+            && !(200..300).contains(&resp.status)
+            // A receive of the tour may come after every message was taken: 404 is its answer.
+            && !(req.operation.contains("Receive") && code == "MessageNotExist")
+        {
             failures.push(format!(
                 "{}: expected 2xx, got {outcome}: {}",
                 req.variant, resp.body
             ));
+        }
+        if java_checks {
+            failures.extend(java_reader_problems(req, &resp));
         }
     }
     assert!(
@@ -313,6 +392,68 @@ async fn replay(path: &str) {
         failures.join("\n")
     );
     emulator.shutdown().await;
+}
+
+/// What the Java SDK 2.0's readers would trip over in `resp` (see `http::header_case` and
+/// `xml::NAMESPACE` in the emulator for the evidence).
+fn java_reader_problems(req: &Captured, resp: &Response) -> Vec<String> {
+    let mut problems = Vec::new();
+    let has_header = |spelled: &str| resp.head.contains(&format!("\r\n{spelled}: "));
+    if !has_header("x-mns-request-id") {
+        problems.push(format!(
+            "{}: no `x-mns-request-id` (exact case)",
+            req.variant
+        ));
+    }
+    if WITH_LOCATION.contains(&req.operation.as_str())
+        && (200..300).contains(&resp.status)
+        && !has_header("Location")
+    {
+        problems.push(format!("{}: no `Location` (exact case)", req.variant));
+    }
+    if resp.error_code().is_some()
+        && !resp
+            .body
+            .contains(r#"<Error xmlns="http://mns.aliyuncs.com/doc/v1">"#)
+    {
+        problems.push(format!(
+            "{}: <Error> not in the namespace JAXB is bound to: {}",
+            req.variant, resp.body
+        ));
+    }
+    problems
+}
+
+/// The Java SDK's three runs (classic signature, V4, V4 with an STS token) each replay in full.
+#[tokio::test]
+async fn java_sdk_tour_replays_in_every_signature_version() {
+    for run in ["V2", "V4", "V4+sts"] {
+        let captured = load_run(JAVA, Some(run), true);
+        assert!(captured.len() >= 39, "{run}: {} requests", captured.len());
+        let sts = run.ends_with("+sts");
+        if sts {
+            assert!(
+                captured
+                    .iter()
+                    .all(|c| c.header("security-token").is_some())
+            );
+        }
+        let start = move |clock: ManualClock| async move {
+            let builder = Emulator::builder().clock(clock);
+            if !sts {
+                return builder.access_key("testid", "testsecret").start().await;
+            }
+            // The capture's key is temporary: accepted only with its token.
+            let emulator = builder.start().await?;
+            emulator.keys().add_temporary(TemporaryKey::new(
+                AccessKey::new("testid", "testsecret"),
+                "tour-sts-token",
+                SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000),
+            ));
+            Ok(emulator)
+        };
+        replay_requests(&format!("{JAVA} ({run})"), captured, start, true).await;
+    }
 }
 
 #[tokio::test]

@@ -154,8 +154,9 @@ pub fn scope(algorithm: V4Algorithm, date: &str, region: &str) -> String {
 }
 
 /// The canonical query: the raw query (as sent, without `?`) split on `&` and on the first `=`,
-/// keys lower-cased, keys and values percent-encoded, sorted, joined by `&`; a key with an empty
-/// value is written bare. Values are not percent-decoded first: what is on the wire is encoded.
+/// keys lower-cased, keys and values trimmed and percent-encoded, sorted, joined by `&`; a key
+/// with an empty value is written bare. Values are not percent-decoded first: what is on the wire
+/// is encoded.
 pub fn canonical_query(raw_query: &str) -> String {
     let mut pairs: Vec<(String, String)> = raw_query
         .split('&')
@@ -163,8 +164,8 @@ pub fn canonical_query(raw_query: &str) -> String {
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             (
-                utf8_percent_encode(&k.to_lowercase(), UNRESERVED).to_string(),
-                utf8_percent_encode(v, UNRESERVED).to_string(),
+                utf8_percent_encode(k.trim().to_lowercase().as_str(), UNRESERVED).to_string(),
+                utf8_percent_encode(v.trim(), UNRESERVED).to_string(),
             )
         })
         .collect();

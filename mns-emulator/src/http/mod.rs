@@ -13,6 +13,7 @@
 mod account;
 mod ecs_metadata;
 mod fault_hook;
+pub(crate) mod header_case;
 mod queue;
 pub(crate) mod request;
 mod sts;
@@ -280,6 +281,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         h.insert(header::LOCATION, loc);
     }
+    header_case::apply(&mut response);
     response
 }
 

@@ -222,7 +222,7 @@ impl Resp {
             );
             assert!(
                 self.body
-                    .contains(r#"xmlns="http://mns.aliyuncs.com/doc/v1/""#),
+                    .contains(r#"xmlns="http://mns.aliyuncs.com/doc/v1""#),
                 "{}",
                 self.body
             );
