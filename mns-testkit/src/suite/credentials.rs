@@ -11,7 +11,7 @@ use mns_client::{Client, Credentials, ProvideCredentials, QueueAttributes};
 use crate::{CaseError, CaseResult, RawRequest, Target};
 
 /// Temporary credentials from STS `AssumeRole`, made with the target's keys.
-async fn temporary_credentials(t: &Target) -> Result<Credentials, CaseError> {
+pub(crate) async fn temporary_credentials(t: &Target) -> Result<Credentials, CaseError> {
     let (config, role) = t.sts()?;
     let provider = AssumeRoleProvider::builder(role, t.credentials().clone())
         .role_session_name("mns-conformance")

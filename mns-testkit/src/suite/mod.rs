@@ -27,6 +27,7 @@ pub mod long_poll;
 pub mod messages;
 pub mod push;
 pub mod queue_admin;
+pub mod signature_v4;
 pub mod subscriptions;
 pub mod topic_admin;
 pub mod visibility;
@@ -230,7 +231,13 @@ macro_rules! __with_cases {
             errors::x_mns_date_replaces_date => "Q§3.2", "x-mns-date may replace Date";
             errors::missing_version_header_is_rejected => "Q§3.4, §7.2", "No x-mns-version answers 400 MissingVersionHeader [unconfirmed]";
             errors::unknown_path_is_invalid_request_url => "Q§7.2", "An unknown path answers 400 InvalidRequestURL";
-            errors::error_document_has_four_fields => "Q§7.1", "<Error> has Code, Message, RequestId, HostId, the v1 namespace, text/xml";
+            errors::error_document_has_four_fields => "Q§7.1", "<Error> has Code, Message, RequestId, HostId, the slash-less v1 namespace, text/xml";
+            // The V4 signature (§3.8; Java SDK 2.0)
+            signature_v4::v4_signed_requests_are_accepted => "Q§3.8", "A client signing with V4 sends, receives, changes visibility (raw handle in the query) and lists";
+            signature_v4::v4_wrong_secret_is_signature_does_not_match => "Q§3.8, §7.2", "A V4 signature with a wrong secret answers 403 SignatureDoesNotMatch";
+            signature_v4::v4_scope_with_another_region_is_refused => "Q§3.8", "A V4 scope naming another region answers 403 SignatureDoesNotMatch [unconfirmed]";
+            signature_v4::v4_stale_date_is_time_expired => "Q§3.6, §3.8", "A V4 request dated 16 minutes off answers 408 TimeExpired";
+            signature_v4::v4_with_sts_token => "Q§3.5, §3.8", "V4 with STS credentials works with the unsigned security-token, is refused without it [unconfirmed]";
         }
     };
 }
