@@ -73,9 +73,16 @@ fn build(name: &str, profile_dir: &Path) {
 }
 
 fn run(name: &str, binary: &Path) -> Output {
+    run_with(name, binary, &[])
+}
+
+/// Like [`run`], with extra environment variables.
+fn run_with(name: &str, binary: &Path, envs: &[(&str, &str)]) -> Output {
     let mut child = Command::new(binary)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("MNS_ENDPOINT")
+        .env_remove("MNS_SIGNATURE_VERSION")
+        .envs(envs.iter().copied())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -136,6 +143,25 @@ fn quickstart_prints_the_message_that_went_through() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("received") && stdout.contains("hello from mns-rs"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn quickstart_signs_with_v4_when_asked() {
+    let out = run_with(
+        "quickstart",
+        &binary("quickstart", &profile_dir()),
+        &[("MNS_SIGNATURE_VERSION", "v4")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("signing with v4") && stdout.contains("hello from mns-rs"),
         "{stdout}"
     );
 }

@@ -14,7 +14,7 @@
 
 use std::error::Error;
 
-use mns_client::{Client, Credentials, Endpoint};
+use mns_client::{Client, Credentials, Endpoint, SignatureVersion};
 use mns_emulator::{Emulator, RunningEmulator};
 
 /// The error type of the examples' `main`.
@@ -97,11 +97,18 @@ pub async fn connect() -> Result<Env, BoxError> {
         _ => {
             let emu = Emulator::builder().start().await?;
             let key = emu.access_key();
+            // MNS_SIGNATURE_VERSION=v4 signs with V4 (the emulator accepts both schemes).
+            let version = match std::env::var(mns_client::SIGNATURE_VERSION_ENV) {
+                Ok(v) if !v.trim().is_empty() => v.parse()?,
+                _ => SignatureVersion::default(),
+            };
             let client = Client::builder(Endpoint::from_url(emu.endpoint())?)
                 .credentials(Credentials::new(key.id(), key.secret()))
+                .signature_version(version)
+                .region(emu.region())
                 .build()?;
             println!(
-                "MNS_ENDPOINT is not set: using an embedded emulator at {}",
+                "MNS_ENDPOINT is not set: using an embedded emulator at {} (signing with {version})",
                 emu.endpoint()
             );
             Ok(Env {

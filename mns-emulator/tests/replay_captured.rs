@@ -456,6 +456,70 @@ async fn java_sdk_tour_replays_in_every_signature_version() {
     }
 }
 
+/// The Java SDK sends `Expect: 100-continue` and holds the body back until it sees `100
+/// Continue` (or 3 s pass): the emulator answers the expectation before any body byte arrives.
+#[tokio::test]
+async fn expect_100_continue_is_answered_before_the_body() {
+    let create = load_run(JAVA, Some("V4"), true)
+        .into_iter()
+        .next()
+        .expect("the tour starts with CreateQueue");
+    assert_eq!(create.operation, "CreateQueue");
+    assert_eq!(create.header("expect"), Some("100-continue"));
+    let clock = ManualClock::at(create.date());
+    let emulator = Emulator::builder()
+        .clock(clock)
+        .access_key("testid", "testsecret")
+        .start()
+        .await
+        .expect("start the emulator");
+    let addr = emulator.local_addr();
+    let wire = create.wire_bytes();
+    let head_len = find(&wire, b"\r\n\r\n").expect("head") + 4;
+    let (status_line, final_status) = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream.write_all(&wire[..head_len]).expect("send head");
+        // Nothing of the body has been sent: the only thing that can come back is the interim
+        // answer.
+        let mut got = Vec::new();
+        let mut byte = [0u8; 1];
+        while find(&got, b"\r\n\r\n").is_none() {
+            let n = stream
+                .read(&mut byte)
+                .expect("100 Continue before the body");
+            assert_eq!(n, 1, "connection closed before 100 Continue");
+            got.push(byte[0]);
+        }
+        let status_line = String::from_utf8_lossy(&got)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        stream.write_all(&wire[head_len..]).expect("send body");
+        let mut rest = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while find(&rest, b"\r\n\r\n").is_none() {
+            let n = stream.read(&mut chunk).expect("final answer");
+            assert!(n > 0, "connection closed before the final answer");
+            rest.extend_from_slice(&chunk[..n]);
+        }
+        let final_status = String::from_utf8_lossy(&rest)
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("")
+            .to_owned();
+        (status_line, final_status)
+    })
+    .await
+    .expect("exchange");
+    assert_eq!(status_line, "HTTP/1.1 100 Continue");
+    assert_eq!(final_status, "201");
+    emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn python_sdk_queue_requests_replay_byte_for_byte() {
     replay(PYTHON).await;
