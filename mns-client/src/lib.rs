@@ -149,7 +149,7 @@ mod xml;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_MARGIN,
-    DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT,
 };
 pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
