@@ -20,6 +20,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default extra time allowed on top of a long poll's wait.
 pub const DEFAULT_LONG_POLL_MARGIN: Duration = Duration::from_secs(5);
+/// Default cap on a response body the client reads: 16 MiB. The largest legal MNS answer, a
+/// BatchReceiveMessage of 16 messages of 64 KB each with every character escaped (`&quot;` is 6
+/// bytes), is about 6 MB; a body past the cap comes from something that is not MNS (a broken
+/// proxy, a wrong host) and fails with [`Error::ResponseTooLarge`].
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// The longest wait MNS allows for a long poll (also used when the queue's own
 /// `PollingWaitSeconds` applies, since the client does not know it).
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
@@ -51,6 +56,7 @@ pub(crate) struct Inner {
     pub(crate) jitter: Jitter,
     pub(crate) request_timeout: Duration,
     pub(crate) long_poll_margin: Duration,
+    pub(crate) max_response_bytes: usize,
     pub(crate) time_source: Arc<dyn TimeSource>,
     pub(crate) user_agent: String,
     pub(crate) signer: Signer,
@@ -191,6 +197,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     request_timeout: Duration,
     long_poll_margin: Duration,
+    max_response_bytes: usize,
     user_agent: String,
     time_source: Arc<dyn TimeSource>,
     signature_version: SignatureVersion,
@@ -208,6 +215,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             long_poll_margin: DEFAULT_LONG_POLL_MARGIN,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: default_user_agent(),
             time_source: Arc::new(SystemTimeSource),
             signature_version: SignatureVersion::default(),
@@ -249,6 +257,14 @@ impl ClientBuilder {
     /// Extra time allowed on top of a long poll's wait before the attempt times out.
     pub fn long_poll_margin(mut self, margin: Duration) -> Self {
         self.long_poll_margin = margin;
+        self
+    }
+
+    /// Largest response body read (default [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer one is
+    /// abandoned once the cap is reached, so no more than the cap is ever held in memory, and the
+    /// call fails with [`Error::ResponseTooLarge`], which is not retried.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -343,6 +359,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 request_timeout: self.request_timeout,
                 long_poll_margin: self.long_poll_margin,
+                max_response_bytes: self.max_response_bytes,
                 time_source: self.time_source,
                 user_agent: self.user_agent,
                 signer,
@@ -360,6 +377,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("long_poll_margin", &self.long_poll_margin)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent", &self.user_agent)
             .field("time_source", &self.time_source)
             .field("signature_version", &self.signature_version)

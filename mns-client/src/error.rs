@@ -67,6 +67,32 @@ pub enum Error {
         actual: String,
     },
 
+    /// The response body was longer than the client's cap
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)): the
+    /// answer did not come from MNS (a broken proxy, a wrong host). Not retried.
+    #[error("{operation}: response body exceeds the {limit}-byte cap (HTTP {status})")]
+    ResponseTooLarge {
+        /// The MNS operation, e.g. `ReceiveMessage`.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: u16,
+        /// The cap in bytes.
+        limit: usize,
+    },
+
+    /// A text value holds a character XML 1.0 cannot carry (a control character other than tab,
+    /// LF and CR, or U+FFFE/U+FFFF). Sent, it would be refused by MNS or, worse, stored and then
+    /// make every answer carrying it unreadable: refused before any request is sent.
+    #[error("{field} holds U+{code:04X} at character {index}, which XML 1.0 cannot carry")]
+    InvalidXmlChar {
+        /// What the text is, e.g. `MessageBody`.
+        field: &'static str,
+        /// The offending character's code point.
+        code: u32,
+        /// Its position, in characters from the start.
+        index: usize,
+    },
+
     /// The input was rejected before any request was sent (bad name, out-of-range value, ...).
     #[error("invalid input: {0}")]
     InvalidInput(String),

@@ -1,8 +1,10 @@
 //! A typed async client for Alibaba Cloud Message Service (MNS).
 //!
-//! It speaks the classic XML API (`x-mns-version: 2015-06-06`) with HMAC-SHA1 request signing,
-//! STS tokens, retries with backoff and jitter, long polling with timeouts derived from the wait,
-//! batch operations with per-entry results, and an explicit body codec.
+//! It speaks the classic XML API (`x-mns-version: 2015-06-06`) with either request signature
+//! (the classic HMAC-SHA1 one by default, or V4 `MNS4-HMAC-SHA256` through
+//! [`ClientBuilder::signature_version`]; [`SignatureVersion`] says how to choose), STS tokens,
+//! retries with backoff and jitter, long polling with timeouts derived from the wait, batch
+//! operations with per-entry results, and an explicit body codec.
 //!
 //! # Quick start
 //!
@@ -149,7 +151,8 @@ mod xml;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_MARGIN,
-    DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV, SIGNATURE_VERSION_ENV,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV,
+    SIGNATURE_VERSION_ENV,
 };
 pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,

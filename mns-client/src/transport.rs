@@ -437,8 +437,8 @@ impl Client {
             .get("x-mns-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = resp.bytes().await.map_err(map_err)?;
-        let body = String::from_utf8(bytes.to_vec()).map_err(|_| Error::Decode {
+        let bytes = read_capped(resp, self.inner.max_response_bytes, op, status, map_err).await?;
+        let body = String::from_utf8(bytes).map_err(|_| Error::Decode {
             operation: op,
             status,
             request_id: request_id.clone(),
@@ -462,6 +462,33 @@ impl Client {
             }
         }
     }
+}
+
+/// Reads a response body chunk by chunk, failing with [`Error::ResponseTooLarge`] as soon as it
+/// would pass `limit` (an endless body is never held past the cap).
+async fn read_capped(
+    mut resp: reqwest::Response,
+    limit: usize,
+    operation: &'static str,
+    status: u16,
+    map_err: impl Fn(reqwest::Error) -> Error,
+) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::ResponseTooLarge {
+        operation,
+        status,
+        limit,
+    };
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(&map_err)? {
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 fn service_error(resp: &Response, operation: &'static str) -> Error {

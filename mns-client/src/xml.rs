@@ -133,6 +133,23 @@ pub(crate) fn has_forbidden_chars(s: &str) -> bool {
     })
 }
 
+/// Fails with [`Error::InvalidXmlChar`](crate::Error::InvalidXmlChar) when `s` holds a
+/// character XML 1.0 cannot carry (see [`has_forbidden_chars`]).
+pub(crate) fn check_text(field: &'static str, s: &str) -> Result<(), crate::Error> {
+    match s
+        .chars()
+        .enumerate()
+        .find(|(_, c)| has_forbidden_chars(c.encode_utf8(&mut [0; 4])))
+    {
+        Some((index, c)) => Err(crate::Error::InvalidXmlChar {
+            field,
+            code: u32::from(c),
+            index,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Decodes an MNS response document, ignoring the namespace and declaration.
 pub(crate) fn from_xml<T: DeserializeOwned>(body: &str) -> Result<T, String> {
     quick_xml::de::from_str(body).map_err(|e| e.to_string())

@@ -16,7 +16,7 @@ use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
 use crate::error::MnsError;
 use crate::faults::{FaultInjector, FaultPlan};
 use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES, Shared};
-use crate::server;
+use crate::server::{self, ConnectionLimits};
 use crate::sts::{CredentialServices, CredentialServicesConfig, ECS_METADATA_PATH, STS_PATH};
 
 /// Account id used when none is configured.
@@ -50,7 +50,7 @@ pub struct EmulatorBuilder {
     engine_config: EngineConfig,
     auth_config: AuthConfig,
     max_request_body_bytes: usize,
-    max_connections: usize,
+    connection_limits: ConnectionLimits,
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
     fault_plan: Option<FaultPlan>,
@@ -69,7 +69,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("engine_config", &self.engine_config)
             .field("auth_config", &self.auth_config)
             .field("max_request_body_bytes", &self.max_request_body_bytes)
-            .field("max_connections", &self.max_connections)
+            .field("connection_limits", &self.connection_limits)
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
             .field("fault_plan", &self.fault_plan)
@@ -93,7 +93,7 @@ impl Default for EmulatorBuilder {
             engine_config: EngineConfig::default(),
             auth_config: AuthConfig::default(),
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
-            max_connections: server::DEFAULT_MAX_CONNECTIONS,
+            connection_limits: ConnectionLimits::default(),
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
             fault_plan: None,
@@ -175,10 +175,22 @@ impl EmulatorBuilder {
     }
 
     /// Most connections served at once (default [`DEFAULT_MAX_CONNECTIONS`](crate::DEFAULT_MAX_CONNECTIONS)).
-    /// Past it, new connections wait in the listen backlog until one closes; none is refused.
-    /// Values below 1 count as 1.
+    /// Past it, a new connection closes the longest-idle one, or waits until a request finishes
+    /// when every connection is busy. Values below 1 count as 1. Shorthand for the field of
+    /// [`EmulatorBuilder::connection_limits`].
     pub fn max_connections(mut self, connections: usize) -> Self {
-        self.max_connections = connections.max(1);
+        self.connection_limits.max_connections = connections.max(1);
+        self
+    }
+
+    /// The connection cap and the deadlines of connections: header read, body read, idle
+    /// keep-alive and the shutdown grace period (see [`ConnectionLimits`] for the defaults).
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        let max = limits.max_connections.max(1);
+        self.connection_limits = ConnectionLimits {
+            max_connections: max,
+            ..limits
+        };
         self
     }
 
@@ -265,7 +277,7 @@ impl EmulatorBuilder {
             self.account_id.clone(),
             self.credential_services,
         ));
-        let shared = Shared::new(
+        let mut shared = Shared::new(
             Engine::new(self.engine_config),
             self.clock,
             auth,
@@ -273,6 +285,7 @@ impl EmulatorBuilder {
             self.region,
             self.max_request_body_bytes,
         );
+        shared.body_read_timeout = self.connection_limits.body_read_timeout;
         if let Some(plan) = self.fault_plan {
             shared.faults.set_plan(plan);
         }
@@ -287,7 +300,7 @@ impl EmulatorBuilder {
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
-            max_connections: self.max_connections,
+            connection_limits: self.connection_limits,
         }
     }
 
@@ -305,7 +318,7 @@ pub struct Emulator {
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
-    max_connections: usize,
+    connection_limits: ConnectionLimits,
 }
 
 impl Emulator {
@@ -338,7 +351,12 @@ impl Emulator {
         }
         let router = self.router();
         let token = self.shared.shutdown.clone();
-        let task = tokio::spawn(server::serve(listener, router, token, self.max_connections));
+        let task = tokio::spawn(server::serve(
+            listener,
+            router,
+            token,
+            self.connection_limits.clone(),
+        ));
         // Topic HTTP pushes and delivery retries; stops with the server (same token).
         crate::push::spawn(self.shared.clone());
         Ok(RunningEmulator {
@@ -523,8 +541,10 @@ impl RunningEmulator {
         self.emulator.with_engine(f)
     }
 
-    /// Stops accepting connections, ends waiting long polls (they answer `MessageNotExist` and
-    /// take nothing), finishes in-flight requests and waits for the server to stop.
+    /// Stops accepting connections, closes idle ones, ends waiting long polls (they answer
+    /// `MessageNotExist` and take nothing), gives in-flight requests
+    /// [`ConnectionLimits::shutdown_grace`] to finish, drops what is left and waits for the
+    /// server to stop.
     pub async fn shutdown(mut self) {
         self.emulator.shared.shutdown.cancel();
         if let Some(task) = self.task.take() {

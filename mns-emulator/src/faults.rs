@@ -159,7 +159,9 @@ impl Operation {
 pub enum Fault {
     /// Answer this MNS error (the service's `<Error>` document) without handling the request.
     Error {
-        /// HTTP status, e.g. 500 or 503.
+        /// HTTP status, e.g. 500 or 503: [`FAULT_STATUSES`] only (a plan with another one is
+        /// refused when read from JSON; set in code, it is answered as 500).
+        #[serde(deserialize_with = "error_status")]
         status: u16,
         /// The `<Code>`, e.g. `InternalError` or `QpsLimitExceeded`.
         code: String,
@@ -187,6 +189,26 @@ pub enum Fault {
     DuplicateDelivery,
     /// Every outstanding receipt handle of the queue expires before the request is handled.
     ExpireReceiptHandles,
+}
+
+/// The statuses an injected error may have: 400-599. The answer carries the service's `<Error>`
+/// document, which only an error status can: 1xx, 204 and 304 cannot have a body at all, SDKs
+/// read a 2xx or 3xx as success or redirect rather than as the error, and statuses from 600 are
+/// not HTTP.
+pub const FAULT_STATUSES: std::ops::RangeInclusive<u16> = 400..=599;
+
+fn error_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    let status = u16::deserialize(d)?;
+    if FAULT_STATUSES.contains(&status) {
+        Ok(status)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "fault status {status} is not allowed: an injected error needs an HTTP error status \
+             from {} to {}",
+            FAULT_STATUSES.start(),
+            FAULT_STATUSES.end()
+        )))
+    }
 }
 
 impl Fault {
@@ -470,7 +492,12 @@ where
         } => plain(Err(MnsError::with_status(
             ErrorCode::parse(&code),
             message.unwrap_or_else(|| "Injected fault.".to_owned()),
-            status,
+            if FAULT_STATUSES.contains(&status) {
+                status
+            } else {
+                tracing::warn!(status, "fault status outside 400-599: answering 500");
+                500
+            },
         ))),
         Fault::Latency { millis } => {
             let deadline = host.clock().now() + Duration::from_millis(millis);

@@ -55,7 +55,10 @@ mod http;
 mod push;
 pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
 mod server;
-pub use server::DEFAULT_MAX_CONNECTIONS;
+pub use server::{
+    ConnectionLimits, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_SHUTDOWN_GRACE,
+};
 pub mod sts;
 mod xml;
 

@@ -148,7 +148,18 @@ fn attach(
     Ok(())
 }
 
+/// Whether `c` is an XML 1.0 `Char` (§2.2): tab, LF, CR, and U+0020 and above except U+FFFE
+/// and U+FFFF (surrogates cannot occur in a Rust `str`).
+pub(crate) fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+}
+
 fn push_text(stack: &mut [Element], text: &str) -> Result<(), MnsError> {
+    // Raw text and resolved character references both end up here: a forbidden character in a
+    // message body would make every later answer serving it ill-formed (a poison message).
+    if !text.chars().all(is_xml_char) {
+        return Err(MnsError::malformed_xml());
+    }
     match stack.last_mut() {
         Some(e) => e.text.push_str(text),
         // Only whitespace may stand outside the root element.
@@ -264,7 +275,7 @@ fn parse_message(e: &Element) -> Result<SendMessageInput, MnsError> {
         .ok_or_else(|| MnsError::schema_violation("MessageBody"))?
         .text
         .clone();
-    let user_properties = match e.child("UserProperties") {
+    let user_properties = match single_child(e, "UserProperties")? {
         None => Vec::new(),
         Some(p) => p
             .children_named("PropertyValue")
@@ -275,7 +286,7 @@ fn parse_message(e: &Element) -> Result<SendMessageInput, MnsError> {
             })
             .collect(),
     };
-    let system_properties = match e.child("SystemProperties") {
+    let system_properties = match single_child(e, "SystemProperties")? {
         None => Vec::new(),
         Some(p) => p
             .children_named("SystemPropertyValue")
@@ -362,6 +373,21 @@ impl Doc {
         // appended text only if it holds a character XML reserves.
         let start = self.0.len();
         let _ = write!(self.0, "{value}");
+        // Input is checked on the way in (`push_text`); a character XML cannot carry at all
+        // (from a query parameter echoed in an error, say) becomes U+FFFD rather than making the
+        // whole answer ill-formed. U+FFFE/U+FFFF are encoded as EF BF BE/BF.
+        if self.0.as_bytes()[start..]
+            .iter()
+            .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
+            && !self.0[start..].chars().all(is_xml_char)
+        {
+            let raw = self.0.split_off(start);
+            let cleaned: String = raw
+                .chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{fffd}' })
+                .collect();
+            self.0.push_str(&cleaned);
+        }
         if self.0.as_bytes()[start..]
             .iter()
             .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r'))

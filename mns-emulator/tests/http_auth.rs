@@ -95,7 +95,7 @@ async fn signature_covers_the_raw_target() {
         .send(
             Req::get("/queues/q/messages?peekonly=tru%65")
                 .unsigned()
-                .header("Date", &date)
+                .date(&date)
                 .header("Authorization", &format!("MNS testid:{sig}")),
         )
         .await;

@@ -243,11 +243,8 @@ impl BodyCodec {
                 let text = std::str::from_utf8(body).map_err(|_| {
                     invalid("message body is not UTF-8; use BodyCodec::Base64 for binary bodies")
                 })?;
-                if crate::xml::has_forbidden_chars(text) {
-                    return Err(invalid(
-                        "message body contains characters XML cannot carry; use BodyCodec::Base64",
-                    ));
-                }
+                // Use BodyCodec::Base64 for such bodies.
+                crate::xml::check_text("MessageBody", text)?;
                 Ok(Cow::Borrowed(text))
             }
             BodyCodec::Base64 => Ok(Cow::Owned(STANDARD.encode(body))),
@@ -480,13 +477,12 @@ pub(crate) fn validate_user_properties(props: &[UserProperty]) -> Result<(), Err
         if !seen.insert(n.as_str()) {
             return Err(invalid(format!("duplicate user property name {n:?}")));
         }
-        if p.value.chars().count() > limits::USER_PROPERTY_VALUE_MAX_LEN
-            || crate::xml::has_forbidden_chars(&p.value)
-        {
+        if p.value.chars().count() > limits::USER_PROPERTY_VALUE_MAX_LEN {
             return Err(invalid(format!(
-                "user property {n:?} has a value that is too long or not XML-safe"
+                "user property {n:?} has a value that is too long"
             )));
         }
+        crate::xml::check_text("UserProperty value", &p.value)?;
     }
     Ok(())
 }
@@ -702,7 +698,18 @@ mod tests {
     fn codecs() {
         assert_eq!(BodyCodec::Raw.encode(b"hi <x>").unwrap(), "hi <x>");
         assert!(BodyCodec::Raw.encode(&[0xff]).is_err());
-        assert!(BodyCodec::Raw.encode(b"a\x01").is_err());
+        assert!(matches!(
+            BodyCodec::Raw.encode(b"a\x01"),
+            Err(Error::InvalidXmlChar {
+                field: "MessageBody",
+                code: 1,
+                index: 1
+            })
+        ));
+        assert!(matches!(
+            BodyCodec::Raw.encode("\u{fffe}".as_bytes()),
+            Err(Error::InvalidXmlChar { code: 0xFFFE, .. })
+        ));
         assert_eq!(
             BodyCodec::Base64.encode(b"hello world").unwrap(),
             "aGVsbG8gd29ybGQ="

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use mns_emulator::Emulator;
+use mns_emulator::{ConnectionLimits, Emulator};
 use tracing_subscriber::EnvFilter;
 
 /// A local emulator of Alibaba Cloud Message Service (MNS), classic XML API (2015-06-06).
@@ -45,9 +45,29 @@ struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     max_date_skew: u64,
 
-    /// Most connections served at once; further ones wait in the listen backlog until one closes.
+    /// Most connections served at once. Past it a new connection closes the longest-idle one;
+    /// when every connection is busy with a request it waits until one finishes.
     #[arg(long, value_name = "N", default_value_t = mns_emulator::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+
+    /// Deadline for a whole request head from its first byte (e.g. `10s`, `500ms`); a client
+    /// sending slower is disconnected.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    header_read_timeout: Duration,
+
+    /// Deadline for a request body from the end of its head; past it the request gets 408.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = humantime::parse_duration)]
+    body_read_timeout: Duration,
+
+    /// How long a keep-alive connection may stay open with no request in progress (never cuts a
+    /// running request such as a long poll).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    idle_timeout: Duration,
+
+    /// On SIGTERM or Ctrl-C, how long running requests get to finish before their connections
+    /// are dropped and the process exits 0. A second signal exits at once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+    shutdown_grace: Duration,
 
     /// Serve the fault-injection admin endpoint `/__emulator/faults`: POST a JSON fault plan,
     /// GET it with per-rule hit counts, DELETE to stop injecting. Unauthenticated, so for test
@@ -132,7 +152,13 @@ async fn main() -> std::process::ExitCode {
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
     builder = builder
         .admin_endpoint(args.admin)
-        .max_connections(args.max_connections);
+        .connection_limits(ConnectionLimits {
+            max_connections: args.max_connections,
+            header_read_timeout: args.header_read_timeout,
+            body_read_timeout: args.body_read_timeout,
+            idle_timeout: args.idle_timeout,
+            shutdown_grace: args.shutdown_grace,
+        });
     if let Some(url) = &args.advertised_url {
         builder = builder.advertised_url(url.clone());
     }
@@ -189,6 +215,10 @@ async fn main() -> std::process::ExitCode {
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
-    emulator.shutdown().await;
+    // Bounded by the grace period; a second signal does not wait even for that.
+    tokio::select! {
+        () = emulator.shutdown() => {}
+        () = shutdown_signal() => tracing::warn!("second signal: exiting without waiting"),
+    }
     std::process::ExitCode::SUCCESS
 }

@@ -42,6 +42,10 @@ pub struct EngineConfig {
     pub max_queues: Option<usize>,
     /// Error code answered when [`EngineConfig::max_queues`] is reached (unpublished; HTTP 400).
     pub queue_quota_error_code: &'static str,
+    /// System property names a message may carry, each at most once (default
+    /// [`limits::SYSTEM_PROPERTY_NAMES`]: the six names SDKs know). Whether the service refuses
+    /// other names is unconfirmed; refusing them keeps system properties bounded in number.
+    pub system_property_names: &'static [&'static str],
     /// Seed for message ids and receipt-handle keys. `None` (default) picks a random seed per engine;
     /// a fixed seed makes ids and handles reproducible.
     pub seed: Option<u64>,
@@ -60,6 +64,7 @@ impl Default for EngineConfig {
             report_message_counts: true,
             max_queues: None,
             queue_quota_error_code: "QueueNumExceededLimit",
+            system_property_names: limits::SYSTEM_PROPERTY_NAMES,
             seed: None,
         }
     }

@@ -72,6 +72,22 @@ pub const MAX_USER_PROPERTIES: usize = 50;
 pub const MAX_USER_PROPERTY_NAME_LEN: usize = 256;
 /// Maximum user property value length.
 pub const MAX_USER_PROPERTY_VALUE_LEN: usize = 4096;
+/// The system property names SDKs can send: the OpenTelemetry ones and the dead-letter ones the
+/// Python and PHP SDKs accept (reference: mns-openapi-fifo-dlq §6). Each name may appear once, so
+/// this also caps their number. Whether the service refuses other names is \[unconfirmed\]; the
+/// emulator does (see [`EngineConfig::system_property_names`](super::EngineConfig)), so
+/// system properties cannot carry unbounded data past every limit.
+pub const SYSTEM_PROPERTY_NAMES: &[&str] = &[
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "DLQMessageType",
+    "DLQSourceArn",
+    "DLQOriginMessageId",
+];
+/// Maximum system property value length, characters [unconfirmed: the user property limit is
+/// assumed]. Names and values count towards `MaximumMessageSize` like user properties.
+pub const MAX_SYSTEM_PROPERTY_VALUE_LEN: usize = 4096;
 
 fn check_range(value: i64, low: i64, high: i64, element: &str, unit: &str) -> Result<(), MnsError> {
     if (low..=high).contains(&value) {

@@ -302,7 +302,7 @@ impl Engine {
         limits::validate_batch_entries(msgs.len(), "Message")?;
         let validated = msgs
             .into_iter()
-            .map(|m| q.validate_send(m))
+            .map(|m| q.validate_send(m, self.config.system_property_names))
             .collect::<Result<Vec<_>, _>>()?;
         let total: usize = validated.iter().map(|v| v.size()).sum();
         if total > limits::MAX_BATCH_SEND_BYTES {

@@ -110,7 +110,44 @@ fn secs_to_ms(secs: u32) -> Millis {
     Millis::from(secs) * 1000
 }
 
-fn validate_user_properties(props: &[UserProperty]) -> Result<usize, MnsError> {
+/// Checks system properties (names from `allowed`, each once, `STRING` type, bounded values)
+/// and returns their size (names plus values), which counts towards `MaximumMessageSize`.
+pub(crate) fn validate_system_properties(
+    props: &[SystemProperty],
+    allowed: &[&str],
+) -> Result<usize, MnsError> {
+    let mut seen = std::collections::HashSet::with_capacity(props.len());
+    let mut size = 0;
+    for p in props {
+        if !allowed.contains(&p.name.as_str()) {
+            return Err(MnsError::invalid_argument(format!(
+                "The name of SystemProperty \"{}\" is invalid.",
+                p.name
+            )));
+        }
+        if !seen.insert(p.name.as_str()) {
+            return Err(MnsError::invalid_argument(format!(
+                "The name of SystemProperty \"{}\" is duplicated.",
+                p.name
+            )));
+        }
+        if p.value.chars().count() > limits::MAX_SYSTEM_PROPERTY_VALUE_LEN {
+            return Err(MnsError::invalid_argument(format!(
+                "The value of SystemProperty \"{}\" should not be longer than {} characters.",
+                p.name,
+                limits::MAX_SYSTEM_PROPERTY_VALUE_LEN
+            )));
+        }
+        if !p.value_type.eq_ignore_ascii_case("STRING") {
+            return Err(MnsError::schema_violation("SystemPropertyValue.Type"));
+        }
+        size += p.name.len() + p.value.len();
+    }
+    Ok(size)
+}
+
+/// Checks user properties and returns their size (names plus values).
+pub(crate) fn validate_user_properties(props: &[UserProperty]) -> Result<usize, MnsError> {
     if props.len() > limits::MAX_USER_PROPERTIES {
         return Err(MnsError::invalid_argument(format!(
             "The count of UserProperties should between 0 and {}",
@@ -248,7 +285,11 @@ impl QueueStore {
     }
 
     /// Checks one message against the queue's limits without storing anything.
-    pub(crate) fn validate_send(&self, input: SendMessageInput) -> Result<ValidatedSend, MnsError> {
+    pub(crate) fn validate_send(
+        &self,
+        input: SendMessageInput,
+        system_property_names: &[&str],
+    ) -> Result<ValidatedSend, MnsError> {
         let delay_seconds = match input.delay_seconds {
             Some(d) => limits::validate_delay_seconds(d)?,
             None => self.settings.delay_seconds,
@@ -257,7 +298,8 @@ impl QueueStore {
             Some(p) => limits::validate_priority(p)?,
             None => limits::DEFAULT_PRIORITY,
         };
-        let props_size = validate_user_properties(&input.user_properties)?;
+        let props_size = validate_user_properties(&input.user_properties)?
+            + validate_system_properties(&input.system_properties, system_property_names)?;
         let size = input.body.len() + props_size;
         let max = self.settings.maximum_message_size as usize;
         if input.body.is_empty() || size > max {

@@ -542,7 +542,12 @@ impl Engine {
             .get(topic)
             .ok_or_else(MnsError::topic_not_exist)?;
         let max = t.settings.maximum_message_size as usize;
-        if input.body.is_empty() || input.body.len() > max {
+        let props_size = super::queue::validate_user_properties(&input.user_properties)?
+            + super::queue::validate_system_properties(
+                &input.system_properties,
+                self.config.system_property_names,
+            )?;
+        if input.body.is_empty() || input.body.len() + props_size > max {
             return Err(MnsError::out_of_range("MessageBody", 1, max, "bytes"));
         }
         let tag = input.message_tag.clone().filter(|t| !t.is_empty());

@@ -66,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) account_id: String,
     pub(crate) region: String,
     pub(crate) max_request_body_bytes: usize,
+    /// Deadline for receiving a request body once its head has arrived.
+    pub(crate) body_read_timeout: std::time::Duration,
     /// `host:port` used in `Location`/`QueueURL`/`HostId` when a request has no `Host` header.
     pub(crate) default_host: RwLock<String>,
     /// Cancelled on shutdown: waiting long polls end (taking nothing) so the server can stop.
@@ -103,6 +105,7 @@ impl Shared {
             account_id,
             region,
             max_request_body_bytes,
+            body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
             default_host: RwLock::new("127.0.0.1".to_owned()),
             shutdown: CancellationToken::new(),
             // Random start so request ids differ between emulator instances.
@@ -234,19 +237,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let request_id = shared.next_request_id();
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            shared
-                .default_host
-                .read()
-                .map(|h| h.clone())
-                .unwrap_or_else(|e| e.into_inner().clone())
-        });
+    let host = request::base_host(req.uri(), req.headers()).unwrap_or_else(|| {
+        shared
+            .default_host
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    });
     let ctx = Ctx {
         base_url: format!("http://{host}"),
     };
@@ -304,6 +301,8 @@ fn set_common_headers(h: &mut HeaderMap, shared: &Shared, request_id: &str) {
 /// Authenticates, reads the body and routes (reference §4.0 routing table).
 async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply, MnsError> {
     let (parts, body) = req.into_parts();
+    // Framing and header rules of HTTP/1.1 first: they decide what the request even is.
+    request::check_head(&parts)?;
     // The raw target exactly as received: hyper keeps the original bytes of the path and query.
     let target = parts
         .uri
@@ -325,7 +324,13 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply
             shared.clock.now(),
         )?;
     }
-    let body = read_body(body, &parts.headers, shared.max_request_body_bytes).await?;
+    let body = read_body(
+        body,
+        &parts.headers,
+        shared.max_request_body_bytes,
+        shared.body_read_timeout,
+    )
+    .await?;
     let (path, raw_query) = target.split_once('?').unwrap_or((target, ""));
     let query = Query::parse(raw_query)?;
     let segments = path_segments(path)?;
@@ -370,8 +375,17 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply
 }
 
 /// Reads the whole body, refusing more than `limit` bytes with 400 `InvalidArgument` (checked on
-/// `Content-Length` first so an oversized upload is refused before it is read).
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, MnsError> {
+/// `Content-Length` first so an oversized upload is refused before it is read), a body that does
+/// not arrive within `deadline` with 408 `RequestTimeout`, and a body whose framing is broken
+/// (e.g. a bad chunk) with 400 `InvalidArgument` naming the cause.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<Vec<u8>, MnsError> {
+    use futures_util::StreamExt as _;
+
     let too_large = || {
         MnsError::invalid_argument(format!(
             "The request body is too large, it should not exceed {limit} bytes."
@@ -384,8 +398,28 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| too_large())
+    let read = async {
+        let mut out = Vec::new();
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                MnsError::invalid_argument(format!("The request body could not be read: {e}."))
+            })?;
+            if out.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    };
+    tokio::time::timeout(deadline, read).await.map_err(|_| {
+        MnsError::with_status(
+            crate::error::ErrorCode::parse("RequestTimeout"),
+            format!(
+                "The request body did not arrive within {} ms.",
+                deadline.as_millis()
+            ),
+            408,
+        )
+    })?
 }

@@ -5,7 +5,8 @@
 //! `receiptHandle` both occur), values are percent-decoded but `+` is never turned into a space:
 //! the Python and Java SDKs put receipt handles with raw `+`, `/` and `=` into the query.
 
-use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri, Version, header};
 use percent_encoding::percent_decode_str;
 
 use crate::engine::ListRequest;
@@ -40,6 +41,117 @@ pub(crate) fn list_request(headers: &HeaderMap) -> Result<(ListRequest, bool), M
         },
         with_meta,
     ))
+}
+
+/// Headers that must appear at most once besides every `x-mns-*` header: the ones the signature
+/// covers or that frame the request. Which of two values the sender meant is unknowable, and the
+/// signature check and the handler could otherwise read different ones.
+const SINGLE_HEADERS: [header::HeaderName; 6] = [
+    header::HOST,
+    header::AUTHORIZATION,
+    header::DATE,
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::HeaderName::from_static("content-md5"),
+];
+
+/// Checks the HTTP/1.1 rules of a request head before anything else reads it (RFC 9112 §3.2,
+/// §6.1): `Host` present (on the wire), once and well-formed, no repeated `x-mns-*` or signed
+/// header (400 `InvalidArgument`), and no transfer coding but `chunked` (501 `NotImplemented`).
+pub(crate) fn check_head(parts: &Parts) -> Result<(), MnsError> {
+    let hosts = parts.headers.get_all(header::HOST).iter().count();
+    if hosts == 0
+        && parts.version == Version::HTTP_11
+        && parts.extensions.get::<crate::server::FromWire>().is_some()
+    {
+        return Err(MnsError::invalid_argument(
+            "The Host header is required in HTTP/1.1 requests.",
+        ));
+    }
+    if let Some(host) = parts.headers.get(header::HOST) {
+        let valid = std::str::from_utf8(host.as_bytes()).is_ok_and(valid_host);
+        if !valid {
+            return Err(MnsError::invalid_argument("The Host header is invalid."));
+        }
+    }
+    for name in parts.headers.keys() {
+        let single = SINGLE_HEADERS.contains(name) || name.as_str().starts_with("x-mns-");
+        if single && parts.headers.get_all(name).iter().nth(1).is_some() {
+            return Err(MnsError::invalid_argument(format!(
+                "The header {name} must not appear more than once."
+            )));
+        }
+    }
+    for value in parts.headers.get_all(header::TRANSFER_ENCODING) {
+        let text = std::str::from_utf8(value.as_bytes()).unwrap_or("?");
+        for coding in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            if !coding.eq_ignore_ascii_case("chunked") {
+                return Err(MnsError::with_status(
+                    crate::error::ErrorCode::parse("NotImplemented"),
+                    format!("The transfer coding {coding} is not supported."),
+                    501,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `host[:port]` a request was addressed to: the authority of an absolute-form target
+/// (which wins over `Host`, RFC 9112 §3.2.2), else a single well-formed, non-empty `Host`.
+/// `None` when neither is usable; [`check_head`] then refuses the request unless it came
+/// in-process without a `Host`.
+pub(crate) fn base_host(uri: &Uri, headers: &HeaderMap) -> Option<String> {
+    if let Some(authority) = uri.authority() {
+        return Some(match authority.port() {
+            Some(port) => format!("{}:{port}", authority.host()),
+            None => authority.host().to_owned(),
+        });
+    }
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = hosts.next()?.to_str().ok()?;
+    (hosts.next().is_none() && !host.is_empty() && valid_host(host)).then(|| host.to_owned())
+}
+
+/// Whether `s` is `uri-host [":" port]` (RFC 3986) with a host of letters, digits, `-`, `.`,
+/// `_`, `~` or a bracketed IPv6 address, and a decimal port up to 65535. Empty is valid (RFC 9112
+/// §3.2: a target without authority).
+fn valid_host(s: &str) -> bool {
+    if s.is_empty() {
+        return true;
+    }
+    let (host_ok, port) = if let Some(rest) = s.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, after)) => (
+                ip.parse::<std::net::Ipv6Addr>().is_ok(),
+                match after {
+                    "" => None,
+                    p => match p.strip_prefix(':') {
+                        Some(p) => Some(p),
+                        None => return false,
+                    },
+                },
+            ),
+            None => return false,
+        }
+    } else {
+        let (host, port) = match s.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        };
+        let ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        (ok, port)
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
+    });
+    host_ok && port_ok
 }
 
 /// The query string of a request, decoded.
@@ -127,6 +239,26 @@ pub(crate) fn path_segments(path: &str) -> Result<Vec<String>, MnsError> {
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn host_syntax() {
+        for ok in [
+            "",
+            "127.0.0.1",
+            "localhost:9911",
+            "a-b.example_1.com",
+            "[::1]",
+            "[::1]:80",
+        ] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in [
+            "a b", "x:y", "x:", "x:65536", "x:1:2", "[::1", "[zz]", "[::1]x", ":80", "a/b", "a@b",
+            "a<b>",
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn plus_slash_and_equals_survive() {

@@ -7,7 +7,8 @@ use crate::engine::{
 };
 use crate::error::MnsError;
 use crate::xml::{
-    Doc, Element, bool_child, bool_text, expect_root, int_child, parse_document, text_child,
+    Doc, Element, bool_child, bool_text, expect_root, int_child, parse_document, single_child,
+    text_child,
 };
 
 fn is_blank(body: &[u8]) -> bool {
@@ -78,6 +79,10 @@ pub(super) fn parse_publish(body: &[u8]) -> Result<PublishMessageInput, MnsError
                 .collect()
         })
         .unwrap_or_default();
+    // Each list at most once: a second one would otherwise be dropped unseen (and with it the
+    // property count cap).
+    single_child(&root, "UserProperties")?;
+    single_child(&root, "SystemProperties")?;
     let props = |list: &str, item: &str| -> Vec<(String, String, String)> {
         root.child(list)
             .map(|p| {

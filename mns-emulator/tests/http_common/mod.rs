@@ -10,6 +10,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use mns_emulator::clock::{Clock, ManualClock};
 use mns_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 
+pub mod raw;
+
 /// A running emulator on a manual clock plus an HTTP client.
 pub struct Harness {
     pub emu: RunningEmulator,
