@@ -25,7 +25,7 @@ use mns_client::credentials::{
     AssumeRoleProvider, CachingProvider, DefaultCredentialsChain, EcsRamRoleProvider, Env,
     OidcRoleArnProvider, ProviderConfig,
 };
-use mns_client::{Client, Credentials, Endpoint, QueueAttributes, SharedCredentialsProvider};
+use mns_client::{Client, Credentials, Endpoint, QueueOptions, SharedCredentialsProvider};
 use mns_emulator::RunningEmulator;
 
 /// Given to the child process that demonstrates environment variables.
@@ -52,7 +52,7 @@ async fn main() -> Result<(), common::BoxError> {
             };
             let client = mns_client::Client::from_env()?;
             client
-                .create_queue(&queue, &QueueAttributes::default())
+                .create_queue(&queue, &QueueOptions::default())
                 .await?;
             round_trip(label, &client, &queue).await?;
             if !child {
@@ -82,9 +82,7 @@ async fn every_way(emu: &RunningEmulator, queue: &str) -> Result<(), common::Box
     // 1. Static access keys. `Credentials` is itself a provider.
     let keys = Credentials::new(key.id(), key.secret());
     let client = client_with(Arc::new(keys.clone()))?;
-    client
-        .create_queue(queue, &QueueAttributes::default())
-        .await?;
+    client.create_queue(queue, &QueueOptions::default()).await?;
     round_trip("static access keys", &client, queue).await?;
 
     // 2. A fixed STS token (here issued by the emulator; in production handed to you by whatever

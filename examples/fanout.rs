@@ -16,7 +16,7 @@ use mns_client::topic::{
     Endpoint, FilterTag, MessageTag, NotifyContentFormat, PublishOptions, SubscribeOptions,
     TopicOptions,
 };
-use mns_client::{Queue, QueueAttributes};
+use mns_client::{Queue, QueueOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), common::BoxError> {
@@ -40,7 +40,7 @@ async fn main() -> Result<(), common::BoxError> {
     for (name, format, tag) in subscriptions {
         let queue_name = env.name(name);
         env.client
-            .create_queue(&queue_name, &QueueAttributes::default())
+            .create_queue(&queue_name, &QueueOptions::default())
             .await?;
         let endpoint = Endpoint::queue(&region, &account, &queue_name)?;
         let options = SubscribeOptions {

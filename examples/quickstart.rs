@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use mns_client::QueueAttributes;
+use mns_client::QueueOptions;
 
 #[tokio::main]
 async fn main() -> Result<(), common::BoxError> {
@@ -21,7 +21,7 @@ async fn main() -> Result<(), common::BoxError> {
     // Create the queue (idempotent when the attributes match) and get a handle on it.
     let name = env.name("quickstart");
     env.client
-        .create_queue(&name, &QueueAttributes::default())
+        .create_queue(&name, &QueueOptions::default())
         .await?;
     let queue = env.client.queue(&name)?;
 

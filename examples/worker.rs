@@ -17,7 +17,7 @@ mod common;
 use std::time::Duration;
 
 use mns_client::worker::{Backoff, DeadLetter, HandlerResult, Worker};
-use mns_client::{BatchSendEntry, Queue, QueueAttributes, ReceivedMessage};
+use mns_client::{BatchSendEntry, Queue, QueueOptions, ReceivedMessage};
 
 /// The business logic: one order. Returning `Err` retries the message later; after
 /// `MAX_RECEIVES` failed attempts it goes to the dead-letter queue.
@@ -44,9 +44,9 @@ async fn main() -> Result<(), common::BoxError> {
 
     // The work queue and its dead-letter queue. Creating an existing queue with the same
     // attributes is a no-op, so this is safe on every start.
-    let attributes = QueueAttributes {
+    let attributes = QueueOptions {
         visibility_timeout: Some(30),
-        ..QueueAttributes::default()
+        ..QueueOptions::default()
     };
     let queue_name = env.name("orders");
     let dlq_name = env.name("orders-dead-letter");

@@ -4,7 +4,7 @@
 // README:begin
 use std::time::Duration;
 
-use mns_client::{Queue, QueueAttributes};
+use mns_client::{Queue, QueueOptions};
 use mns_testkit::{MockMns, MockResponse, TestEnv};
 
 /// The code under test: handles one message and deletes it only if handling succeeded.
@@ -23,7 +23,7 @@ async fn a_failed_message_comes_back_after_its_visibility_timeout()
 -> Result<(), Box<dyn std::error::Error>> {
     // An in-process emulator on a virtual clock, and a client for it.
     let env = TestEnv::start().await?;
-    let attrs = QueueAttributes {
+    let attrs = QueueOptions {
         visibility_timeout: Some(60),
         ..Default::default()
     };

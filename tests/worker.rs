@@ -13,9 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use mns_client::time::Sleep;
 use mns_client::worker::{Backoff, DeadLetter, StatsSnapshot, Worker, WorkerStats};
-use mns_client::{
-    BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueAttributes, TimeSource,
-};
+use mns_client::{BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueOptions, TimeSource};
 use mns_emulator::clock::{Clock, ManualClock};
 use mns_emulator::engine::MessageState;
 use mns_emulator::{Emulator, RunningEmulator};
@@ -66,9 +64,9 @@ async fn start() -> Harness {
 
 impl Harness {
     async fn queue(&self, name: &str, visibility_timeout: u32) -> Queue {
-        let attributes = QueueAttributes {
+        let attributes = QueueOptions {
             visibility_timeout: Some(visibility_timeout),
-            ..QueueAttributes::default()
+            ..QueueOptions::default()
         };
         self.client
             .create_queue(name, &attributes)

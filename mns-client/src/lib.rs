@@ -9,7 +9,7 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use mns_client::{Client, Credentials, Endpoint, QueueAttributes};
+//! use mns_client::{Client, Credentials, Endpoint, QueueOptions};
 //! use std::time::Duration;
 //!
 //! # async fn run() -> Result<(), mns_client::Error> {
@@ -17,7 +17,7 @@
 //!     .credentials(Credentials::new("my-access-key-id", "my-access-key-secret"))
 //!     .build()?;
 //!
-//! client.create_queue("orders", &QueueAttributes::default()).await?;
+//! client.create_queue("orders", &QueueOptions::default()).await?;
 //! let queue = client.queue("orders")?;
 //! queue.send_message("order #1").await?;
 //!
@@ -136,6 +136,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod client;
+mod common;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
@@ -154,15 +155,16 @@ pub use client::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV,
     SIGNATURE_VERSION_ENV,
 };
+pub use common::{CreateOutcome, ListOptions, ListStream};
 pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
 };
 pub use endpoint::{Endpoint, Scheme};
 pub use error::{Error, ErrorCode, Result, ServiceError};
 pub use queue::{
-    BatchEntryError, BatchSendEntry, BodyCodec, CreateOutcome, ListOptions, PeekedMessage,
-    Priority, PropertyType, Queue, QueueAttributes, QueueInfo, QueueName, QueuePage, QueueSummary,
-    ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
+    BatchEntryError, BatchSendEntry, BodyCodec, PeekedMessage, Priority, PropertyType, Queue,
+    QueueAttributes, QueueName, QueueOptions, QueuePage, QueueSummary, ReceiptHandle,
+    ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
 };
 pub use retry::RetryConfig;
 pub use signing::SignatureVersion;

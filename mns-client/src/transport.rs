@@ -145,6 +145,28 @@ impl Response {
         decode(&self.body).map_err(|message| self.decode_error(operation, message))
     }
 
+    /// Rejects a 2xx status the operation does not define (e.g. a 204 where a body is expected).
+    pub(crate) fn expect_status(&self, operation: &'static str, ok: &[u16]) -> Result<(), Error> {
+        if ok.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(self.decode_error(operation, format!("unexpected HTTP status {}", self.status)))
+        }
+    }
+
+    /// Maps a create (CreateQueue, CreateTopic, Subscribe) success status to its outcome.
+    pub(crate) fn created_or_existed(
+        &self,
+        operation: &'static str,
+    ) -> Result<crate::common::CreateOutcome, Error> {
+        use crate::common::CreateOutcome;
+        match self.status {
+            201 | 200 => Ok(CreateOutcome::Created),
+            204 => Ok(CreateOutcome::AlreadyExisted),
+            other => Err(self.decode_error(operation, format!("unexpected HTTP status {other}"))),
+        }
+    }
+
     /// An [`Error::Decode`] for this response.
     pub(crate) fn decode_error(
         &self,

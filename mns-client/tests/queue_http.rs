@@ -10,7 +10,7 @@ use mns_client::signing::{authorization, content_md5, md5_hex_upper, string_to_s
 use mns_client::time::FixedTimeSource;
 use mns_client::{
     BatchSendEntry, BodyCodec, Client, CreateOutcome, Credentials, CredentialsError, Endpoint,
-    Error, ErrorCode, ListOptions, Priority, ProvideCredentials, QueueAttributes, ReceiptHandle,
+    Error, ErrorCode, ListOptions, Priority, ProvideCredentials, QueueOptions, ReceiptHandle,
     RetryConfig, SendOptions, UserProperty,
 };
 use wiremock::matchers::{body_string, body_string_contains, header, method, path, query_param};
@@ -496,11 +496,11 @@ async fn create_queue_tells_created_from_already_existed() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let attrs = QueueAttributes {
+    let attrs = QueueOptions {
         delay_seconds: Some(5),
         visibility_timeout: Some(60),
         logging_enabled: Some(true),
-        ..QueueAttributes::default()
+        ..QueueOptions::default()
     };
     assert_eq!(
         c.create_queue("q1", &attrs).await.unwrap(),
@@ -529,7 +529,7 @@ async fn create_queue_conflict_is_a_typed_error() {
     let err = client(&server)
         .queue("q1")
         .unwrap()
-        .create(&QueueAttributes::default())
+        .create(&QueueOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::QueueAlreadyExist));
@@ -546,23 +546,23 @@ async fn invalid_admin_input_is_rejected_before_sending() {
         .await;
     let c = client(&server);
     let bad_attrs = [
-        QueueAttributes {
+        QueueOptions {
             delay_seconds: Some(604_801),
             ..Default::default()
         },
-        QueueAttributes {
+        QueueOptions {
             maximum_message_size: Some(1023),
             ..Default::default()
         },
-        QueueAttributes {
+        QueueOptions {
             message_retention_period: Some(59),
             ..Default::default()
         },
-        QueueAttributes {
+        QueueOptions {
             visibility_timeout: Some(0),
             ..Default::default()
         },
-        QueueAttributes {
+        QueueOptions {
             polling_wait_seconds: Some(31),
             ..Default::default()
         },
@@ -579,7 +579,7 @@ async fn invalid_admin_input_is_rejected_before_sending() {
     }
     for name in ["", "-q", "q_1", "q/1", &"a".repeat(121)] {
         assert!(matches!(
-            c.create_queue(name, &QueueAttributes::default()).await,
+            c.create_queue(name, &QueueOptions::default()).await,
             Err(Error::InvalidInput(_))
         ));
         assert!(matches!(
@@ -593,7 +593,7 @@ async fn invalid_admin_input_is_rejected_before_sending() {
         ..Default::default()
     };
     assert!(matches!(
-        c.list_queue(&bad_list).await,
+        c.list_queue_page(&bad_list).await,
         Err(Error::InvalidInput(_))
     ));
 }
@@ -639,7 +639,7 @@ async fn set_and_get_queue_attributes() {
     let c = client(&server);
     c.set_queue_attributes(
         "q1",
-        &QueueAttributes {
+        &QueueOptions {
             maximum_message_size: Some(2048),
             ..Default::default()
         },
@@ -710,7 +710,7 @@ async fn list_queue_sends_signed_option_headers() {
         .mount(&server)
         .await;
     let page = client(&server)
-        .list_queue(&ListOptions {
+        .list_queue_page(&ListOptions {
             prefix: Some("te".into()),
             marker: Some("m0".into()),
             page_size: Some(2),
@@ -721,7 +721,7 @@ async fn list_queue_sends_signed_option_headers() {
     let names: Vec<&str> = page.queues.iter().map(|q| q.name.as_str()).collect();
     assert_eq!(names, ["te1", "te2"]);
     assert_eq!(page.next_marker.as_deref(), Some("m1"));
-    assert!(page.queues[0].info.is_none());
+    assert!(page.queues[0].attributes.is_none());
     assert_signed(&requests(&server).await[0]);
 }
 
@@ -745,14 +745,21 @@ async fn list_queue_with_meta_and_empty_result() {
         .await;
     let c = client(&server);
     let page = c
-        .list_queue(&ListOptions {
+        .list_queue_page(&ListOptions {
             with_meta: true,
             ..Default::default()
         })
         .await
         .unwrap();
-    assert_eq!(page.queues[0].info.as_ref().unwrap().visibility_timeout, 45);
-    let page = c.list_queue(&ListOptions::default()).await.unwrap();
+    assert_eq!(
+        page.queues[0]
+            .attributes
+            .as_ref()
+            .unwrap()
+            .visibility_timeout,
+        45
+    );
+    let page = c.list_queue_page(&ListOptions::default()).await.unwrap();
     assert!(page.queues.is_empty());
     assert_eq!(page.next_marker, None);
 }
@@ -776,7 +783,7 @@ async fn list_queues_streams_every_page_via_markers() {
         .await;
     let names: Vec<String> = client(&server)
         .list_queues(Some("p"))
-        .map_ok(|q| q.name)
+        .map_ok(|q| q.name.into_string())
         .try_collect()
         .await
         .unwrap();

@@ -302,7 +302,7 @@ async fn missing_topic_is_topic_not_exist_on_every_topic_operation() {
             .unwrap_err(),
         t.publish_message("hi").await.unwrap_err(),
         t.subscribe("s", &endpoint).await.unwrap_err(),
-        t.list_subscription_by_topic(&ListOptions::default())
+        t.list_subscription_page(&ListOptions::default())
             .await
             .unwrap_err(),
     ];
@@ -364,7 +364,7 @@ async fn list_topic_sends_signed_option_headers() {
         .mount(&server)
         .await;
     let page = client(&server)
-        .list_topic(&ListOptions {
+        .list_topic_page(&ListOptions {
             prefix: Some("or".into()),
             marker: Some("m0".into()),
             page_size: Some(2),
@@ -411,7 +411,7 @@ async fn list_topic_with_meta_and_empty_result() {
         .await;
     let c = client(&server);
     let page = c
-        .list_topic(&ListOptions {
+        .list_topic_page(&ListOptions {
             with_meta: true,
             ..Default::default()
         })
@@ -423,7 +423,7 @@ async fn list_topic_with_meta_and_empty_result() {
     assert_eq!(a.message_count, 7);
     assert!(a.logging_enabled);
     assert_eq!(a.create_time, secs(1_449_554_277));
-    let page = c.list_topic(&ListOptions::default()).await.unwrap();
+    let page = c.list_topic_page(&ListOptions::default()).await.unwrap();
     assert!(page.topics.is_empty());
     assert_eq!(page.next_marker, None);
 }
@@ -857,7 +857,7 @@ async fn list_subscription_by_topic_sends_signed_option_headers() {
     let page = client(&server)
         .topic("orders")
         .unwrap()
-        .list_subscription_by_topic(&ListOptions {
+        .list_subscription_page(&ListOptions {
             prefix: Some("orders-".into()),
             marker: Some("m0".into()),
             page_size: Some(1000),
@@ -902,7 +902,7 @@ async fn list_subscription_by_topic_with_meta() {
     let page = client(&server)
         .topic("orders")
         .unwrap()
-        .list_subscription_by_topic(&ListOptions {
+        .list_subscription_page(&ListOptions {
             with_meta: true,
             ..Default::default()
         })
@@ -1277,9 +1277,9 @@ async fn invalid_input_is_rejected_before_anything_is_sent() {
             ..Default::default()
         },
     ] {
-        assert!(invalid(c.list_topic(&bad).await), "{bad:?}");
+        assert!(invalid(c.list_topic_page(&bad).await), "{bad:?}");
         assert!(invalid(
-            c.topic("t").unwrap().list_subscription_by_topic(&bad).await
+            c.topic("t").unwrap().list_subscription_page(&bad).await
         ));
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mns_client::queue::{BatchSendEntry, QueueAttributes};
+use mns_client::queue::{BatchSendEntry, QueueOptions};
 use mns_client::worker::Worker;
 use mns_client::{Client, Credentials, Endpoint, RetryConfig};
 use mns_emulator::Emulator;
@@ -76,9 +76,9 @@ async fn producer_and_worker_lose_nothing_under_injected_faults() {
         .unwrap();
     let queue = client.queue(QUEUE).unwrap();
     queue
-        .create(&QueueAttributes {
+        .create(&QueueOptions {
             visibility_timeout: Some(2),
-            ..QueueAttributes::default()
+            ..QueueOptions::default()
         })
         .await
         .expect("create queue");

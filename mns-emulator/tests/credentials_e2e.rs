@@ -14,7 +14,7 @@ use mns_client::credentials::{
     ProviderConfig,
 };
 use mns_client::{
-    Client, Credentials, Endpoint, Error, ProvideCredentials, QueueAttributes, RetryConfig,
+    Client, Credentials, Endpoint, Error, ProvideCredentials, QueueOptions, RetryConfig,
     SharedCredentialsProvider,
 };
 use mns_emulator::clock::{Clock, ManualClock, SystemClock};
@@ -101,7 +101,7 @@ async fn run_through(
 ) -> usize {
     let queue_name = "credentials-e2e";
     client
-        .create_queue(queue_name, &QueueAttributes::default())
+        .create_queue(queue_name, &QueueOptions::default())
         .await
         .expect("create queue");
     let queue = client.queue(queue_name).unwrap();
@@ -295,7 +295,7 @@ async fn expired_wrong_and_unknown_tokens_are_rejected() {
     // A client pinned to these credentials, without any refresh.
     let fixed = s.client(Arc::new(creds.clone()));
     fixed
-        .create_queue("tokens", &QueueAttributes::default())
+        .create_queue("tokens", &QueueOptions::default())
         .await
         .expect("valid token accepted");
 
@@ -399,7 +399,7 @@ async fn chained_assume_role_with_a_temporary_key_works() {
         Duration::from_secs(7200)
     );
     s.client(Arc::new(creds))
-        .create_queue("chained", &QueueAttributes::default())
+        .create_queue("chained", &QueueOptions::default())
         .await
         .expect("chained credentials work for MNS");
     s.emu.shutdown().await;

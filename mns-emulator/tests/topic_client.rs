@@ -173,11 +173,11 @@ async fn client_decodes_every_topic_answer() {
     let sub = topic.get_subscription_attributes("http-sub").await.unwrap();
     assert_eq!(sub.notify_strategy, NotifyStrategy::ExponentialDecayRetry);
     let page = topic
-        .list_subscription_by_topic(&Default::default())
+        .list_subscription_page(&Default::default())
         .await
         .unwrap();
     assert_eq!(page.subscriptions.len(), 1);
-    let topics = client.list_topic(&Default::default()).await.unwrap();
+    let topics = client.list_topic_page(&Default::default()).await.unwrap();
     assert_eq!(topics.topics.len(), 1);
     topic.unsubscribe("http-sub").await.unwrap();
     topic.delete().await.unwrap();

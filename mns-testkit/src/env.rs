@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::time::Duration;
 
-use mns_client::{Client, Endpoint, QueueAttributes, topic::TopicOptions};
+use mns_client::{Client, Endpoint, QueueOptions, topic::TopicOptions};
 use mns_emulator::clock::ManualClock;
 use mns_emulator::{Deliveries, Emulator, EmulatorBuilder, RunningEmulator};
 
@@ -125,14 +125,14 @@ impl TestEnv {
     /// Creates a queue named `{tag}-{unique suffix}` with default attributes; it is deleted when
     /// the guard is dropped.
     pub async fn queue(&self, tag: &str) -> Result<QueueGuard, mns_client::Error> {
-        QueueGuard::create(&self.client, tag, &QueueAttributes::default()).await
+        QueueGuard::create(&self.client, tag, &QueueOptions::default()).await
     }
 
     /// Creates a uniquely named queue with `attributes`.
     pub async fn queue_with(
         &self,
         tag: &str,
-        attributes: &QueueAttributes,
+        attributes: &QueueOptions,
     ) -> Result<QueueGuard, mns_client::Error> {
         QueueGuard::create(&self.client, tag, attributes).await
     }

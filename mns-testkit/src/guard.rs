@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use mns_client::topic::{Topic, TopicOptions};
-use mns_client::{Client, Queue, QueueAttributes};
+use mns_client::{Client, Queue, QueueOptions};
 
 /// `{tag}-{suffix}`: the tag cut to 80 characters, then a suffix unique within the process and
 /// very likely across processes (time, process id, counter).
@@ -57,7 +57,7 @@ impl QueueGuard {
     pub async fn create(
         client: &Client,
         tag: &str,
-        attributes: &QueueAttributes,
+        attributes: &QueueOptions,
     ) -> Result<QueueGuard, mns_client::Error> {
         let name = unique(tag);
         client.create_queue(&name, attributes).await?;

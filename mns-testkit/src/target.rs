@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mns_client::credentials::ProviderConfig;
 use mns_client::{
-    Client, Credentials, Endpoint, Queue, QueueAttributes, RetryConfig, TimeSource,
+    Client, Credentials, Endpoint, Queue, QueueOptions, RetryConfig, TimeSource,
     topic::{Topic, TopicOptions},
 };
 use mns_emulator::clock::ManualClock;
@@ -353,7 +353,7 @@ impl Target {
     pub async fn create_queue(
         &self,
         tag: &str,
-        attributes: &QueueAttributes,
+        attributes: &QueueOptions,
     ) -> Result<Queue, mns_client::Error> {
         let name = self.queue_name(tag);
         self.client.create_queue(&name, attributes).await?;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mns_client::{ErrorCode, QueueAttributes, SendOptions};
+use mns_client::{ErrorCode, QueueOptions, SendOptions};
 use mns_testkit::{MessageState, MockMns, MockResponse, QueueGuard, RawRequest, Target, TestEnv};
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn failed_assertion_names_what_was_expected() {
 #[tokio::test]
 async fn queue_guard_deletes_on_drop_and_on_delete() {
     let env = TestEnv::start().await.unwrap();
-    let q = QueueGuard::create(env.client(), "guard", &QueueAttributes::default())
+    let q = QueueGuard::create(env.client(), "guard", &QueueOptions::default())
         .await
         .unwrap();
     let name = q.name().as_str().to_owned();
@@ -103,7 +103,7 @@ async fn long_poll_parks_and_wakes_on_advance() {
     let q = env
         .queue_with(
             "poll",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(5),
                 ..Default::default()
             },

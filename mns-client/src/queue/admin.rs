@@ -1,23 +1,17 @@
 //! Queue administration on [`Client`]: CreateQueue, SetQueueAttributes, GetQueueAttributes,
 //! DeleteQueue, ListQueue.
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-
-use futures_core::Stream;
 use reqwest::Method;
 
-use super::model::{
-    CreateOutcome, ListOptions, QueueAttributes, QueueInfo, QueueName, QueuePage, QueueSummary,
-    invalid, limits,
-};
+use super::model::{QueueAttributes, QueueName, QueueOptions, QueuePage, QueueSummary};
 use super::wire;
 use crate::client::Client;
+use crate::common::{CreateOutcome, ListOptions, ListStream, list_request, paginate};
 use crate::error::Error;
 use crate::transport::Request;
 
 /// The stream returned by [`Client::list_queues`].
-pub type ListQueuesStream = Pin<Box<dyn Stream<Item = Result<QueueSummary, Error>> + Send>>;
+pub type ListQueuesStream = ListStream<QueueSummary>;
 
 impl Client {
     /// CreateQueue. Tells a new queue (`Created`, HTTP 201) from an existing queue with the same
@@ -28,26 +22,21 @@ impl Client {
     pub async fn create_queue(
         &self,
         name: &str,
-        attributes: &QueueAttributes,
+        attributes: &QueueOptions,
     ) -> Result<CreateOutcome, Error> {
         const OP: &str = "CreateQueue";
         let name = QueueName::new(name)?;
         attributes.validate()?;
         let req = Request::new(OP, Method::PUT, format!("/queues/{name}"))
             .body(wire::queue_body(attributes));
-        let resp = self.execute(req).await?;
-        match resp.status {
-            201 | 200 => Ok(CreateOutcome::Created),
-            204 => Ok(CreateOutcome::AlreadyExisted),
-            other => Err(resp.decode_error(OP, format!("unexpected HTTP status {other}"))),
-        }
+        self.execute(req).await?.created_or_existed(OP)
     }
 
     /// SetQueueAttributes: changes only the attributes that are `Some`.
     pub async fn set_queue_attributes(
         &self,
         name: &str,
-        attributes: &QueueAttributes,
+        attributes: &QueueOptions,
     ) -> Result<(), Error> {
         const OP: &str = "SetQueueAttributes";
         let name = QueueName::new(name)?;
@@ -59,7 +48,7 @@ impl Client {
     }
 
     /// GetQueueAttributes.
-    pub async fn get_queue_attributes(&self, name: &str) -> Result<QueueInfo, Error> {
+    pub async fn get_queue_attributes(&self, name: &str) -> Result<QueueAttributes, Error> {
         const OP: &str = "GetQueueAttributes";
         let name = QueueName::new(name)?;
         let resp = self
@@ -80,29 +69,9 @@ impl Client {
 
     /// ListQueue: one page. Options travel in the `x-mns-prefix`, `x-mns-marker`,
     /// `x-mns-ret-number` and `x-mns-with-meta` headers (all signed).
-    pub async fn list_queue(&self, options: &ListOptions) -> Result<QueuePage, Error> {
+    pub async fn list_queue_page(&self, options: &ListOptions) -> Result<QueuePage, Error> {
         const OP: &str = "ListQueue";
-        let mut req = Request::new(OP, Method::GET, "/queues".to_owned());
-        if let Some(prefix) = &options.prefix {
-            check_header_value("prefix", prefix)?;
-            req = req.header("x-mns-prefix", prefix.clone());
-        }
-        if let Some(marker) = &options.marker {
-            check_header_value("marker", marker)?;
-            req = req.header("x-mns-marker", marker.clone());
-        }
-        if let Some(n) = options.page_size {
-            let (low, high) = limits::LIST_PAGE_SIZE;
-            if !(low..=high).contains(&n) {
-                return Err(invalid(format!(
-                    "page size must be between {low} and {high}, got {n}"
-                )));
-            }
-            req = req.header("x-mns-ret-number", n.to_string());
-        }
-        if options.with_meta {
-            req = req.header("x-mns-with-meta", "true".to_owned());
-        }
+        let req = list_request(OP, "/queues".to_owned(), options)?;
         let resp = self.execute(req).await?;
         let doc: wire::QueuesXml = resp.decode(OP)?;
         let queues = doc
@@ -111,11 +80,13 @@ impl Client {
             .map(|q| {
                 let url = q.url().unwrap_or_default().trim().to_owned();
                 let name = url.rsplit('/').next().unwrap_or_default().to_owned();
-                let info = q.has_meta().then(|| q.into_info(&name));
+                let attributes = q.has_meta().then(|| q.into_info(&name));
                 QueueSummary {
-                    name: info.as_ref().map_or(name, |i| i.name.clone()),
+                    name: QueueName::from_service(
+                        attributes.as_ref().map_or(name, |a| a.name.clone()),
+                    ),
                     url,
-                    info,
+                    attributes,
                 }
             })
             .collect();
@@ -137,61 +108,19 @@ impl Client {
     /// use futures_util::TryStreamExt;
     /// let names: Vec<String> = client
     ///     .list_queues(Some("orders-"))
-    ///     .map_ok(|q| q.name)
+    ///     .map_ok(|q| q.name.into_string())
     ///     .try_collect()
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub fn list_queues(&self, prefix: Option<&str>) -> ListQueuesStream {
-        struct State {
-            client: Client,
-            options: ListOptions,
-            buffer: VecDeque<QueueSummary>,
-            done: bool,
-        }
-        let state = State {
-            client: self.clone(),
-            options: ListOptions {
-                prefix: prefix.map(str::to_owned),
-                ..ListOptions::default()
-            },
-            buffer: VecDeque::new(),
-            done: false,
-        };
-        Box::pin(futures_util::stream::unfold(state, |mut st| async move {
-            loop {
-                if let Some(q) = st.buffer.pop_front() {
-                    return Some((Ok(q), st));
-                }
-                if st.done {
-                    return None;
-                }
-                match st.client.list_queue(&st.options).await {
-                    Ok(page) => {
-                        st.buffer.extend(page.queues);
-                        match page.next_marker {
-                            // A marker that does not move would loop forever: stop instead.
-                            Some(m) if st.options.marker.as_deref() != Some(m.as_str()) => {
-                                st.options.marker = Some(m);
-                            }
-                            _ => st.done = true,
-                        }
-                    }
-                    Err(e) => {
-                        st.done = true;
-                        return Some((Err(e), st));
-                    }
-                }
+        let client = self.clone();
+        paginate(prefix, move |options| {
+            let client = client.clone();
+            async move {
+                let page = client.list_queue_page(&options).await?;
+                Ok((page.queues, page.next_marker))
             }
-        }))
+        })
     }
-}
-
-fn check_header_value(what: &str, v: &str) -> Result<(), Error> {
-    if v.trim() != v || v.chars().any(|c| c.is_control() || !c.is_ascii()) {
-        return Err(invalid(format!(
-            "list {what} must be printable ASCII without surrounding spaces"
-        )));
-    }
-    Ok(())
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
 
+pub use crate::common::{CreateOutcome, ListOptions};
 pub use admin::ListQueuesStream;
 pub use model::*;
 
@@ -93,19 +94,19 @@ impl Queue {
     // Admin shortcuts
 
     /// CreateQueue for this queue; see [`Client::create_queue`].
-    pub async fn create(&self, attributes: &QueueAttributes) -> Result<CreateOutcome, Error> {
+    pub async fn create(&self, attributes: &QueueOptions) -> Result<CreateOutcome, Error> {
         self.client
             .create_queue(self.name.as_str(), attributes)
             .await
     }
 
     /// GetQueueAttributes for this queue; see [`Client::get_queue_attributes`].
-    pub async fn get_attributes(&self) -> Result<QueueInfo, Error> {
+    pub async fn get_attributes(&self) -> Result<QueueAttributes, Error> {
         self.client.get_queue_attributes(self.name.as_str()).await
     }
 
     /// SetQueueAttributes for this queue; see [`Client::set_queue_attributes`].
-    pub async fn set_attributes(&self, attributes: &QueueAttributes) -> Result<(), Error> {
+    pub async fn set_attributes(&self, attributes: &QueueOptions) -> Result<(), Error> {
         self.client
             .set_queue_attributes(self.name.as_str(), attributes)
             .await
@@ -135,7 +136,7 @@ impl Queue {
     ) -> Result<SendReceipt, Error> {
         let (req, text) = self.send_request(body.as_ref(), &options)?;
         let resp = self.client.execute(req).await?;
-        expect_status(&resp, "SendMessage", &[201, 200])?;
+        resp.expect_status("SendMessage", &[201, 200])?;
         let m = resp.decode_with("SendMessage", MessageXml::decode)?;
         match m.into_send_result(0, &text) {
             Ok(Ok(receipt)) => Ok(receipt),
@@ -277,7 +278,7 @@ impl Queue {
         let Some(resp) = self.execute_allow_empty(req).await? else {
             return Ok(None);
         };
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let m = resp.decode_with(OP, MessageXml::decode)?;
         m.into_received(self.codec)
             .map(Some)
@@ -300,7 +301,7 @@ impl Queue {
         let Some(resp) = self.execute_allow_empty(req).await? else {
             return Ok(Vec::new());
         };
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         self.decode_received(&resp, OP)
     }
 
@@ -371,7 +372,7 @@ impl Queue {
         else {
             return Ok(None);
         };
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let m = resp.decode_with(OP, MessageXml::decode)?;
         m.into_peeked(self.codec)
             .map(Some)
@@ -389,7 +390,7 @@ impl Queue {
         else {
             return Ok(Vec::new());
         };
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let doc = resp.decode_with(OP, MessagesXml::decode)?;
         doc.messages
             .into_iter()
@@ -416,7 +417,7 @@ impl Queue {
             .client
             .execute(Request::new(OP, Method::DELETE, resource))
             .await?;
-        expect_status(&resp, OP, &[204, 200])
+        resp.expect_status(OP, &[204, 200])
     }
 
     /// BatchDeleteMessage: 1–16 handles. Returns one result per handle, in request order: `Ok(())`
@@ -484,18 +485,9 @@ impl Queue {
             .client
             .execute(Request::new(OP, Method::PUT, resource))
             .await?;
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let doc: wire::ChangeVisibilityXml = resp.decode(OP)?;
         doc.into_model().map_err(|m| resp.decode_error(OP, m))
-    }
-}
-
-/// Rejects a 2xx status the operation does not define (e.g. a 204 where a body is expected).
-fn expect_status(resp: &Response, op: &'static str, ok: &[u16]) -> Result<(), Error> {
-    if ok.contains(&resp.status) {
-        Ok(())
-    } else {
-        Err(resp.decode_error(op, format!("unexpected HTTP status {}", resp.status)))
     }
 }
 

@@ -91,9 +91,20 @@ impl QueueName {
         Ok(QueueName(name))
     }
 
+    /// A name as the service reported it, not validated again (the service only reports names
+    /// it accepted).
+    pub(crate) fn from_service(name: impl Into<String>) -> Self {
+        QueueName(name.into())
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name as an owned string.
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
@@ -268,14 +279,14 @@ impl BodyCodec {
 /// create) or the current value (on [`set_queue_attributes`](crate::Client::set_queue_attributes)).
 ///
 /// ```
-/// use mns_client::QueueAttributes;
-/// let attrs = QueueAttributes { visibility_timeout: Some(60), ..QueueAttributes::default() };
+/// use mns_client::QueueOptions;
+/// let attrs = QueueOptions { visibility_timeout: Some(60), ..QueueOptions::default() };
 /// assert!(attrs.validate().is_ok());
-/// let bad = QueueAttributes { polling_wait_seconds: Some(31), ..QueueAttributes::default() };
+/// let bad = QueueOptions { polling_wait_seconds: Some(31), ..QueueOptions::default() };
 /// assert!(bad.validate().is_err());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueueAttributes {
+pub struct QueueOptions {
     /// Default delay of new messages, 0–604800 s (service default 0).
     pub delay_seconds: Option<u32>,
     /// Largest accepted body, 1024–65536 bytes (service default 65536).
@@ -290,7 +301,7 @@ pub struct QueueAttributes {
     pub logging_enabled: Option<bool>,
 }
 
-impl QueueAttributes {
+impl QueueOptions {
     /// Checks every present value against the service's ranges.
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(v) = self.delay_seconds {
@@ -319,7 +330,7 @@ impl QueueAttributes {
 /// Everything GetQueueAttributes reports about a queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct QueueInfo {
+pub struct QueueAttributes {
     /// The queue's name.
     pub name: String,
     /// When the queue was created (the service reports whole seconds).
@@ -346,29 +357,6 @@ pub struct QueueInfo {
     pub logging_enabled: bool,
 }
 
-/// What CreateQueue did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CreateOutcome {
-    /// The queue was created (HTTP 201).
-    Created,
-    /// A queue with this name and the same attributes already existed (HTTP 204). A queue with
-    /// different attributes is an error instead: [`ErrorCode::QueueAlreadyExist`] (HTTP 409).
-    AlreadyExisted,
-}
-
-/// Options for one ListQueue page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListOptions {
-    /// Only queues whose name starts with this.
-    pub prefix: Option<String>,
-    /// Continue after this marker (a previous page's [`QueuePage::next_marker`]).
-    pub marker: Option<String>,
-    /// Page size, 1–1000 (service default 1000).
-    pub page_size: Option<u32>,
-    /// Also return each queue's attributes ([`QueueSummary::info`]).
-    pub with_meta: bool,
-}
-
 /// One page of ListQueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -384,11 +372,11 @@ pub struct QueuePage {
 #[non_exhaustive]
 pub struct QueueSummary {
     /// The queue's name.
-    pub name: String,
+    pub name: QueueName,
     /// The queue's URL as reported by the service.
     pub url: String,
-    /// The attributes, when listed with [`ListOptions::with_meta`].
-    pub info: Option<QueueInfo>,
+    /// The attributes, when listed with [`ListOptions::with_meta`](crate::ListOptions::with_meta).
+    pub attributes: Option<QueueAttributes>,
 }
 
 /// The type of a user property value.

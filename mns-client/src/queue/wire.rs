@@ -4,9 +4,9 @@
 use serde::Deserialize;
 
 use super::model::{
-    BatchEntryError, BodyCodec, PeekedMessage, Priority, PropertyType, QueueAttributes, QueueInfo,
-    ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
-    from_millis, from_secs,
+    BatchEntryError, BodyCodec, PeekedMessage, Priority, PropertyType, QueueAttributes,
+    QueueOptions, ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, UserProperty,
+    VisibilityChange, from_millis, from_secs,
 };
 use crate::error::{Error, ErrorCode};
 use crate::signing::md5_hex_upper;
@@ -16,7 +16,7 @@ use crate::xml::{XmlWriter, parse_bool};
 // Requests
 
 /// `<Queue>` body for CreateQueue / SetQueueAttributes, in the documented element order.
-pub(crate) fn queue_body(a: &QueueAttributes) -> String {
+pub(crate) fn queue_body(a: &QueueOptions) -> String {
     let mut w = XmlWriter::new("Queue", 192);
     w.opt_num("DelaySeconds", a.delay_seconds)
         .opt_num("MaximumMessageSize", a.maximum_message_size)
@@ -107,8 +107,8 @@ impl QueueXml {
         self.create_time.is_some() || self.visibility_timeout.is_some()
     }
 
-    pub(crate) fn into_info(self, fallback_name: &str) -> QueueInfo {
-        QueueInfo {
+    pub(crate) fn into_info(self, fallback_name: &str) -> QueueAttributes {
+        QueueAttributes {
             name: self
                 .queue_name
                 .map(|n| n.trim().to_owned())
@@ -677,11 +677,11 @@ mod tests {
 
     #[test]
     fn queue_body_matches_documented_order() {
-        let a = QueueAttributes {
+        let a = QueueOptions {
             delay_seconds: Some(0),
             visibility_timeout: Some(30),
             logging_enabled: Some(false),
-            ..QueueAttributes::default()
+            ..QueueOptions::default()
         };
         assert_eq!(
             queue_body(&a),

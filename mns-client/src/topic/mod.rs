@@ -47,15 +47,14 @@ pub use model::{
 };
 
 use crate::client::Client;
+use crate::common::{CreateOutcome, ListOptions, ListStream, list_request, paginate};
 use crate::credentials::Credentials;
 use crate::error::Error;
-use crate::queue::model::{BodyCodec, CreateOutcome, ListOptions, invalid};
+use crate::queue::model::{BodyCodec, invalid};
 use crate::transport::{Request, SignedRequest};
-use admin::{created_or_existed, expect_status, list_request, paginate};
 
 /// The stream returned by [`Topic::list_subscriptions`].
-pub type ListSubscriptionsStream =
-    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<SubscriptionSummary, Error>> + Send>>;
+pub type ListSubscriptionsStream = ListStream<SubscriptionSummary>;
 
 impl Client {
     /// A handle on the topic `name` (validated, no request is sent). The handle uses the raw
@@ -179,7 +178,7 @@ impl Topic {
         const OP: &str = "PublishMessage";
         let (req, text) = self.publish_request(body.as_ref(), &options)?;
         let resp = self.client.execute(req).await?;
-        expect_status(&resp, OP, &[201, 200])?;
+        resp.expect_status(OP, &[201, 200])?;
         let doc: wire::PublishXml = resp.decode(OP)?;
         doc.into_receipt(&text).map_err(|e| match e {
             wire::PublishError::Decode(m) => resp.decode_error(OP, m),
@@ -279,7 +278,7 @@ impl Topic {
         let (_, path) = self.subscription_path(name)?;
         let req = Request::new(OP, Method::PUT, path).body(wire::subscribe_body(endpoint, options));
         let resp = self.client.execute(req).await?;
-        created_or_existed(&resp, OP)
+        resp.created_or_existed(OP)
     }
 
     /// SetSubscriptionAttributes: changes the values that are `Some`. A missing subscription is
@@ -294,7 +293,7 @@ impl Topic {
         let req = Request::new(OP, Method::PUT, format!("{path}?metaoverride=true"))
             .body(wire::subscription_update_body(update));
         let resp = self.client.execute(req).await?;
-        expect_status(&resp, OP, &[204, 200])
+        resp.expect_status(OP, &[204, 200])
     }
 
     /// GetSubscriptionAttributes. A missing subscription is
@@ -311,7 +310,7 @@ impl Topic {
             .client
             .execute(Request::new(OP, Method::GET, path))
             .await?;
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let doc: wire::SubscriptionXml = resp.decode(OP)?;
         doc.into_attributes(name.as_str(), self.name.as_str())
             .map_err(|m| resp.decode_error(OP, m))
@@ -326,19 +325,19 @@ impl Topic {
             .client
             .execute(Request::new(OP, Method::DELETE, path))
             .await?;
-        expect_status(&resp, OP, &[204, 200])
+        resp.expect_status(OP, &[204, 200])
     }
 
     /// ListSubscriptionByTopic: one page. [`ListOptions::prefix`] matches subscription names;
-    /// the options travel in signed `x-mns-*` headers as for [`Client::list_topic`].
-    pub async fn list_subscription_by_topic(
+    /// the options travel in signed `x-mns-*` headers as for [`Client::list_topic_page`].
+    pub async fn list_subscription_page(
         &self,
         options: &ListOptions,
     ) -> Result<SubscriptionPage, Error> {
         const OP: &str = "ListSubscriptionByTopic";
         let req = list_request(OP, format!("{}/subscriptions", self.path), options)?;
         let resp = self.client.execute(req).await?;
-        expect_status(&resp, OP, &[200])?;
+        resp.expect_status(OP, &[200])?;
         let mut doc: wire::SubscriptionsXml = resp.decode(OP)?;
         let next_marker = doc.next_marker();
         let mut subscriptions = Vec::with_capacity(doc.subscriptions.len());
@@ -388,7 +387,7 @@ impl Topic {
         paginate(prefix, move |options| {
             let topic = topic.clone();
             async move {
-                let page = topic.list_subscription_by_topic(&options).await?;
+                let page = topic.list_subscription_page(&options).await?;
                 Ok((page.subscriptions, page.next_marker))
             }
         })

@@ -29,8 +29,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use mns_client::{
-    BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueAttributes, ReceiptHandle,
-    RetryConfig,
+    BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueOptions, ReceiptHandle, RetryConfig,
 };
 use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
 use mns_emulator::{Emulator, RunningEmulator};
@@ -223,7 +222,7 @@ impl Target {
     async fn queue(&self, stem: &str) -> Res<Queue> {
         let name = format!("loadgen-{}-{stem}", std::process::id());
         self.client
-            .create_queue(&name, &QueueAttributes::default())
+            .create_queue(&name, &QueueOptions::default())
             .await?;
         Ok(self.client.queue(&name)?)
     }

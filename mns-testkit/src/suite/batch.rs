@@ -4,16 +4,14 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use mns_client::signing::md5_hex_upper;
-use mns_client::{
-    BatchSendEntry, ErrorCode, Priority, QueueAttributes, ReceiptHandle, SendOptions,
-};
+use mns_client::{BatchSendEntry, ErrorCode, Priority, QueueOptions, ReceiptHandle, SendOptions};
 
 use super::receive_now;
 use crate::{CaseResult, RawRequest, Target};
 
 /// BatchSendMessage returns one entry per message in request order, each with its id and MD5.
 pub async fn batch_send_returns_entries_in_order(t: &Target) -> CaseResult {
-    let q = t.create_queue("bsend", &QueueAttributes::default()).await?;
+    let q = t.create_queue("bsend", &QueueOptions::default()).await?;
     let bodies: Vec<String> = (0..16).map(|i| format!("body-{i}")).collect();
     let results = q
         .batch_send_message(bodies.iter().map(|b| BatchSendEntry::new(b.as_bytes())))
@@ -32,7 +30,7 @@ pub async fn batch_send_returns_entries_in_order(t: &Target) -> CaseResult {
 
 /// Per-entry options in a batch send (delay, priority) apply to their own message.
 pub async fn batch_send_entry_options_apply(t: &Target) -> CaseResult {
-    let q = t.create_queue("bopts", &QueueAttributes::default()).await?;
+    let q = t.create_queue("bopts", &QueueOptions::default()).await?;
     let entries = vec![
         BatchSendEntry::with_options(
             "delayed",
@@ -65,7 +63,7 @@ pub async fn batch_send_entry_options_apply(t: &Target) -> CaseResult {
 
 /// BatchReceiveMessage returns at most `numOfMessages`, each marked in flight.
 pub async fn batch_receive_returns_at_most_n(t: &Target) -> CaseResult {
-    let q = t.create_queue("brecv", &QueueAttributes::default()).await?;
+    let q = t.create_queue("brecv", &QueueOptions::default()).await?;
     for i in 0..10 {
         q.send_message(format!("m{i}")).await?;
     }
@@ -79,9 +77,7 @@ pub async fn batch_receive_returns_at_most_n(t: &Target) -> CaseResult {
 /// BatchReceiveMessage asking for more than are visible returns what is there (no waiting to
 /// fill); on an empty queue it answers empty.
 pub async fn batch_receive_returns_what_is_available(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("bavail", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("bavail", &QueueOptions::default()).await?;
     assert!(
         q.batch_receive_message(16, Some(Duration::ZERO))
             .await?
@@ -109,7 +105,7 @@ pub async fn batch_delete_all_valid(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "bdel",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(2),
                 ..Default::default()
             },
@@ -137,7 +133,7 @@ pub async fn batch_delete_partial_failure_reports_each_handle(t: &Target) -> Cas
     let q = t
         .create_queue(
             "bdelpart",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(2),
                 ..Default::default()
             },
@@ -170,9 +166,7 @@ pub async fn batch_delete_partial_failure_reports_each_handle(t: &Target) -> Cas
 /// A partial BatchDeleteMessage failure is a non-2xx `<Errors>` document whose entries have
 /// exactly `ErrorCode`, `ErrorMessage` and `ReceiptHandle` (§4.12).
 pub async fn batch_delete_error_document_shape(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("bdeldoc", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("bdeldoc", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("DELETE", format!("/queues/{}/messages", q.name())).body(
@@ -196,7 +190,7 @@ pub async fn batch_delete_error_document_shape(t: &Target) -> CaseResult {
 /// More than 16 entries in a BatchSendMessage answers 400 `InvalidArgument` and enqueues nothing.
 /// \[unconfirmed\]
 pub async fn batch_send_over_16_entries_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t.create_queue("b17", &QueueAttributes::default()).await?;
+    let q = t.create_queue("b17", &QueueOptions::default()).await?;
     let entries: String = (0..17)
         .map(|i| format!("<Message><MessageBody>m{i}</MessageBody></Message>"))
         .collect();
@@ -214,9 +208,7 @@ pub async fn batch_send_over_16_entries_is_invalid_argument(t: &Target) -> CaseR
 /// A batch with one invalid entry is rejected as a whole (400 `InvalidArgument`), enqueuing none.
 /// \[unconfirmed\]
 pub async fn batch_send_invalid_entry_rejects_whole_batch(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("binval", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("binval", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("POST", format!("/queues/{}/messages", q.name())).body(
@@ -232,7 +224,7 @@ pub async fn batch_send_invalid_entry_rejects_whole_batch(t: &Target) -> CaseRes
 
 /// `numOfMessages` outside 1–16 answers 400 `InvalidArgument` for receive and peek. \[unconfirmed\]
 pub async fn batch_size_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t.create_queue("bnum", &QueueAttributes::default()).await?;
+    let q = t.create_queue("bnum", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     for query in [
         "numOfMessages=17",
@@ -252,9 +244,7 @@ pub async fn batch_size_out_of_range_is_invalid_argument(t: &Target) -> CaseResu
 
 /// More than 16 handles in a BatchDeleteMessage answers 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn batch_delete_over_16_handles_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("bdel17", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("bdel17", &QueueOptions::default()).await?;
     let handles: String = (0..17)
         .map(|i| format!("<ReceiptHandle>h-{i}</ReceiptHandle>"))
         .collect();
@@ -270,7 +260,7 @@ pub async fn batch_delete_over_16_handles_is_invalid_argument(t: &Target) -> Cas
 
 /// PeekMessage returns the next visible message without a handle and changes nothing.
 pub async fn peek_changes_nothing(t: &Target) -> CaseResult {
-    let q = t.create_queue("peek", &QueueAttributes::default()).await?;
+    let q = t.create_queue("peek", &QueueOptions::default()).await?;
     q.send_message("look").await?;
     for _ in 0..3 {
         let p = q.peek_message().await?.expect("peek");
@@ -285,9 +275,7 @@ pub async fn peek_changes_nothing(t: &Target) -> CaseResult {
 
 /// The peek document has no `ReceiptHandle` and no `NextVisibleTime` (§4.10).
 pub async fn peek_document_has_no_handle(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("peekdoc", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("peekdoc", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let resp = t
         .raw(RawRequest::new(
@@ -315,9 +303,7 @@ pub async fn peek_document_has_no_handle(t: &Target) -> CaseResult {
 /// Peek shows only visible messages: in-flight and delayed ones are skipped; an empty result is
 /// `MessageNotExist`.
 pub async fn peek_skips_in_flight_and_delayed(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("peekskip", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("peekskip", &QueueOptions::default()).await?;
     assert!(q.peek_message().await?.is_none());
     q.send_message("inflight").await?;
     receive_now(&q).await?;
@@ -344,7 +330,7 @@ pub async fn batch_peek_returns_visible_messages(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "bpeek",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(1),
                 ..Default::default()
             },

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use mns_client::credentials::AssumeRoleProvider;
-use mns_client::{Client, Credentials, ProvideCredentials, QueueAttributes};
+use mns_client::{Client, Credentials, ProvideCredentials, QueueOptions};
 
 use crate::{CaseError, CaseResult, RawRequest, Target};
 
@@ -30,7 +30,7 @@ pub(crate) async fn temporary_credentials(t: &Target) -> Result<Credentials, Cas
 /// `security-token` header work like requests with long-lived keys.
 pub async fn sts_credentials_sign_requests(t: &Target) -> CaseResult {
     let creds = temporary_credentials(t).await?;
-    let q = t.create_queue("sts", &QueueAttributes::default()).await?;
+    let q = t.create_queue("sts", &QueueOptions::default()).await?;
     let client = Client::builder(t.client.endpoint().clone())
         .credentials(creds)
         .time_source(t.time_source())

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mns_client::{ErrorCode, Priority, QueueAttributes, SendOptions};
+use mns_client::{ErrorCode, Priority, QueueOptions, SendOptions};
 
 use super::{expect_code, receive_now};
 use crate::{CaseResult, RawRequest, Target};
@@ -24,7 +24,7 @@ fn with_priority(p: u8) -> Result<SendOptions, mns_client::Error> {
 /// A message sent with `DelaySeconds` is neither receivable nor peekable until the delay ends;
 /// the send response carries a receipt handle.
 pub async fn delayed_message_is_hidden_until_due(t: &Target) -> CaseResult {
-    let q = t.create_queue("delay", &QueueAttributes::default()).await?;
+    let q = t.create_queue("delay", &QueueOptions::default()).await?;
     let sent = q.send_message_opts("later", delayed(3)).await?;
     assert!(
         sent.receipt_handle.is_some(),
@@ -43,7 +43,7 @@ pub async fn queue_delay_applies_by_default(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "qdelay",
-            &QueueAttributes {
+            &QueueOptions {
                 delay_seconds: Some(2),
                 ..Default::default()
             },
@@ -61,7 +61,7 @@ pub async fn message_delay_overrides_queue_delay(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "override",
-            &QueueAttributes {
+            &QueueOptions {
                 delay_seconds: Some(600),
                 ..Default::default()
             },
@@ -75,11 +75,9 @@ pub async fn message_delay_overrides_queue_delay(t: &Target) -> CaseResult {
 
 /// Changing the queue's `DelaySeconds` affects only later sends. \[unconfirmed\]
 pub async fn queue_delay_change_affects_only_later_sends(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("dchange", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("dchange", &QueueOptions::default()).await?;
     q.send_message("before").await?;
-    q.set_attributes(&QueueAttributes {
+    q.set_attributes(&QueueOptions {
         delay_seconds: Some(600),
         ..Default::default()
     })
@@ -94,9 +92,7 @@ pub async fn queue_delay_change_affects_only_later_sends(t: &Target) -> CaseResu
 /// The receipt handle returned for a delayed send deletes the message while it is still delayed.
 /// \[unconfirmed\]
 pub async fn delayed_send_handle_deletes_delayed_message(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("dhandle", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("dhandle", &QueueOptions::default()).await?;
     let sent = q.send_message_opts("x", delayed(3)).await?;
     let handle = sent.receipt_handle.expect("handle for a delayed send");
     q.delete_message(&handle).await?;
@@ -107,9 +103,7 @@ pub async fn delayed_send_handle_deletes_delayed_message(t: &Target) -> CaseResu
 
 /// `DelaySeconds` outside 0–604800 answers 400 `InvalidArgument`.
 pub async fn delay_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("drange", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("drange", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("POST", format!("/queues/{}/messages", q.name())).body(
@@ -124,7 +118,7 @@ pub async fn delay_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
 
 /// Visible messages are received highest priority (1) first.
 pub async fn higher_priority_is_received_first(t: &Target) -> CaseResult {
-    let q = t.create_queue("prio", &QueueAttributes::default()).await?;
+    let q = t.create_queue("prio", &QueueOptions::default()).await?;
     q.send_message_opts("low", with_priority(16)?).await?;
     q.send_message_opts("mid", with_priority(8)?).await?;
     q.send_message_opts("high", with_priority(1)?).await?;
@@ -150,7 +144,7 @@ pub async fn higher_priority_is_received_first(t: &Target) -> CaseResult {
 /// Messages of equal priority come out in send order (best effort on the service; deterministic
 /// on the emulator).
 pub async fn equal_priority_is_received_in_send_order(t: &Target) -> CaseResult {
-    let q = t.create_queue("fifo", &QueueAttributes::default()).await?;
+    let q = t.create_queue("fifo", &QueueOptions::default()).await?;
     for i in 0..5 {
         q.send_message(format!("m{i}")).await?;
         if t.caps.manual_time {
@@ -173,7 +167,7 @@ pub async fn equal_priority_is_received_in_send_order(t: &Target) -> CaseResult 
 
 /// A message sent without `Priority` has priority 8.
 pub async fn default_priority_is_8(t: &Target) -> CaseResult {
-    let q = t.create_queue("p8", &QueueAttributes::default()).await?;
+    let q = t.create_queue("p8", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     assert_eq!(
         q.peek_message().await?.expect("peek").priority,
@@ -185,9 +179,7 @@ pub async fn default_priority_is_8(t: &Target) -> CaseResult {
 /// `Priority` 0 (what the Go SDK sends when unset) or 17 answers 400 `InvalidArgument` "The value
 /// of Priority should between 1 and 16".
 pub async fn priority_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("prange", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("prange", &QueueOptions::default()).await?;
     for p in [0, 17] {
         let resp = t
             .raw(
@@ -210,7 +202,7 @@ pub async fn message_expires_after_retention_period(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "retain",
-            &QueueAttributes {
+            &QueueOptions {
                 message_retention_period: Some(60),
                 ..Default::default()
             },
@@ -232,7 +224,7 @@ pub async fn in_flight_message_expires_too(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "retainif",
-            &QueueAttributes {
+            &QueueOptions {
                 message_retention_period: Some(60),
                 visibility_timeout: Some(43_200),
                 ..Default::default()
@@ -262,7 +254,7 @@ pub async fn delayed_message_expires_from_enqueue_time(t: &Target) -> CaseResult
     let q = t
         .create_queue(
             "retaind",
-            &QueueAttributes {
+            &QueueOptions {
                 message_retention_period: Some(60),
                 ..Default::default()
             },

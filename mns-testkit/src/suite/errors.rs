@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mns_client::QueueAttributes;
+use mns_client::QueueOptions;
 use mns_client::signing::http_date;
 
 use crate::{CaseResult, RawRequest, Target};
@@ -17,7 +17,7 @@ fn is_request_id(id: &str) -> bool {
 /// Every response, success or error, carries `x-mns-request-id` (24 upper-case hex characters)
 /// and `x-mns-version: 2015-06-06`; error bodies repeat the id (§2.2, §7.1).
 pub async fn every_response_has_request_id(t: &Target) -> CaseResult {
-    let q = t.create_queue("rid", &QueueAttributes::default()).await?;
+    let q = t.create_queue("rid", &QueueOptions::default()).await?;
     let ok = t
         .raw(RawRequest::new("GET", format!("/queues/{}", q.name())))
         .await?;
@@ -63,7 +63,7 @@ pub async fn wrong_secret_is_signature_does_not_match(t: &Target) -> CaseResult 
 /// A signature over a different resource than the one requested does not match (the signature
 /// covers the raw path and query).
 pub async fn signature_covers_the_query_string(t: &Target) -> CaseResult {
-    let q = t.create_queue("sigq", &QueueAttributes::default()).await?;
+    let q = t.create_queue("sigq", &QueueOptions::default()).await?;
     let signed = RawRequest::new(
         "GET",
         format!("/queues/{}/messages?waitseconds=0", q.name()),

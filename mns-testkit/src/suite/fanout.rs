@@ -8,7 +8,7 @@ use mns_client::topic::{
     Endpoint, FilterTag, MessageTag, NotifyContentFormat, PublishOptions, SubscribeOptions, Topic,
     TopicOptions,
 };
-use mns_client::{BodyCodec, Queue, QueueAttributes, ReceivedMessage};
+use mns_client::{BodyCodec, Queue, QueueOptions, ReceivedMessage};
 
 use crate::{CaseResult, Target};
 
@@ -20,7 +20,7 @@ async fn subscribed_queue(
     format: NotifyContentFormat,
     filter: Option<&str>,
 ) -> Result<Queue, crate::CaseError> {
-    let q = t.create_queue(sub, &QueueAttributes::default()).await?;
+    let q = t.create_queue(sub, &QueueOptions::default()).await?;
     let endpoint = Endpoint::queue(t.region(), t.account_id(), q.name().as_str())?;
     topic
         .subscribe_opts(

@@ -1,6 +1,6 @@
 //! Service limits beyond single-value ranges (reference §6 user properties, §9).
 
-use mns_client::QueueAttributes;
+use mns_client::QueueOptions;
 
 use crate::{CaseResult, RawRequest, Target};
 
@@ -12,9 +12,7 @@ fn property(name: &str, value: &str) -> String {
 
 /// 50 user properties are accepted; 51 answer 400 `InvalidArgument`. \[unconfirmed: code\]
 pub async fn user_properties_limit_is_50(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("props50", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("props50", &QueueOptions::default()).await?;
     let path = format!("/queues/{}/messages", q.name());
     let props = |n: usize| -> String { (0..n).map(|i| property(&format!("p{i}"), "v")).collect() };
     let ok = t
@@ -37,9 +35,7 @@ pub async fn user_properties_limit_is_50(t: &Target) -> CaseResult {
 /// A user property value over 4096 characters, or a name with characters outside
 /// `[A-Za-z0-9_.-]`, answers 400 `InvalidArgument`. \[unconfirmed: code\]
 pub async fn user_property_value_and_name_rules(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("propval", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("propval", &QueueOptions::default()).await?;
     let path = format!("/queues/{}/messages", q.name());
     for p in [
         property("big", &"v".repeat(4097)),
@@ -59,7 +55,7 @@ pub async fn user_property_value_and_name_rules(t: &Target) -> CaseResult {
 /// A BatchSendMessage whose bodies total more than 64 KB answers 400 `InvalidArgument` and
 /// enqueues nothing. \[unconfirmed: code\]
 pub async fn batch_send_total_over_64_kib_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t.create_queue("bbig", &QueueAttributes::default()).await?;
+    let q = t.create_queue("bbig", &QueueOptions::default()).await?;
     let body = "x".repeat(40_000);
     let resp = t
         .raw(

@@ -2,16 +2,14 @@
 
 use std::time::Duration;
 
-use mns_client::{QueueAttributes, SendOptions};
+use mns_client::{QueueOptions, SendOptions};
 
 use crate::{CaseResult, RawRequest, Target};
 
 /// A long poll on an empty queue waits the full `waitseconds` and then answers empty (404
 /// `MessageNotExist`).
 pub async fn long_poll_on_empty_queue_times_out_empty(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lpempty", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lpempty", &QueueOptions::default()).await?;
     let poll = {
         let q = q.clone();
         tokio::spawn(async move { q.receive_message(Some(Duration::from_secs(2))).await })
@@ -26,9 +24,7 @@ pub async fn long_poll_on_empty_queue_times_out_empty(t: &Target) -> CaseResult 
 
 /// A parked long poll returns as soon as a message is sent.
 pub async fn long_poll_wakes_on_send(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lpwake", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lpwake", &QueueOptions::default()).await?;
     let poll = {
         let q = q.clone();
         tokio::spawn(async move { q.receive_message(Some(Duration::from_secs(20))).await })
@@ -42,9 +38,7 @@ pub async fn long_poll_wakes_on_send(t: &Target) -> CaseResult {
 
 /// A parked long poll returns when a delayed message becomes due.
 pub async fn long_poll_wakes_when_delay_ends(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lpdelay", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lpdelay", &QueueOptions::default()).await?;
     q.send_message_opts(
         "due",
         SendOptions {
@@ -69,7 +63,7 @@ pub async fn long_poll_wakes_when_visibility_ends(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "lpvis",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(2),
                 ..Default::default()
             },
@@ -98,7 +92,7 @@ pub async fn queue_polling_wait_applies_without_waitseconds(t: &Target) -> CaseR
     let q = t
         .create_queue(
             "lpqueue",
-            &QueueAttributes {
+            &QueueOptions {
                 polling_wait_seconds: Some(2),
                 ..Default::default()
             },
@@ -121,7 +115,7 @@ pub async fn wait_zero_returns_immediately(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "lpzero",
-            &QueueAttributes {
+            &QueueOptions {
                 polling_wait_seconds: Some(30),
                 ..Default::default()
             },
@@ -138,9 +132,7 @@ pub async fn wait_zero_returns_immediately(t: &Target) -> CaseResult {
 
 /// A batch long poll returns as soon as one message is available (it does not wait to fill).
 pub async fn batch_long_poll_returns_on_first_message(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lpbatch", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lpbatch", &QueueOptions::default()).await?;
     let poll = {
         let q = q.clone();
         tokio::spawn(async move {
@@ -157,9 +149,7 @@ pub async fn batch_long_poll_returns_on_first_message(t: &Target) -> CaseResult 
 
 /// Several parked polls each get a different message; nothing is delivered twice.
 pub async fn concurrent_long_polls_share_messages(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lpmany", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lpmany", &QueueOptions::default()).await?;
     let mut polls = Vec::new();
     for _ in 0..3 {
         let q = q.clone();
@@ -184,9 +174,7 @@ pub async fn concurrent_long_polls_share_messages(t: &Target) -> CaseResult {
 
 /// `waitseconds` outside 0–30 answers 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn wait_seconds_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("lprange", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("lprange", &QueueOptions::default()).await?;
     let resp = t
         .raw(RawRequest::new(
             "GET",

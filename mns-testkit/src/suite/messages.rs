@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use mns_client::signing::md5_hex_upper;
-use mns_client::{BodyCodec, ErrorCode, Priority, QueueAttributes, SendOptions, UserProperty};
+use mns_client::{BodyCodec, ErrorCode, Priority, QueueOptions, SendOptions, UserProperty};
 
 use super::{expect_code, receive_now};
 use crate::{CaseResult, RawRequest, Target};
 
 /// A message sent is received with the same body, id and MD5.
 pub async fn send_then_receive_round_trips(t: &Target) -> CaseResult {
-    let q = t.create_queue("rt", &QueueAttributes::default()).await?;
+    let q = t.create_queue("rt", &QueueOptions::default()).await?;
     let sent = q.send_message("hello world").await?;
     let m = receive_now(&q).await?;
     assert_eq!(m.body, b"hello world");
@@ -27,7 +27,7 @@ pub async fn send_then_receive_round_trips(t: &Target) -> CaseResult {
 /// `MessageBodyMD5` is the upper-case hex MD5 of the transmitted body text (§6); message ids are
 /// 32 upper-case hex characters.
 pub async fn send_reports_body_md5(t: &Target) -> CaseResult {
-    let q = t.create_queue("md5", &QueueAttributes::default()).await?;
+    let q = t.create_queue("md5", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("POST", format!("/queues/{}/messages", q.name())).body(
@@ -53,7 +53,7 @@ pub async fn send_reports_body_md5(t: &Target) -> CaseResult {
 
 /// Non-ASCII text (CJK, emoji, accents) round-trips byte for byte and its MD5 is over UTF-8.
 pub async fn body_non_ascii_round_trips(t: &Target) -> CaseResult {
-    let q = t.create_queue("utf8", &QueueAttributes::default()).await?;
+    let q = t.create_queue("utf8", &QueueOptions::default()).await?;
     let body = "I am 测试字符串. Grüße 🚀 ñ";
     let sent = q.send_message(body).await?;
     let m = receive_now(&q).await?;
@@ -66,7 +66,7 @@ pub async fn body_non_ascii_round_trips(t: &Target) -> CaseResult {
 
 /// XML-special characters (`< > & ' "`, a CDATA terminator, an entity lookalike) round-trip.
 pub async fn body_xml_special_chars_round_trip(t: &Target) -> CaseResult {
-    let q = t.create_queue("xml", &QueueAttributes::default()).await?;
+    let q = t.create_queue("xml", &QueueOptions::default()).await?;
     let body = r#"<a href="x">&amp; 'quoted' ]]> &lt;not-an-entity&gt; & < > </a>"#;
     q.send_message(body).await?;
     let m = receive_now(&q).await?;
@@ -76,7 +76,7 @@ pub async fn body_xml_special_chars_round_trip(t: &Target) -> CaseResult {
 
 /// Leading/trailing whitespace and newlines in a body are kept.
 pub async fn body_whitespace_is_preserved(t: &Target) -> CaseResult {
-    let q = t.create_queue("ws", &QueueAttributes::default()).await?;
+    let q = t.create_queue("ws", &QueueOptions::default()).await?;
     let body = "  line one\n\tline two\r\n  ";
     q.send_message(body).await?;
     let m = receive_now(&q).await?;
@@ -87,7 +87,7 @@ pub async fn body_whitespace_is_preserved(t: &Target) -> CaseResult {
 /// With the base64 codec the service stores the base64 text (it never decodes); a raw reader sees
 /// that text and the MD5 is over it.
 pub async fn body_base64_is_stored_as_transmitted(t: &Target) -> CaseResult {
-    let q = t.create_queue("b64", &QueueAttributes::default()).await?;
+    let q = t.create_queue("b64", &QueueOptions::default()).await?;
     let b64 = q.clone().with_codec(BodyCodec::Base64);
     b64.send_message("hello world").await?;
     let m = receive_now(&q).await?;
@@ -98,7 +98,7 @@ pub async fn body_base64_is_stored_as_transmitted(t: &Target) -> CaseResult {
 /// Arbitrary bytes (all 256 values) round-trip with the base64 codec.
 pub async fn body_binary_round_trips_with_base64(t: &Target) -> CaseResult {
     let q = t
-        .create_queue("bin", &QueueAttributes::default())
+        .create_queue("bin", &QueueOptions::default())
         .await?
         .with_codec(BodyCodec::Base64);
     let body: Vec<u8> = (0..=255u8).collect();
@@ -114,7 +114,7 @@ pub async fn body_size_limit_is_maximum_message_size(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "size",
-            &QueueAttributes {
+            &QueueOptions {
                 maximum_message_size: Some(1024),
                 ..Default::default()
             },
@@ -129,7 +129,7 @@ pub async fn body_size_limit_is_maximum_message_size(t: &Target) -> CaseResult {
 
 /// A 64 KB body (the largest allowed) round-trips.
 pub async fn body_of_64_kib_round_trips(t: &Target) -> CaseResult {
-    let q = t.create_queue("big", &QueueAttributes::default()).await?;
+    let q = t.create_queue("big", &QueueOptions::default()).await?;
     let body: String = (0..65_536)
         .map(|i| (b'a' + (i % 26) as u8) as char)
         .collect();
@@ -142,7 +142,7 @@ pub async fn body_of_64_kib_round_trips(t: &Target) -> CaseResult {
 
 /// An empty `MessageBody` is rejected with 400 `InvalidArgument`. \[unconfirmed\]
 pub async fn empty_body_is_rejected(t: &Target) -> CaseResult {
-    let q = t.create_queue("empty", &QueueAttributes::default()).await?;
+    let q = t.create_queue("empty", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("POST", format!("/queues/{}/messages", q.name()))
@@ -159,7 +159,7 @@ pub async fn receive_sets_dequeue_fields(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "fields",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(40),
                 ..Default::default()
             },
@@ -182,9 +182,7 @@ pub async fn receive_sets_dequeue_fields(t: &Target) -> CaseResult {
 /// Receive on an empty queue answers 404 `MessageNotExist` "Message not exist." (the client turns
 /// it into `None`).
 pub async fn receive_on_empty_queue_is_message_not_exist(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("emptyq", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("emptyq", &QueueOptions::default()).await?;
     assert!(q.receive_message(Some(Duration::ZERO)).await?.is_none());
     let resp = t
         .raw(RawRequest::new(
@@ -199,7 +197,7 @@ pub async fn receive_on_empty_queue_is_message_not_exist(t: &Target) -> CaseResu
 
 /// User properties (`STRING`, `NUMBER`, `BOOLEAN`) are stored and returned on receive and peek.
 pub async fn user_properties_round_trip(t: &Target) -> CaseResult {
-    let q = t.create_queue("props", &QueueAttributes::default()).await?;
+    let q = t.create_queue("props", &QueueOptions::default()).await?;
     let props = vec![
         UserProperty::string("city", "hangzhou"),
         UserProperty {
@@ -235,7 +233,7 @@ fn sorted(mut v: Vec<UserProperty>) -> Vec<UserProperty> {
 
 /// Message ids are unique within a queue.
 pub async fn message_ids_are_unique(t: &Target) -> CaseResult {
-    let q = t.create_queue("ids", &QueueAttributes::default()).await?;
+    let q = t.create_queue("ids", &QueueOptions::default()).await?;
     let mut ids = HashSet::new();
     for i in 0..20 {
         ids.insert(q.send_message(format!("m{i}")).await?.message_id);
@@ -270,7 +268,7 @@ pub async fn delete_message_removes_it(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "delm",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(2),
                 ..Default::default()
             },
@@ -287,9 +285,7 @@ pub async fn delete_message_removes_it(t: &Target) -> CaseResult {
 
 /// Deleting the same message twice: the second answers 404 `MessageNotExist`. \[unconfirmed\]
 pub async fn delete_message_twice_is_message_not_exist(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("deltwice", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("deltwice", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let m = receive_now(&q).await?;
     q.delete_message(&m.receipt_handle).await?;
@@ -303,9 +299,7 @@ pub async fn delete_message_twice_is_message_not_exist(t: &Target) -> CaseResult
 
 /// A send body whose XML is not well-formed answers 400 `MalformedXML` and enqueues nothing.
 pub async fn send_malformed_xml_is_400(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("malsend", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("malsend", &QueueOptions::default()).await?;
     let resp = t
         .raw(
             RawRequest::new("POST", format!("/queues/{}/messages", q.name()))
@@ -319,7 +313,7 @@ pub async fn send_malformed_xml_is_400(t: &Target) -> CaseResult {
 
 /// Request bodies are accepted without an XML declaration and with any or no namespace (§2.3).
 pub async fn request_xml_namespace_is_optional(t: &Target) -> CaseResult {
-    let q = t.create_queue("ns", &QueueAttributes::default()).await?;
+    let q = t.create_queue("ns", &QueueOptions::default()).await?;
     for body in [
         "<Message><MessageBody>go style</MessageBody></Message>",
         "<Message xmlns=\"http://mns.aliyuncs.com/doc/v1\"><MessageBody>java style</MessageBody></Message>",

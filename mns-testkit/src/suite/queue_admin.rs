@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use mns_client::{CreateOutcome, ErrorCode, ListOptions, QueueAttributes};
+use mns_client::{CreateOutcome, ErrorCode, ListOptions, QueueOptions};
 
 use super::{expect_code, xml_queue};
 use crate::{CaseResult, RawRequest, Target};
@@ -28,7 +28,7 @@ pub async fn create_queue_new_name_is_201_with_location(t: &Target) -> CaseResul
 
 /// CreateQueue of an existing queue with the same attributes answers 204 (with `Location`).
 pub async fn create_queue_same_attributes_is_204(t: &Target) -> CaseResult {
-    let attrs = QueueAttributes {
+    let attrs = QueueOptions {
         visibility_timeout: Some(45),
         ..Default::default()
     };
@@ -57,13 +57,13 @@ pub async fn create_queue_different_attributes_is_409(t: &Target) -> CaseResult 
     let q = t
         .create_queue(
             "diff",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(45),
                 ..Default::default()
             },
         )
         .await?;
-    let other = QueueAttributes {
+    let other = QueueOptions {
         visibility_timeout: Some(46),
         ..Default::default()
     };
@@ -79,7 +79,7 @@ pub async fn create_queue_omitted_attribute_compares_as_default(t: &Target) -> C
     let q = t
         .create_queue(
             "omit",
-            &QueueAttributes {
+            &QueueOptions {
                 delay_seconds: Some(5),
                 ..Default::default()
             },
@@ -87,7 +87,7 @@ pub async fn create_queue_omitted_attribute_compares_as_default(t: &Target) -> C
         .await?;
     let r = t
         .client
-        .create_queue(q.name().as_str(), &QueueAttributes::default())
+        .create_queue(q.name().as_str(), &QueueOptions::default())
         .await;
     expect_code(r, 409, ErrorCode::QueueAlreadyExist);
     Ok(())
@@ -96,9 +96,7 @@ pub async fn create_queue_omitted_attribute_compares_as_default(t: &Target) -> C
 /// An empty `<Queue/>` creates a queue with the documented defaults (§5): delay 0, maximum size
 /// 65536, retention 345600, visibility 30, polling wait 0, logging off, no messages.
 pub async fn create_queue_defaults(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("defaults", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("defaults", &QueueOptions::default()).await?;
     let a = q.get_attributes().await?;
     assert_eq!(a.name, q.name().as_str());
     assert_eq!(a.delay_seconds, 0);
@@ -117,7 +115,7 @@ pub async fn create_queue_defaults(t: &Target) -> CaseResult {
 
 /// GetQueueAttributes reports every attribute given at creation.
 pub async fn get_queue_attributes_reports_custom_values(t: &Target) -> CaseResult {
-    let attrs = QueueAttributes {
+    let attrs = QueueOptions {
         delay_seconds: Some(3),
         maximum_message_size: Some(2048),
         message_retention_period: Some(3600),
@@ -144,7 +142,7 @@ pub async fn get_queue_attributes_reports_custom_values(t: &Target) -> CaseResul
 /// GetQueueAttributes returns all twelve elements with numeric values, and `CreateTime` in
 /// seconds (10 digits).
 pub async fn get_queue_attributes_document_has_twelve_elements(t: &Target) -> CaseResult {
-    let q = t.create_queue("doc", &QueueAttributes::default()).await?;
+    let q = t.create_queue("doc", &QueueOptions::default()).await?;
     let resp = t
         .raw(RawRequest::new("GET", format!("/queues/{}", q.name())))
         .await?;
@@ -172,9 +170,7 @@ pub async fn get_queue_attributes_document_has_twelve_elements(t: &Target) -> Ca
 
 /// The Active/Inactive/Delay counters follow message states (§8 queue counters).
 pub async fn queue_counters_follow_message_states(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("counters", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("counters", &QueueOptions::default()).await?;
     q.send_message("a").await?;
     q.send_message("b").await?;
     q.send_message_opts(
@@ -201,14 +197,14 @@ pub async fn set_queue_attributes_is_partial(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "partial",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(60),
                 delay_seconds: Some(2),
                 ..Default::default()
             },
         )
         .await?;
-    q.set_attributes(&QueueAttributes {
+    q.set_attributes(&QueueOptions {
         polling_wait_seconds: Some(5),
         ..Default::default()
     })
@@ -227,10 +223,10 @@ pub async fn set_queue_attributes_is_partial(t: &Target) -> CaseResult {
 
 /// SetQueueAttributes moves `LastModifyTime` forward and leaves `CreateTime`.
 pub async fn set_queue_attributes_updates_last_modify_time(t: &Target) -> CaseResult {
-    let q = t.create_queue("lmt", &QueueAttributes::default()).await?;
+    let q = t.create_queue("lmt", &QueueOptions::default()).await?;
     let before = q.get_attributes().await?;
     t.elapse(Duration::from_secs(2)).await;
-    q.set_attributes(&QueueAttributes {
+    q.set_attributes(&QueueOptions {
         logging_enabled: Some(true),
         ..Default::default()
     })
@@ -244,10 +240,8 @@ pub async fn set_queue_attributes_updates_last_modify_time(t: &Target) -> CaseRe
 
 /// A new `VisibilityTimeout` applies to the next receive.
 pub async fn set_queue_attributes_visibility_applies_to_next_receive(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("vtnext", &QueueAttributes::default())
-        .await?;
-    q.set_attributes(&QueueAttributes {
+    let q = t.create_queue("vtnext", &QueueOptions::default()).await?;
+    q.set_attributes(&QueueOptions {
         visibility_timeout: Some(5),
         ..Default::default()
     })
@@ -279,7 +273,7 @@ pub async fn missing_queue_attributes_is_404(t: &Target) -> CaseResult {
         t.client
             .set_queue_attributes(
                 &name,
-                &QueueAttributes {
+                &QueueOptions {
                     delay_seconds: Some(1),
                     ..Default::default()
                 },
@@ -293,7 +287,7 @@ pub async fn missing_queue_attributes_is_404(t: &Target) -> CaseResult {
 
 /// DeleteQueue removes the queue and its messages; the name can be created again afresh.
 pub async fn delete_queue_discards_messages(t: &Target) -> CaseResult {
-    let q = t.create_queue("del", &QueueAttributes::default()).await?;
+    let q = t.create_queue("del", &QueueOptions::default()).await?;
     q.send_message("gone").await?;
     q.delete().await?;
     expect_code(q.get_attributes().await, 404, ErrorCode::QueueNotExist);
@@ -321,22 +315,26 @@ pub async fn list_queue_filters_by_prefix(t: &Target) -> CaseResult {
         let name = format!("{base}-{s}");
         t.register_queue(&name);
         t.client
-            .create_queue(&name, &QueueAttributes::default())
+            .create_queue(&name, &QueueOptions::default())
             .await?;
         made.push(name);
     }
     let other = t.queue_name("other");
     t.client
-        .create_queue(&other, &QueueAttributes::default())
+        .create_queue(&other, &QueueOptions::default())
         .await?;
     let page = t
         .client
-        .list_queue(&ListOptions {
+        .list_queue_page(&ListOptions {
             prefix: Some(format!("{base}-")),
             ..Default::default()
         })
         .await?;
-    let names: Vec<String> = page.queues.iter().map(|q| q.name.clone()).collect();
+    let names: Vec<String> = page
+        .queues
+        .iter()
+        .map(|q| q.name.as_str().to_owned())
+        .collect();
     made.sort();
     assert_eq!(names, made);
     assert!(page.next_marker.is_none());
@@ -346,7 +344,7 @@ pub async fn list_queue_filters_by_prefix(t: &Target) -> CaseResult {
             "url {}",
             q.url
         );
-        assert!(q.info.is_none());
+        assert!(q.attributes.is_none());
     }
     Ok(())
 }
@@ -359,7 +357,7 @@ pub async fn list_queue_pages_with_marker(t: &Target) -> CaseResult {
         let name = format!("{base}-{i}");
         t.register_queue(&name);
         t.client
-            .create_queue(&name, &QueueAttributes::default())
+            .create_queue(&name, &QueueOptions::default())
             .await?;
         made.insert(name);
     }
@@ -369,7 +367,7 @@ pub async fn list_queue_pages_with_marker(t: &Target) -> CaseResult {
     loop {
         let page = t
             .client
-            .list_queue(&ListOptions {
+            .list_queue_page(&ListOptions {
                 prefix: Some(format!("{base}-")),
                 marker: marker.take(),
                 page_size: Some(2),
@@ -378,7 +376,7 @@ pub async fn list_queue_pages_with_marker(t: &Target) -> CaseResult {
             .await?;
         pages += 1;
         assert!(page.queues.len() <= 2);
-        seen.extend(page.queues.into_iter().map(|q| q.name));
+        seen.extend(page.queues.into_iter().map(|q| q.name.into_string()));
         match page.next_marker {
             Some(m) => marker = Some(m),
             None => break,
@@ -398,13 +396,13 @@ pub async fn list_queues_stream_follows_markers(t: &Target) -> CaseResult {
         let name = format!("{base}-{i}");
         t.register_queue(&name);
         t.client
-            .create_queue(&name, &QueueAttributes::default())
+            .create_queue(&name, &QueueOptions::default())
             .await?;
     }
     let names: Vec<String> = t
         .client
         .list_queues(Some(&format!("{base}-")))
-        .map_ok(|q| q.name)
+        .map_ok(|q| q.name.into_string())
         .try_collect()
         .await?;
     assert_eq!(names.len(), 3);
@@ -416,7 +414,7 @@ pub async fn list_queue_with_meta_has_attributes(t: &Target) -> CaseResult {
     let q = t
         .create_queue(
             "meta",
-            &QueueAttributes {
+            &QueueOptions {
                 visibility_timeout: Some(77),
                 ..Default::default()
             },
@@ -424,14 +422,17 @@ pub async fn list_queue_with_meta_has_attributes(t: &Target) -> CaseResult {
         .await?;
     let page = t
         .client
-        .list_queue(&ListOptions {
+        .list_queue_page(&ListOptions {
             prefix: Some(q.name().as_str().to_owned()),
             with_meta: true,
             ..Default::default()
         })
         .await?;
     assert_eq!(page.queues.len(), 1);
-    let info = page.queues[0].info.as_ref().expect("attributes with meta");
+    let info = page.queues[0]
+        .attributes
+        .as_ref()
+        .expect("attributes with meta");
     assert_eq!(info.visibility_timeout, 77);
     Ok(())
 }
@@ -440,7 +441,7 @@ pub async fn list_queue_with_meta_has_attributes(t: &Target) -> CaseResult {
 pub async fn list_queue_empty_result(t: &Target) -> CaseResult {
     let page = t
         .client
-        .list_queue(&ListOptions {
+        .list_queue_page(&ListOptions {
             prefix: Some(t.unique_name("none")),
             ..Default::default()
         })

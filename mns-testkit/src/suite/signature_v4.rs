@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mns_client::{Client, Credentials, QueueAttributes, SignatureVersion};
+use mns_client::{Client, Credentials, QueueOptions, SignatureVersion};
 
 use crate::suite::credentials::temporary_credentials;
 use crate::{CaseResult, RawRequest, Target};
@@ -21,7 +21,7 @@ fn v4_client(t: &Target, credentials: Credentials) -> Result<Client, mns_client:
 /// An `mns-client` built with `SignatureVersion::V4` sends, receives and deletes, and lists
 /// queues; a raw V4 request (receipt handle in the raw query) is accepted too.
 pub async fn v4_signed_requests_are_accepted(t: &Target) -> CaseResult {
-    let q = t.create_queue("v4", &QueueAttributes::default()).await?;
+    let q = t.create_queue("v4", &QueueOptions::default()).await?;
     let client = v4_client(t, t.credentials().clone())?;
     assert_eq!(client.signature_version(), SignatureVersion::V4);
     let queue = client.queue(q.name().as_str())?;
@@ -99,7 +99,7 @@ pub async fn v4_stale_date_is_time_expired(t: &Target) -> CaseResult {
 /// header; without it the key is refused with a 4xx `<Error>` \[unconfirmed: code\].
 pub async fn v4_with_sts_token(t: &Target) -> CaseResult {
     let creds = temporary_credentials(t).await?;
-    let q = t.create_queue("v4sts", &QueueAttributes::default()).await?;
+    let q = t.create_queue("v4sts", &QueueOptions::default()).await?;
     let queue = v4_client(t, creds.clone())?.queue(q.name().as_str())?;
     queue.send_message("v4 + sts").await?;
     let missing = t

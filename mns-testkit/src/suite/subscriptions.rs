@@ -232,7 +232,7 @@ pub async fn list_subscriptions_prefix_paging_and_meta(t: &Target) -> CaseResult
     let mut pages = 0;
     loop {
         let page = topic
-            .list_subscription_by_topic(&ListOptions {
+            .list_subscription_page(&ListOptions {
                 prefix: Some("keep-".into()),
                 marker: marker.take(),
                 page_size: Some(2),
@@ -255,7 +255,7 @@ pub async fn list_subscriptions_prefix_paging_and_meta(t: &Target) -> CaseResult
     assert_eq!(seen.len(), 5);
     assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), made);
     let with_meta = topic
-        .list_subscription_by_topic(&ListOptions {
+        .list_subscription_page(&ListOptions {
             prefix: Some("other".into()),
             with_meta: true,
             ..Default::default()
@@ -277,7 +277,7 @@ pub async fn delete_topic_removes_subscriptions(t: &Target) -> CaseResult {
     topic.delete().await?;
     topic.create(&TopicOptions::default()).await?;
     let page = topic
-        .list_subscription_by_topic(&ListOptions::default())
+        .list_subscription_page(&ListOptions::default())
         .await?;
     assert!(page.subscriptions.is_empty());
     Ok(())

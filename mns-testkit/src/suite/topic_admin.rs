@@ -195,7 +195,7 @@ pub async fn list_topic_prefix_and_paging(t: &Target) -> CaseResult {
     loop {
         let page = t
             .client
-            .list_topic(&ListOptions {
+            .list_topic_page(&ListOptions {
                 prefix: Some(format!("{base}-")),
                 marker: marker.take(),
                 page_size: Some(2),
@@ -232,7 +232,7 @@ pub async fn list_topic_with_meta_has_attributes(t: &Target) -> CaseResult {
         .await?;
     let page = t
         .client
-        .list_topic(&ListOptions {
+        .list_topic_page(&ListOptions {
             prefix: Some(topic.name().as_str().to_owned()),
             with_meta: true,
             ..Default::default()

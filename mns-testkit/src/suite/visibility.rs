@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use mns_client::{ErrorCode, QueueAttributes, ReceiptHandle};
+use mns_client::{ErrorCode, QueueOptions, ReceiptHandle};
 
 use super::{expect_code, receive_now};
 use crate::{CaseResult, RawRequest, Target};
 
-fn short_visibility(seconds: u32) -> QueueAttributes {
-    QueueAttributes {
+fn short_visibility(seconds: u32) -> QueueOptions {
+    QueueOptions {
         visibility_timeout: Some(seconds),
         ..Default::default()
     }
@@ -66,9 +66,7 @@ pub async fn delete_after_visibility_expired_is_message_not_exist(t: &Target) ->
 /// A receipt handle that was never issued answers 400 `ReceiptHandleError` "The receipt handle
 /// you provide is not valid." on delete and on change-visibility.
 pub async fn garbage_handle_is_receipt_handle_error(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("garbage", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("garbage", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let bogus = ReceiptHandle::new("not-a-real-handle")?;
     let e = expect_code(
@@ -171,9 +169,7 @@ pub async fn change_visibility_expired_handle_is_message_not_exist(t: &Target) -
 /// ChangeMessageVisibility without `ReceiptHandle` answers 400 `MissingReceiptHandle`; without
 /// `VisibilityTimeout` 400 `MissingVisibilityTimeout`.
 pub async fn change_visibility_missing_parameters(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("cvmiss", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("cvmiss", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let m = receive_now(&q).await?;
     let path = format!("/queues/{}/messages", q.name());
@@ -204,9 +200,7 @@ pub async fn change_visibility_missing_parameters(t: &Target) -> CaseResult {
 
 /// ChangeMessageVisibility with a timeout outside 1–43200 answers 400 `InvalidArgument`.
 pub async fn change_visibility_out_of_range_is_invalid_argument(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("cvrange", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("cvrange", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let m = receive_now(&q).await?;
     let path = format!("/queues/{}/messages", q.name());
@@ -230,7 +224,7 @@ pub async fn change_visibility_out_of_range_is_invalid_argument(t: &Target) -> C
 /// Query names are matched case-insensitively: `receiptHandle`/`visibilityTimeout` (Node, PHP,
 /// docs) work like `ReceiptHandle`/`VisibilityTimeout` (§2.4).
 pub async fn change_visibility_accepts_lower_camel_query_names(t: &Target) -> CaseResult {
-    let q = t.create_queue("camel", &QueueAttributes::default()).await?;
+    let q = t.create_queue("camel", &QueueOptions::default()).await?;
     q.send_message("x").await?;
     let m = receive_now(&q).await?;
     let resp = t
@@ -253,9 +247,7 @@ pub async fn change_visibility_accepts_lower_camel_query_names(t: &Target) -> Ca
 /// DeleteMessage without a handle (and without a body) answers 400 `MissingReceiptHandle`.
 /// \[unconfirmed\]
 pub async fn delete_without_handle_is_missing_receipt_handle(t: &Target) -> CaseResult {
-    let q = t
-        .create_queue("delmiss", &QueueAttributes::default())
-        .await?;
+    let q = t.create_queue("delmiss", &QueueOptions::default()).await?;
     let resp = t
         .raw(RawRequest::new(
             "DELETE",

@@ -1,0 +1,136 @@
+//! Model items and machinery shared by queues, topics and subscriptions: the create outcome,
+//! one listing layer (options as signed headers, one page, a stream over every page in the
+//! shape of object_store's `stream_paginated`).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_core::Stream;
+use reqwest::Method;
+
+use crate::error::Error;
+use crate::queue::model::{invalid, limits};
+use crate::transport::Request;
+
+/// What CreateQueue, CreateTopic or Subscribe did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// The queue was created (HTTP 201).
+    Created,
+    /// One with this name and the same attributes already existed (HTTP 204). One with
+    /// different attributes is an error instead: [`ErrorCode::QueueAlreadyExist`](crate::ErrorCode::QueueAlreadyExist),
+    /// [`ErrorCode::TopicAlreadyExist`](crate::ErrorCode::TopicAlreadyExist) or [`ErrorCode::SubscriptionAlreadyExist`](crate::ErrorCode::SubscriptionAlreadyExist) (HTTP 409).
+    AlreadyExisted,
+}
+
+/// Options for one page of ListQueue, ListTopic or ListSubscriptionByTopic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Only queues, topics or subscriptions whose name starts with this (an empty prefix is
+    /// the same as none).
+    pub prefix: Option<String>,
+    /// Continue after this marker (a previous page's `next_marker`; empty is the same as none).
+    pub marker: Option<String>,
+    /// Page size, 1–1000 (service default 1000).
+    pub page_size: Option<u32>,
+    /// Also return each queue's attributes ([`QueueSummary::attributes`](crate::QueueSummary::attributes) and their topic and
+    /// subscription twins).
+    pub with_meta: bool,
+}
+
+/// A stream over every item of a listing ([`Client::list_queues`](crate::Client::list_queues),
+/// [`Client::list_topics`](crate::Client::list_topics),
+/// [`Topic::list_subscriptions`](crate::Topic::list_subscriptions)).
+pub type ListStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
+
+/// A list request (`GET resource`) carrying the options as `x-mns-*` headers, validated first.
+pub(crate) fn list_request(
+    op: &'static str,
+    resource: String,
+    options: &ListOptions,
+) -> Result<Request, Error> {
+    let mut req = Request::new(op, Method::GET, resource);
+    // An empty prefix or marker means "none": it is not sent.
+    if let Some(prefix) = options.prefix.as_deref().filter(|p| !p.is_empty()) {
+        check_header_value("prefix", prefix)?;
+        req = req.header("x-mns-prefix", prefix.to_owned());
+    }
+    if let Some(marker) = options.marker.as_deref().filter(|m| !m.is_empty()) {
+        check_header_value("marker", marker)?;
+        req = req.header("x-mns-marker", marker.to_owned());
+    }
+    if let Some(n) = options.page_size {
+        let (low, high) = limits::LIST_PAGE_SIZE;
+        if !(low..=high).contains(&n) {
+            return Err(invalid(format!(
+                "page size must be between {low} and {high}, got {n}"
+            )));
+        }
+        req = req.header("x-mns-ret-number", n.to_string());
+    }
+    if options.with_meta {
+        req = req.header("x-mns-with-meta", "true".to_owned());
+    }
+    Ok(req)
+}
+
+fn check_header_value(what: &str, v: &str) -> Result<(), Error> {
+    if v.trim() != v || v.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(invalid(format!(
+            "list {what} must be printable ASCII without surrounding spaces"
+        )));
+    }
+    Ok(())
+}
+
+/// A stream over every item of a listing, fetching pages with `fetch` and following the markers.
+/// A marker that does not move ends the stream (it would loop forever); the first error ends it
+/// too.
+pub(crate) fn paginate<T, F, Fut>(prefix: Option<&str>, fetch: F) -> ListStream<T>
+where
+    T: Send + 'static,
+    F: Fn(ListOptions) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), Error>> + Send,
+{
+    struct State<T, F> {
+        fetch: F,
+        options: ListOptions,
+        buffer: VecDeque<T>,
+        done: bool,
+    }
+    let state = State {
+        fetch,
+        options: ListOptions {
+            prefix: prefix.filter(|p| !p.is_empty()).map(str::to_owned),
+            ..ListOptions::default()
+        },
+        buffer: VecDeque::new(),
+        done: false,
+    };
+    Box::pin(futures_util::stream::unfold(state, |mut st| async move {
+        loop {
+            if let Some(item) = st.buffer.pop_front() {
+                return Some((Ok(item), st));
+            }
+            if st.done {
+                return None;
+            }
+            match (st.fetch)(st.options.clone()).await {
+                Ok((items, next_marker)) => {
+                    st.buffer.extend(items);
+                    match next_marker {
+                        Some(m) if st.options.marker.as_deref() != Some(m.as_str()) => {
+                            st.options.marker = Some(m);
+                        }
+                        _ => st.done = true,
+                    }
+                }
+                Err(e) => {
+                    st.done = true;
+                    return Some((Err(e), st));
+                }
+            }
+        }
+    }))
+}
