@@ -15,8 +15,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
 use crate::error::MnsError;
 use crate::faults::{FaultInjector, FaultPlan};
-use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES, Shared};
+use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES};
 use crate::server::{self, ConnectionLimits};
+use crate::shared::Shared;
 use crate::sts::{CredentialServices, CredentialServicesConfig, ECS_METADATA_PATH, STS_PATH};
 
 /// Account id used when none is configured.
@@ -332,7 +333,9 @@ impl Emulator {
     pub fn router(&self) -> axum::Router {
         let mut router = http::router(self.shared.clone());
         if self.admin_endpoint {
-            router = router.merge(crate::faults::admin_routes(self.shared.faults.clone()));
+            router = router.merge(crate::http::fault_admin::admin_routes(
+                self.shared.faults.clone(),
+            ));
         }
         if self.credentials.config().enabled {
             router.merge(http::credential_routes(self.credentials.clone()))

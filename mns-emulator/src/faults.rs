@@ -57,11 +57,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
@@ -111,45 +106,6 @@ pub enum Operation {
     Subscription,
     /// Account operations and anything else.
     Other,
-}
-
-impl Operation {
-    /// Classifies a request by method, decoded path segments and whether it carries
-    /// `metaoverride=true` / `peekonly=true` / a receipt handle with a visibility timeout.
-    fn classify(method: &Method, segments: &[String], query: &str) -> (Operation, Option<String>) {
-        let has = |name: &str| {
-            query.split('&').any(|kv| {
-                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                k.eq_ignore_ascii_case(name) && (v.is_empty() || !v.eq_ignore_ascii_case("false"))
-            })
-        };
-        let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-        let op = match (segs.as_slice(), method) {
-            (["queues"], &Method::GET) => Operation::ListQueue,
-            (["queues", _], &Method::PUT) if has("metaoverride") => Operation::SetQueueAttributes,
-            (["queues", _], &Method::PUT) => Operation::CreateQueue,
-            (["queues", _], &Method::GET) => Operation::GetQueueAttributes,
-            (["queues", _], &Method::DELETE) => Operation::DeleteQueue,
-            (["queues", _, "messages"], &Method::POST) => Operation::SendMessage,
-            (["queues", _, "messages"], &Method::GET) if has("peekonly") => Operation::PeekMessage,
-            (["queues", _, "messages"], &Method::GET) => Operation::ReceiveMessage,
-            (["queues", _, "messages"], &Method::DELETE) => Operation::DeleteMessage,
-            (["queues", _, "messages"], &Method::PUT) => Operation::ChangeMessageVisibility,
-            (["topics"], &Method::GET) => Operation::ListTopic,
-            (["topics", _], &Method::PUT) if has("metaoverride") => Operation::SetTopicAttributes,
-            (["topics", _], &Method::PUT) => Operation::CreateTopic,
-            (["topics", _], &Method::GET) => Operation::GetTopicAttributes,
-            (["topics", _], &Method::DELETE) => Operation::DeleteTopic,
-            (["topics", _, "messages"], &Method::POST) => Operation::PublishMessage,
-            (["topics", _, "subscriptions", ..], _) => Operation::Subscription,
-            _ => Operation::Other,
-        };
-        let resource = match segs.as_slice() {
-            ["queues" | "topics", name, ..] => Some((*name).to_owned()),
-            _ => None,
-        };
-        (op, resource)
-    }
 }
 
 /// What a rule does when it fires.
@@ -465,9 +421,8 @@ pub(crate) trait FaultHost {
 pub(crate) async fn around<T, F>(
     injector: &FaultInjector,
     host: &(impl FaultHost + Sync),
-    method: &Method,
-    segments: &[String],
-    query: &str,
+    op: Operation,
+    resource: Option<String>,
     handle: F,
     body_of: impl FnOnce(&T) -> Option<&str> + Send,
 ) -> Outcome<T>
@@ -475,7 +430,6 @@ where
     T: Send,
     F: Future<Output = Result<T, MnsError>> + Send,
 {
-    let (op, resource) = Operation::classify(method, segments, query);
     let plain = |result| Outcome {
         result,
         drop_connection: false,
@@ -556,81 +510,9 @@ fn receipt_handles(body: &str) -> Vec<String> {
     out
 }
 
-/// The admin routes (`GET`/`POST`/`DELETE` [`ADMIN_FAULTS_PATH`]).
-pub(crate) fn admin_routes(injector: FaultInjector) -> Router {
-    Router::new()
-        .route(
-            ADMIN_FAULTS_PATH,
-            get(get_faults).post(post_faults).delete(delete_faults),
-        )
-        .with_state(injector)
-}
-
-fn json(status: StatusCode, value: &impl Serialize) -> Response {
-    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-async fn get_faults(State(injector): State<FaultInjector>) -> Response {
-    json(StatusCode::OK, &injector.report())
-}
-
-async fn post_faults(State(injector): State<FaultInjector>, body: axum::body::Bytes) -> Response {
-    match serde_json::from_slice::<FaultPlan>(&body) {
-        Ok(plan) => {
-            injector.set_plan(plan);
-            json(StatusCode::OK, &injector.report())
-        }
-        Err(e) => json(
-            StatusCode::BAD_REQUEST,
-            &serde_json::json!({ "error": e.to_string() }),
-        ),
-    }
-}
-
-async fn delete_faults(State(injector): State<FaultInjector>) -> StatusCode {
-    injector.clear();
-    StatusCode::NO_CONTENT
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn segs(path: &str) -> Vec<String> {
-        path.split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    #[test]
-    fn classifies_every_queue_route() {
-        let c = |m: Method, p: &str, q: &str| Operation::classify(&m, &segs(p), q);
-        assert_eq!(c(Method::GET, "/queues", "").0, Operation::ListQueue);
-        assert_eq!(
-            c(Method::PUT, "/queues/q", "metaoverride=true"),
-            (Operation::SetQueueAttributes, Some("q".into()))
-        );
-        assert_eq!(c(Method::PUT, "/queues/q", "").0, Operation::CreateQueue);
-        assert_eq!(
-            c(Method::GET, "/queues/q/messages", "peekonly=true").0,
-            Operation::PeekMessage
-        );
-        assert_eq!(
-            c(Method::GET, "/queues/q/messages", "waitseconds=3").0,
-            Operation::ReceiveMessage
-        );
-        assert_eq!(
-            c(Method::PUT, "/queues/q/messages", "receiptHandle=x").0,
-            Operation::ChangeMessageVisibility
-        );
-        assert_eq!(
-            c(Method::POST, "/topics/t/messages", "").0,
-            Operation::PublishMessage
-        );
-        assert_eq!(c(Method::GET, "/", "accountmeta=true").1, None);
-    }
 
     #[test]
     fn same_seed_same_decisions() {

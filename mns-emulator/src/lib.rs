@@ -53,6 +53,7 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod push;
+mod shared;
 pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
 mod server;
 pub use server::{

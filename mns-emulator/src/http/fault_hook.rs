@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
 
-use super::request::path_segments;
+use super::request::Query;
+use super::route::Route;
 use super::{Ctx, Reply, Shared, dispatch};
 use crate::clock::Clock;
 use crate::error::MnsError;
@@ -34,31 +35,28 @@ impl FaultHost for Shared {
     }
 }
 
-/// Dispatches `req` under the fault (if any) the plan chooses for it; `true` = drop the
-/// connection instead of answering.
+/// Dispatches `req` under the fault (if any) the plan chooses for its route; `true` = drop the
+/// connection instead of answering. A request that does not route is classified as
+/// [`faults::Operation::Other`].
 pub(super) async fn dispatch_with_faults(
     shared: &Arc<Shared>,
     ctx: &Ctx,
     req: Request,
+    routed: Result<(Route, Query), MnsError>,
 ) -> (Result<Reply, MnsError>, bool) {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/")
-        .to_owned();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let Ok(segments) = path_segments(path) else {
-        return (dispatch(shared, ctx, req).await, false);
+    let (op, resource) = match &routed {
+        Ok((route, _)) => {
+            let (op, resource) = route.fault_target();
+            (op, resource.map(str::to_owned))
+        }
+        Err(_) => (faults::Operation::Other, None),
     };
-    let method = req.method().clone();
     let outcome = faults::around(
         &shared.faults,
         shared.as_ref(),
-        &method,
-        &segments,
-        query,
-        dispatch(shared, ctx, req),
+        op,
+        resource,
+        dispatch(shared, ctx, req, routed),
         |reply: &Reply| reply.body.as_deref(),
     )
     .await;

@@ -11,177 +11,38 @@
 //! (the mini-redis reasoning).
 
 mod account;
+mod certificate;
 mod ecs_metadata;
+pub(crate) mod fault_admin;
 mod fault_hook;
 pub(crate) mod header_case;
 mod queue;
 pub(crate) mod request;
+pub(crate) mod route;
 mod sts;
 mod topic;
 mod topic_xml;
 
 pub(crate) use sts::credential_routes;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use tokio::sync::{Notify, watch};
-use tokio_util::sync::CancellationToken;
 
-use crate::auth::{Authenticator, MNS_VERSION, RequestToVerify};
-use crate::clock::Clock;
-use crate::engine::Engine;
+use crate::auth::{MNS_VERSION, RequestToVerify};
 use crate::error::MnsError;
+pub(crate) use crate::shared::{Shared, WaitingGuard};
 use crate::xml;
-use request::{Query, path_segments};
+use request::Query;
+use route::Route;
 
 /// Default cap on request bodies: one 64 KB message fully XML-escaped (`&` → `&amp;` is 5×)
 /// plus envelope, so no legal request is refused while a hostile one cannot exhaust memory.
 pub(crate) const DEFAULT_MAX_REQUEST_BODY_BYTES: usize = 64 * 1024 * 5 + 16 * 1024;
-
-/// Everything behind the engine lock.
-#[derive(Debug)]
-pub(crate) struct Locked {
-    pub(crate) engine: Engine,
-    /// Per-queue wake-up for long polls. An entry exists only while some receive has waited on an
-    /// existing queue; it is removed when the queue is deleted (after waking its waiters).
-    waiters: HashMap<String, Arc<Notify>>,
-    /// `SetAccountAttributes` values (not part of the queue engine).
-    pub(crate) logging_bucket: String,
-    pub(crate) trace_enabled: Option<String>,
-}
-
-/// State shared by every request handler.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    state: Mutex<Locked>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) auth: Authenticator,
-    pub(crate) account_id: String,
-    pub(crate) region: String,
-    pub(crate) max_request_body_bytes: usize,
-    /// Deadline for receiving a request body once its head has arrived.
-    pub(crate) body_read_timeout: std::time::Duration,
-    /// `host:port` used in `Location`/`QueueURL`/`HostId` when a request has no `Host` header.
-    pub(crate) default_host: RwLock<String>,
-    /// Cancelled on shutdown: waiting long polls end (taking nothing) so the server can stop.
-    pub(crate) shutdown: CancellationToken,
-    request_seq: AtomicU64,
-    /// Number of receives currently waiting (long polling); observable so tests can wait until a
-    /// poll is parked before moving the clock, instead of sleeping.
-    pub(crate) waiting: watch::Sender<usize>,
-    /// Topic push coordination (`crate::push`).
-    pub(crate) push: crate::push::PushHub,
-    /// Fault injection (`crate::faults`).
-    pub(crate) faults: crate::faults::FaultInjector,
-}
-
-impl Shared {
-    pub(crate) fn new(
-        engine: Engine,
-        clock: Arc<dyn Clock>,
-        auth: Authenticator,
-        account_id: String,
-        region: String,
-        max_request_body_bytes: usize,
-    ) -> Self {
-        let mut engine = engine;
-        engine.set_topic_account(&account_id, &region);
-        Shared {
-            state: Mutex::new(Locked {
-                engine,
-                waiters: HashMap::new(),
-                logging_bucket: String::new(),
-                trace_enabled: None,
-            }),
-            clock,
-            auth,
-            account_id,
-            region,
-            max_request_body_bytes,
-            body_read_timeout: crate::server::DEFAULT_BODY_READ_TIMEOUT,
-            default_host: RwLock::new("127.0.0.1".to_owned()),
-            shutdown: CancellationToken::new(),
-            // Random start so request ids differ between emulator instances.
-            request_seq: AtomicU64::new(rand::random::<u64>()),
-            waiting: watch::Sender::new(0),
-            push: crate::push::PushHub::new(),
-            faults: crate::faults::FaultInjector::default(),
-        }
-    }
-
-    /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
-    /// poisoned lock is used anyway: engine methods validate before they mutate.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Locked> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Wakes every long poll, e.g. after direct engine access through the library API.
-    pub(crate) fn wake_all(&self) {
-        for n in self.lock().waiters.values() {
-            n.notify_waiters();
-        }
-        // Direct engine access may also have published topic messages.
-        self.push.wake();
-    }
-
-    /// A 24 upper-case hex request id like the service's (`61EC20AC324430C923273326`): the
-    /// first 8 digits are the clock's epoch seconds, the rest a per-request counter scrambled by
-    /// an odd multiplier (a bijection, so ids never repeat within 2^64 requests).
-    fn next_request_id(&self) -> String {
-        let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
-        let secs = (self.clock.now_millis() / 1000) as u32;
-        format!("{secs:08X}{:016X}", seq.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-    }
-}
-
-impl Locked {
-    /// Wakes long polls waiting on `queue` (after a send or visibility change).
-    pub(crate) fn wake_queue(&self, queue: &str) {
-        if let Some(n) = self.waiters.get(queue) {
-            n.notify_waiters();
-        }
-    }
-
-    /// The wake-up handle of `queue`, created on first use.
-    pub(crate) fn waiter(&mut self, queue: &str) -> Arc<Notify> {
-        self.waiters
-            .entry(queue.to_owned())
-            .or_insert_with(|| Arc::new(Notify::new()))
-            .clone()
-    }
-
-    /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
-    pub(crate) fn forget_waiters(&mut self, queue: &str) {
-        if let Some(n) = self.waiters.remove(queue) {
-            n.notify_waiters();
-        }
-    }
-}
-
-/// Counts one waiting receive for as long as it lives (dropped when the receive returns or its
-/// future is dropped, e.g. because the client went away).
-#[derive(Debug)]
-pub(crate) struct WaitingGuard<'a>(&'a watch::Sender<usize>);
-
-impl<'a> WaitingGuard<'a> {
-    pub(crate) fn new(counter: &'a watch::Sender<usize>) -> Self {
-        counter.send_modify(|n| *n += 1);
-        WaitingGuard(counter)
-    }
-}
-
-impl Drop for WaitingGuard<'_> {
-    fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
-    }
-}
 
 /// Per-request facts handlers need for rendering.
 #[derive(Debug)]
@@ -229,7 +90,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             crate::push::CERTIFICATE_PATH,
-            axum::routing::get(crate::push::serve_certificate),
+            axum::routing::get(certificate::serve_certificate),
         )
         .fallback(handle)
         .with_state(shared)
@@ -249,14 +110,27 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     let method = req.method().clone();
     let target = req.uri().to_string();
-    let (result, drop_connection) = fault_hook::dispatch_with_faults(&shared, &ctx, req).await;
+    // Routed once: dispatch, fault injection and logging all see this one answer.
+    let routed = {
+        let raw = req
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        let (path, raw_query) = raw.split_once('?').unwrap_or((raw, ""));
+        Query::parse(raw_query)
+            .and_then(|query| Route::resolve(&method, path, &query).map(|route| (route, query)))
+    };
+    let operation = routed.as_ref().map_or("-", |(route, _)| route.name());
+    let (result, drop_connection) =
+        fault_hook::dispatch_with_faults(&shared, &ctx, req, routed).await;
     if drop_connection {
         return fault_hook::dropped_connection();
     }
     let (status, body, location) = match result {
         Ok(reply) => (reply.status, reply.body, reply.location),
         Err(err) => {
-            tracing::debug!(%method, %target, code = %err.code(), "request failed");
+            tracing::debug!(operation, %method, %target, code = %err.code(), "request failed");
             let status =
                 StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = xml::error_document(
@@ -298,8 +172,15 @@ fn set_common_headers(h: &mut HeaderMap, shared: &Shared, request_id: &str) {
     }
 }
 
-/// Authenticates, reads the body and routes (reference §4.0 routing table).
-async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply, MnsError> {
+/// Checks the head, authenticates, reads the body, then runs the routed operation. A request
+/// that does not route is answered with its routing error only after authentication, as the
+/// service does.
+async fn dispatch(
+    shared: &Arc<Shared>,
+    ctx: &Ctx,
+    req: Request,
+    routed: Result<(Route, Query), MnsError>,
+) -> Result<Reply, MnsError> {
     let (parts, body) = req.into_parts();
     // Framing and header rules of HTTP/1.1 first: they decide what the request even is.
     request::check_head(&parts)?;
@@ -331,46 +212,35 @@ async fn dispatch(shared: &Arc<Shared>, ctx: &Ctx, req: Request) -> Result<Reply
         shared.body_read_timeout,
     )
     .await?;
-    let (path, raw_query) = target.split_once('?').unwrap_or((target, ""));
-    let query = Query::parse(raw_query)?;
-    let segments = path_segments(path)?;
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let m = &parts.method;
-    match segs.as_slice() {
-        [] if query.has("accountmeta") => match *m {
-            Method::GET => account::get_account_attributes(shared),
-            Method::PUT => account::set_account_attributes(shared, &body),
-            _ => Err(MnsError::invalid_request_url()),
-        },
-        ["commonbuy", "openservice"] if *m == Method::POST => account::open_service(shared),
-        ["queues"] if *m == Method::GET => queue::list_queues(shared, ctx, &parts.headers),
-        ["queues", name] => match *m {
-            Method::PUT if query.flag("metaoverride") => {
-                queue::set_queue_attributes(shared, name, &body)
-            }
-            Method::PUT => queue::create_queue(shared, ctx, name, &body),
-            Method::GET => queue::get_queue_attributes(shared, name),
-            Method::DELETE => queue::delete_queue(shared, name),
-            _ => Err(MnsError::invalid_request_url()),
-        },
-        ["queues", name, "messages"] => match *m {
-            Method::POST => queue::send(shared, name, &body),
-            Method::GET if query.flag("peekonly") => queue::peek(shared, name, &query),
-            Method::GET => queue::receive(shared, name, &query).await,
-            Method::DELETE => queue::delete_message(shared, name, &query, &body),
-            Method::PUT => queue::change_visibility(shared, name, &query),
-            _ => Err(MnsError::invalid_request_url()),
-        },
-        ["topics", rest @ ..] => topic::route(
-            shared,
-            ctx,
-            m,
-            rest,
-            query.flag("metaoverride"),
-            &parts.headers,
-            &body,
-        ),
-        _ => Err(MnsError::invalid_request_url()),
+    let (route, query) = routed?;
+    let headers = &parts.headers;
+    match &route {
+        Route::GetAccountAttributes => account::get_account_attributes(shared),
+        Route::SetAccountAttributes => account::set_account_attributes(shared, &body),
+        Route::OpenService => account::open_service(shared),
+        Route::ListQueue => queue::list_queues(shared, ctx, headers),
+        Route::CreateQueue(q) => queue::create_queue(shared, ctx, q, &body),
+        Route::SetQueueAttributes(q) => queue::set_queue_attributes(shared, q, &body),
+        Route::GetQueueAttributes(q) => queue::get_queue_attributes(shared, q),
+        Route::DeleteQueue(q) => queue::delete_queue(shared, q),
+        Route::SendMessage(q) => queue::send(shared, q, &body),
+        Route::ReceiveMessage(q) => queue::receive(shared, q, &query).await,
+        Route::PeekMessage(q) => queue::peek(shared, q, &query),
+        Route::DeleteMessage(q) => queue::delete_message(shared, q, &query, &body),
+        Route::ChangeMessageVisibility(q) => queue::change_visibility(shared, q, &query),
+        Route::ListTopic => topic::list_topics(shared, ctx, headers),
+        Route::CreateTopic(t) => topic::create_topic(shared, ctx, t, &body),
+        Route::SetTopicAttributes(t) => topic::set_topic_attributes(shared, t, &body),
+        Route::GetTopicAttributes(t) => topic::get_topic_attributes(shared, t),
+        Route::DeleteTopic(t) => topic::delete_topic(shared, t),
+        Route::PublishMessage(t) => topic::publish(shared, t, &body),
+        Route::ListSubscriptionByTopic(t) => topic::list_subscriptions(shared, ctx, t, headers),
+        Route::Subscribe(t, n) => topic::subscribe(shared, ctx, t, n, &body),
+        Route::SetSubscriptionAttributes(t, n) => {
+            topic::set_subscription_attributes(shared, t, n, &body)
+        }
+        Route::GetSubscriptionAttributes(t, n) => topic::get_subscription_attributes(shared, t, n),
+        Route::Unsubscribe(t, n) => topic::unsubscribe(shared, t, n),
     }
 }
 

@@ -1,43 +1,13 @@
 //! Topic, subscription and publish operations: HTTP request → engine call → XML response
-//! (reference §1.3 table).
+//! (reference §1.3 table). Routed by [`super::route::Route`].
 
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 
 use super::request::list_request;
 use super::topic_xml as txml;
 use super::{Ctx, Reply, Shared};
 use crate::engine::CreateOutcome;
 use crate::error::MnsError;
-
-/// Routes `/topics…` (segments after `topics`).
-pub(super) fn route(
-    shared: &Shared,
-    ctx: &Ctx,
-    method: &Method,
-    segs: &[&str],
-    metaoverride: bool,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Reply, MnsError> {
-    match (segs, method) {
-        ([], &Method::GET) => list_topics(shared, ctx, headers),
-        ([topic], &Method::PUT) if metaoverride => set_topic_attributes(shared, topic, body),
-        ([topic], &Method::PUT) => create_topic(shared, ctx, topic, body),
-        ([topic], &Method::GET) => get_topic_attributes(shared, topic),
-        ([topic], &Method::DELETE) => delete_topic(shared, topic),
-        ([topic, "messages"], &Method::POST) => publish(shared, topic, body),
-        ([topic, "subscriptions"], &Method::GET) => list_subscriptions(shared, ctx, topic, headers),
-        ([topic, "subscriptions", sub], &Method::PUT) if metaoverride => {
-            set_subscription_attributes(shared, topic, sub, body)
-        }
-        ([topic, "subscriptions", sub], &Method::PUT) => subscribe(shared, ctx, topic, sub, body),
-        ([topic, "subscriptions", sub], &Method::GET) => {
-            get_subscription_attributes(shared, topic, sub)
-        }
-        ([topic, "subscriptions", sub], &Method::DELETE) => unsubscribe(shared, topic, sub),
-        _ => Err(MnsError::invalid_request_url()),
-    }
-}
 
 fn topic_url(ctx: &Ctx, topic: &str) -> String {
     format!("{}/topics/{topic}", ctx.base_url)
@@ -60,14 +30,23 @@ fn created(outcome: CreateOutcome, location: String) -> Reply {
     }
 }
 
-fn create_topic(shared: &Shared, ctx: &Ctx, name: &str, body: &[u8]) -> Result<Reply, MnsError> {
+pub(super) fn create_topic(
+    shared: &Shared,
+    ctx: &Ctx,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply, MnsError> {
     let attrs = txml::parse_topic_attributes(body)?;
     let now = shared.clock.now_millis();
     let outcome = shared.lock().engine.create_topic(name, attrs, now)?;
     Ok(created(outcome, topic_url(ctx, name)))
 }
 
-fn set_topic_attributes(shared: &Shared, name: &str, body: &[u8]) -> Result<Reply, MnsError> {
+pub(super) fn set_topic_attributes(
+    shared: &Shared,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply, MnsError> {
     let attrs = txml::parse_topic_attributes(body)?;
     let now = shared.clock.now_millis();
     shared
@@ -77,7 +56,7 @@ fn set_topic_attributes(shared: &Shared, name: &str, body: &[u8]) -> Result<Repl
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn get_topic_attributes(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
+pub(super) fn get_topic_attributes(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
     let now = shared.clock.now_millis();
     let attrs = shared.lock().engine.get_topic_attributes(name, now)?;
     Ok(Reply::xml(
@@ -86,13 +65,17 @@ fn get_topic_attributes(shared: &Shared, name: &str) -> Result<Reply, MnsError> 
     ))
 }
 
-fn delete_topic(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
+pub(super) fn delete_topic(shared: &Shared, name: &str) -> Result<Reply, MnsError> {
     let now = shared.clock.now_millis();
     shared.lock().engine.delete_topic(name, now)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn list_topics(shared: &Shared, ctx: &Ctx, headers: &HeaderMap) -> Result<Reply, MnsError> {
+pub(super) fn list_topics(
+    shared: &Shared,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+) -> Result<Reply, MnsError> {
     let (req, with_meta) = list_request(headers)?;
     let now = shared.clock.now_millis();
     let page = shared.lock().engine.list_topics(req, now)?;
@@ -107,7 +90,7 @@ fn list_topics(shared: &Shared, ctx: &Ctx, headers: &HeaderMap) -> Result<Reply,
     ))
 }
 
-fn subscribe(
+pub(super) fn subscribe(
     shared: &Shared,
     ctx: &Ctx,
     topic: &str,
@@ -120,7 +103,7 @@ fn subscribe(
     Ok(created(outcome, subscription_url(ctx, topic, sub)))
 }
 
-fn set_subscription_attributes(
+pub(super) fn set_subscription_attributes(
     shared: &Shared,
     topic: &str,
     sub: &str,
@@ -135,7 +118,11 @@ fn set_subscription_attributes(
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn get_subscription_attributes(shared: &Shared, topic: &str, sub: &str) -> Result<Reply, MnsError> {
+pub(super) fn get_subscription_attributes(
+    shared: &Shared,
+    topic: &str,
+    sub: &str,
+) -> Result<Reply, MnsError> {
     let attrs = shared
         .lock()
         .engine
@@ -146,13 +133,13 @@ fn get_subscription_attributes(shared: &Shared, topic: &str, sub: &str) -> Resul
     ))
 }
 
-fn unsubscribe(shared: &Shared, topic: &str, sub: &str) -> Result<Reply, MnsError> {
+pub(super) fn unsubscribe(shared: &Shared, topic: &str, sub: &str) -> Result<Reply, MnsError> {
     let now = shared.clock.now_millis();
     shared.lock().engine.unsubscribe(topic, sub, now)?;
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn list_subscriptions(
+pub(super) fn list_subscriptions(
     shared: &Shared,
     ctx: &Ctx,
     topic: &str,
@@ -172,7 +159,7 @@ fn list_subscriptions(
     ))
 }
 
-fn publish(shared: &Shared, topic: &str, body: &[u8]) -> Result<Reply, MnsError> {
+pub(super) fn publish(shared: &Shared, topic: &str, body: &[u8]) -> Result<Reply, MnsError> {
     let input = txml::parse_publish(body)?;
     let now = shared.clock.now_millis();
     let published = {

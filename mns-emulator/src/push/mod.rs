@@ -15,9 +15,7 @@ pub(crate) use signer::PushSigner;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use md5::{Digest as _, Md5};
@@ -25,7 +23,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::clock::from_millis;
 use crate::engine::{DeliveryAttempt, DeliveryRecord, HttpPush, Millis, NotifyContentFormat};
-use crate::http::Shared;
+use crate::shared::Shared;
 
 pub(crate) use signer::KEY_BITS;
 
@@ -83,7 +81,7 @@ impl PushHub {
     }
 
     /// The signer: the configured key, else the per-process generated one.
-    async fn signer(&self) -> Result<Arc<PushSigner>, String> {
+    pub(crate) async fn signer(&self) -> Result<Arc<PushSigner>, String> {
         match self.configured_signer.get() {
             Some(s) => Ok(s.clone()),
             None => signer::process_signer().await,
@@ -288,24 +286,6 @@ async fn send(shared: &Shared, job: &HttpPush, now: Millis) -> Result<u16, Strin
         .await
         .map_err(|e| format!("request failed: {e}"))?;
     Ok(resp.status().as_u16())
-}
-
-/// `GET {CERTIFICATE_PATH}`: the signing certificate (PEM), unsigned like the real bucket.
-pub(crate) async fn serve_certificate(State(shared): State<Arc<Shared>>) -> Response {
-    match shared.push.signer().await {
-        Ok(s) => {
-            let mut r = s.certificate_pem().to_owned().into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-pem-file"),
-            );
-            r
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "no push signing certificate");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
 }
 
 /// Inspection of an emulator's topic deliveries, for tests: what was attempted, delivered and
