@@ -10,7 +10,11 @@
 //!
 //! Each example includes this file with `mod common;`. To copy an example into your own project,
 //! replace `common::connect()` with your own client construction.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "shared by several binaries, each using a part"
+)]
 
 use std::error::Error;
 

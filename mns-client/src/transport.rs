@@ -114,20 +114,11 @@ pub(crate) struct Response {
     pub(crate) status: u16,
     /// `x-mns-request-id`, when present.
     pub(crate) request_id: Option<String>,
-    /// All response headers (e.g. `Location` of CreateQueue/CreateTopic/Subscribe).
-    #[allow(dead_code)] // read by topic and subscription operations
-    pub(crate) headers: HeaderMap,
     /// The body as text.
     pub(crate) body: String,
 }
 
 impl Response {
-    /// A header value as text.
-    #[allow(dead_code)] // read by topic and subscription operations
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
     /// Decodes the body as XML into `T`, mapping failure to [`Error::Decode`].
     pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         &self,
@@ -454,8 +445,8 @@ impl Client {
         };
         let resp = builder.send().await.map_err(map_err)?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let request_id = headers
+        let request_id = resp
+            .headers()
             .get("x-mns-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
@@ -469,7 +460,6 @@ impl Client {
         let response = Response {
             status,
             request_id,
-            headers,
             body,
         };
         if (200..300).contains(&status) {

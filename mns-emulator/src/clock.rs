@@ -63,12 +63,18 @@ pub fn from_millis(ms: u64) -> SystemTime {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods)] // The one place that may read the wall clock.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the one place that may read the wall clock"
+    )]
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
 
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the system clock reads and sleeps on the wall clock"
+    )]
     fn sleep_until(&self, deadline: SystemTime) -> Sleep {
         Box::pin(async move {
             // Loop because the wall clock can be adjusted while we sleep: re-check against the
@@ -100,7 +106,10 @@ pub struct ManualClock {
 impl ManualClock {
     /// A manual clock starting at the current wall-clock time (so requests signed by a real client
     /// right now pass the `Date` skew check).
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the system clock reads and sleeps on the wall clock"
+    )]
     pub fn new() -> Self {
         Self::at(SystemTime::now())
     }

@@ -54,7 +54,10 @@ fn plan(seed: u64) -> FaultPlan {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 // The wall clock only bounds the run (a safety deadline) and reports its duration.
-#[allow(clippy::disallowed_methods)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "wall-clock bound on a real process or server"
+)]
 async fn producer_and_worker_lose_nothing_under_injected_faults() {
     let n = message_count();
     let emu = Emulator::builder().start().await.expect("emulator starts");

@@ -336,7 +336,10 @@ async fn standalone_binary_takes_a_plan_file_and_the_admin_endpoint() {
         .to_owned();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     // The binary runs on the system clock, so sign with the current date.
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "wall-clock bound on a real process or server"
+    )]
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let list = || http_common::send_with(&http, &endpoint, &date, Req::get("/queues"));
     list().await.assert_error(500, "InternalError");

@@ -50,7 +50,10 @@ async fn binary_serves_and_stops_on_sigterm() {
         .build()
         .expect("client");
     // The binary runs on the system clock, so sign with the current date.
-    #[allow(clippy::disallowed_methods)]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "wall-clock bound on a real process or server"
+    )]
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
     let r = send_with(&http, &endpoint, &date, Req::get("/queues").key("ak", "sk")).await;
     assert_eq!(r.status, 200, "{}", r.body);

@@ -53,7 +53,10 @@ struct Hold {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 // The wall clock only bounds the run (a safety deadline) and reports its duration.
-#[allow(clippy::disallowed_methods)]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "wall-clock bound on a real process or server"
+)]
 async fn sixty_four_consumers_lose_nothing_and_never_share_a_message() {
     let n = message_count();
     let clock = ManualClock::at_millis(1_704_164_645_000);

@@ -34,10 +34,6 @@ pub const LIVE_SLACK: Duration = Duration::from_millis(1500);
 pub struct Capabilities {
     /// Time is virtual: [`Target::elapse`] moves it instantly.
     pub manual_time: bool,
-    /// The backend can say when a long poll is parked ([`Target::receives_parked`] is exact).
-    pub observable_long_polls: bool,
-    /// Topic operations are available.
-    pub topics: bool,
     /// Topic subscriptions can push to HTTP endpoints reachable from the test process.
     pub http_push: bool,
 }
@@ -47,8 +43,6 @@ impl Capabilities {
     pub fn emulator() -> Self {
         Capabilities {
             manual_time: true,
-            observable_long_polls: true,
-            topics: true,
             http_push: true,
         }
     }
@@ -57,8 +51,6 @@ impl Capabilities {
     pub fn live() -> Self {
         Capabilities {
             manual_time: false,
-            observable_long_polls: false,
-            topics: true,
             http_push: false,
         }
     }

@@ -87,7 +87,10 @@ fn param(map: &mut BTreeMap<String, String>, name: &str, value: impl Into<String
 }
 
 /// Builds and signs an `AssumeRole` request (pure: nonce and timestamp are arguments).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a pure function of exactly the request's parameters"
+)]
 pub(crate) fn signed_assume_role_request(
     source: &Credentials,
     role_arn: &str,

@@ -311,7 +311,6 @@ impl Queue {
         let resp = Response {
             status: 200,
             request_id: None,
-            headers: Default::default(),
             body: xml.to_owned(),
         };
         self.decode_received(&resp, "BatchReceiveMessage")

@@ -85,14 +85,6 @@ macro_rules! string_newtype {
             }
         }
 
-        impl $name {
-            /// Wraps a value reported by the service without re-checking it: the service is
-            /// the authority on names and tags that already exist.
-            #[allow(dead_code)] // not every newtype is decoded from responses
-            pub(crate) fn from_service(value: impl Into<String>) -> Self {
-                $name(value.into())
-            }
-        }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -213,6 +205,28 @@ string_newtype!(
     FilterTag,
     |s| check_tag("filter tag", s)
 );
+
+impl TopicName {
+    /// Wraps a name reported by the service without re-checking it: the service is the
+    /// authority on names that already exist.
+    pub(crate) fn from_service(value: impl Into<String>) -> Self {
+        TopicName(value.into())
+    }
+}
+
+impl SubscriptionName {
+    /// Wraps a name reported by the service without re-checking it.
+    pub(crate) fn from_service(value: impl Into<String>) -> Self {
+        SubscriptionName(value.into())
+    }
+}
+
+impl FilterTag {
+    /// Wraps a tag reported by the service without re-checking it.
+    pub(crate) fn from_service(value: impl Into<String>) -> Self {
+        FilterTag(value.into())
+    }
+}
 
 impl FilterTag {
     /// Whether a message with this tag is delivered to a subscription filtering on `self`:

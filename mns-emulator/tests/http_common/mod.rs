@@ -1,7 +1,11 @@
 //! Shared helpers for the HTTP tests: an emulator on a `ManualClock`, and a tiny request signer
 //! written here from the reference (§3.1), independent of both `mns_emulator::auth` and
 //! `mns-client`, so the tests check the emulator's verifier rather than agree with it.
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "shared by several binaries, each using a part"
+)]
 
 use std::time::Duration;
 
