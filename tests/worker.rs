@@ -56,7 +56,7 @@ async fn start() -> Harness {
     let key = emu.access_key();
     let client = Client::builder(Endpoint::from_url(emu.endpoint()).expect("endpoint"))
         .credentials(Credentials::new(key.id(), key.secret()))
-        .time_source(Arc::new(VirtualTime(clock.clone())))
+        .time_source(VirtualTime(clock.clone()))
         .build()
         .expect("client");
     Harness { emu, clock, client }

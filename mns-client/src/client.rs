@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::queue::{Queue, QueueName};
 use crate::retry::{Jitter, RetryConfig};
 use crate::signing::SignatureVersion;
-use crate::time::{SystemTimeSource, TimeSource};
+use crate::time::{SharedTimeSource, TimeSource};
 use crate::transport::Signer;
 
 /// Default timeout for establishing a connection.
@@ -57,7 +57,7 @@ pub(crate) struct Inner {
     pub(crate) request_timeout: Duration,
     pub(crate) long_poll_margin: Duration,
     pub(crate) max_response_bytes: usize,
-    pub(crate) time_source: Arc<dyn TimeSource>,
+    pub(crate) time_source: SharedTimeSource,
     pub(crate) user_agent: String,
     pub(crate) signer: Signer,
 }
@@ -199,7 +199,7 @@ pub struct ClientBuilder {
     long_poll_margin: Duration,
     max_response_bytes: usize,
     user_agent: String,
-    time_source: Arc<dyn TimeSource>,
+    time_source: SharedTimeSource,
     signature_version: SignatureVersion,
     region: Option<String>,
 }
@@ -217,7 +217,7 @@ impl ClientBuilder {
             long_poll_margin: DEFAULT_LONG_POLL_MARGIN,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: default_user_agent(),
-            time_source: Arc::new(SystemTimeSource),
+            time_source: SharedTimeSource::default(),
             signature_version: SignatureVersion::default(),
             region: None,
         }
@@ -274,10 +274,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Where the `Date` header's time comes from (default: the system clock). Tests against an
-    /// emulator with a virtual clock pass that clock here.
-    pub fn time_source(mut self, time_source: Arc<dyn TimeSource>) -> Self {
-        self.time_source = time_source;
+    /// Where the `Date` header's time comes from (default: the system clock); any
+    /// [`TimeSource`], a [`SharedTimeSource`] included. Tests against an emulator with a virtual
+    /// clock pass that clock here.
+    pub fn time_source(mut self, time_source: impl TimeSource + 'static) -> Self {
+        self.time_source = SharedTimeSource::new(time_source);
         self
     }
 

@@ -140,6 +140,8 @@ mod common;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod push;
 pub mod queue;
 pub mod retry;
@@ -168,7 +170,7 @@ pub use queue::{
 };
 pub use retry::RetryConfig;
 pub use signing::SignatureVersion;
-pub use time::{SystemTimeSource, TimeSource};
+pub use time::{SharedTimeSource, SystemTimeSource, TimeSource};
 pub use topic::{PublishReceipt, Topic};
 pub use transport::SignedRequest;
 pub use worker::{DeadLetter, Worker, WorkerBuilder};

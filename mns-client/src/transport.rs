@@ -34,6 +34,7 @@ use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, ServiceError};
 use crate::signing::{self, SignatureVersion};
+use crate::time::TimeSource as _;
 use crate::xml;
 
 /// The protocol version sent in `x-mns-version`.
@@ -501,6 +502,13 @@ async fn read_capped(
         out.extend_from_slice(&chunk);
     }
     Ok(out)
+}
+
+/// Decodes an `<Error>` document into (code, message, request id, host id).
+pub(crate) fn decode_error_document(
+    body: &str,
+) -> Result<(String, String, String, String), String> {
+    xml::from_xml::<ErrorDoc>(body).map(|d| (d.code, d.message, d.request_id, d.host_id))
 }
 
 fn service_error(resp: &Response, operation: &'static str) -> Error {

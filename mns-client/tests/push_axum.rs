@@ -1,6 +1,7 @@
 //! The axum extractor answers 2xx only after verification (feature `axum`).
 #![cfg(feature = "axum")]
 
+use mns_client::time::FixedTimeSource;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -67,7 +68,7 @@ fn app(fetcher: StaticCertificateFetcher, date: &str) -> (Router, Arc<AtomicUsiz
     let now = httpdate::parse_http_date(date).unwrap();
     let verifier = PushVerifier::builder()
         .fetcher(fetcher)
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     let handled = Arc::new(AtomicUsize::new(0));

@@ -1,5 +1,6 @@
 //! HTTP-push verification through the public API, driven by `testdata/vectors/push-signature.json`.
 
+use mns_client::time::FixedTimeSource;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -103,7 +104,7 @@ fn setup_at(now: SystemTime) -> Setup {
         StaticCertificateFetcher::new().with_document(&file.cert_url, file.cert_pem.clone());
     let verifier = PushVerifier::builder()
         .fetcher(fetcher.clone())
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     Setup {
@@ -248,7 +249,7 @@ async fn a_configured_prefix_allows_an_emulator_certificate_url() {
                 .unwrap(),
         )
         .fetcher(fetcher.clone())
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     let body = "plain";
@@ -286,7 +287,7 @@ async fn certificate_is_fetched_once_across_many_verifications() {
     let now = v.date();
     let verifier = PushVerifier::builder()
         .fetcher(fetcher.clone())
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     let tasks: Vec<_> = (0..8)
@@ -311,7 +312,7 @@ async fn a_failed_fetch_is_reported_and_retried_later() {
     let empty = StaticCertificateFetcher::new();
     let verifier = PushVerifier::builder()
         .fetcher(empty.clone())
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     for expected_calls in 1..=2 {
@@ -324,7 +325,7 @@ async fn a_failed_fetch_is_reported_and_retried_later() {
     let not_a_cert = StaticCertificateFetcher::new().with_document(&file.cert_url, "hello");
     let verifier = PushVerifier::builder()
         .fetcher(not_a_cert)
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     let err = verifier.verify(v.request()).await.unwrap_err();
@@ -602,7 +603,7 @@ async fn a_custom_fetcher_can_be_shared() {
     let now = s.file.vectors[0].date();
     let verifier = PushVerifier::builder()
         .shared_fetcher(shared)
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     verifier.verify(s.file.vectors[0].request()).await.unwrap();
@@ -639,7 +640,7 @@ async fn default_http_fetcher_fetches_over_http_and_does_not_follow_redirects() 
                 .allow_prefix(&format!("{}/certs/", server.uri()))
                 .unwrap(),
         )
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()
         .unwrap();
     let request = |cert: &str| {

@@ -2,7 +2,6 @@
 //! documented shapes, error mapping, partial batch failures, retries, long polls, MD5 checks, and
 //! input rejected before anything is sent.
 
-use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::TryStreamExt as _;
@@ -34,9 +33,7 @@ fn fast_retry() -> RetryConfig {
 fn builder(server: &MockServer) -> mns_client::ClientBuilder {
     Client::builder(Endpoint::from_url(&server.uri()).unwrap())
         .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(Arc::new(FixedTimeSource(
-            UNIX_EPOCH + Duration::from_secs(NOW_SECS),
-        )))
+        .time_source(FixedTimeSource(UNIX_EPOCH + Duration::from_secs(NOW_SECS)))
         .retry(fast_retry())
 }
 

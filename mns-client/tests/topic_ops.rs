@@ -3,7 +3,6 @@
 //! mapping of every topic error code, 201/204/409 outcomes, paging streams, publish MD5 checks,
 //! and input rejected before anything is sent.
 
-use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::TryStreamExt as _;
@@ -29,9 +28,7 @@ const HOST: &str = "http://1234567890123456.mns.cn-hangzhou.aliyuncs.com";
 fn client(server: &MockServer) -> Client {
     Client::builder(mns_client::Endpoint::from_url(&server.uri()).unwrap())
         .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(Arc::new(FixedTimeSource(
-            UNIX_EPOCH + Duration::from_secs(NOW_SECS),
-        )))
+        .time_source(FixedTimeSource(UNIX_EPOCH + Duration::from_secs(NOW_SECS)))
         .retry(
             RetryConfig {
                 max_retries: 2,

@@ -61,7 +61,7 @@ impl Setup {
     fn provider_config(&self) -> ProviderConfig {
         ProviderConfig::new()
             .with_env(Env::from_vars(Vec::<(String, String)>::new()))
-            .with_shared_time_source(self.time.clone())
+            .with_time_source(self.time.clone())
             .with_sts_endpoint(self.emu.sts_endpoint())
             .with_ecs_metadata_endpoint(self.emu.ecs_metadata_endpoint())
     }
@@ -69,7 +69,7 @@ impl Setup {
     fn cached(&self, provider: impl ProvideCredentials + 'static) -> SharedCredentialsProvider {
         Arc::new(
             CachingProvider::builder(provider)
-                .shared_time_source(self.time.clone())
+                .time_source(self.time.clone())
                 .build(),
         )
     }

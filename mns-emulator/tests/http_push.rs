@@ -121,7 +121,7 @@ async fn setup_with(vector_key: Option<(&str, &str)>) -> Setup {
                 .allow_prefix(&format!("{}/mns-emulator/", emu.endpoint()))
                 .unwrap(),
         )
-        .clock(move || verifier_clock.now());
+        .time_source(EmuTime(Arc::new(verifier_clock)));
     if let Some((_, cert)) = vector_key {
         let url = emu.deliveries().certificate_url();
         verifier = verifier.fetcher(StaticCertificateFetcher::new().with_document(&url, cert));
@@ -167,7 +167,7 @@ impl Setup {
             mns_client::Endpoint::from_url(self.emu.endpoint()).unwrap(),
         )
         .credentials(mns_client::Credentials::new("testid", "testsecret"))
-        .time_source(Arc::new(EmuTime(self.emu.clock())))
+        .time_source(EmuTime(self.emu.clock()))
         .build()
         .unwrap();
         let options = mns_client::topic::PublishOptions {

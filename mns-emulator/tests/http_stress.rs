@@ -87,7 +87,7 @@ async fn sixty_four_consumers_lose_nothing_and_never_share_a_message() {
     }
     let client = Client::builder(Endpoint::from_url(emu.endpoint()).unwrap())
         .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(Arc::new(EmulatorTime(emu.clock())))
+        .time_source(EmulatorTime(emu.clock()))
         .build()
         .unwrap();
 

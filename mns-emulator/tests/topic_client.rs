@@ -31,7 +31,7 @@ async fn setup() -> (RunningEmulator, Client) {
         .expect("emulator starts");
     let client = Client::builder(Endpoint::from_url(emu.endpoint()).unwrap())
         .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(Arc::new(EmulatorTime(emu.clock())))
+        .time_source(EmulatorTime(emu.clock()))
         .build()
         .unwrap();
     (emu, client)

@@ -69,7 +69,7 @@ impl TestEnv {
         let endpoint = Endpoint::from_url(emulator.endpoint()).map_err(io::Error::other)?;
         let client = Client::builder(endpoint)
             .credentials(mns_client::Credentials::new(key.id(), key.secret()))
-            .time_source(std::sync::Arc::new(ClockTimeSource::new(clock.clone())))
+            .time_source(ClockTimeSource::new(clock.clone()))
             .build()
             .map_err(io::Error::other)?;
         Ok(TestEnv {

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mns_client::credentials::ProviderConfig;
 use mns_client::{
-    Client, Credentials, Endpoint, Queue, QueueOptions, RetryConfig, TimeSource,
+    Client, Credentials, Endpoint, Queue, QueueOptions, RetryConfig, SharedTimeSource, TimeSource,
     topic::{Topic, TopicOptions},
 };
 use mns_emulator::clock::ManualClock;
@@ -85,7 +85,7 @@ pub struct Target {
     role_arn: Option<String>,
     prefix: String,
     credentials: Credentials,
-    time_source: std::sync::Arc<dyn TimeSource>,
+    time_source: SharedTimeSource,
     clock: Option<ManualClock>,
     emulator: Option<RunningEmulator>,
     http: reqwest::Client,
@@ -133,8 +133,7 @@ impl Target {
             .expect("the in-process emulator starts");
         let key = emu.access_key();
         let credentials = Credentials::new(key.id(), key.secret());
-        let time_source: std::sync::Arc<dyn TimeSource> =
-            std::sync::Arc::new(ClockTimeSource::new(clock.clone()));
+        let time_source = SharedTimeSource::new(ClockTimeSource::new(clock.clone()));
         let endpoint = Endpoint::from_url(emu.endpoint()).expect("emulator endpoint is a URL");
         let client = Client::builder(endpoint)
             .credentials(credentials.clone())
@@ -218,8 +217,7 @@ impl Target {
             Some(token) => Credentials::with_security_token(id, secret, token, None),
             None => Credentials::new(id, secret),
         };
-        let time_source: std::sync::Arc<dyn TimeSource> =
-            std::sync::Arc::new(mns_client::SystemTimeSource);
+        let time_source = SharedTimeSource::new(mns_client::SystemTimeSource);
         let client = Client::builder(endpoint)
             .credentials(credentials.clone())
             .retry(RetryConfig::default())
@@ -268,7 +266,7 @@ impl Target {
             .role_arn
             .clone()
             .ok_or("STS cases need ALIBABA_CLOUD_ROLE_ARN: a RAM role the test keys may assume")?;
-        let mut config = ProviderConfig::new().with_shared_time_source(self.time_source.clone());
+        let mut config = ProviderConfig::new().with_time_source(self.time_source.clone());
         if let Some(endpoint) = &self.sts_endpoint {
             config = config.with_sts_endpoint(endpoint.clone());
         }
@@ -296,7 +294,7 @@ impl Target {
     }
 
     /// The time source the target's client signs with (the virtual clock on the emulator).
-    pub fn time_source(&self) -> std::sync::Arc<dyn TimeSource> {
+    pub fn time_source(&self) -> SharedTimeSource {
         self.time_source.clone()
     }
 

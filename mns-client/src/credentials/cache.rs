@@ -3,8 +3,8 @@
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use super::time::{SharedTimeSource, TimeSource, system_time_source};
 use super::{Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use crate::time::{SharedTimeSource, TimeSource};
 
 /// Default time before expiry at which credentials are refreshed (15 minutes, as the Java,
 /// Python and Node libraries do).
@@ -96,15 +96,10 @@ impl CachingProviderBuilder {
         self
     }
 
-    /// The clock used for expiry decisions (default: the system clock).
+    /// The clock used for expiry decisions (default: the system clock); any [`TimeSource`],
+    /// a [`SharedTimeSource`] included.
     pub fn time_source(mut self, time: impl TimeSource + 'static) -> Self {
-        self.time = Arc::new(time);
-        self
-    }
-
-    /// Like [`time_source`](Self::time_source) with an already shared clock.
-    pub fn shared_time_source(mut self, time: SharedTimeSource) -> Self {
-        self.time = time;
+        self.time = SharedTimeSource::new(time);
         self
     }
 
@@ -139,7 +134,7 @@ impl CachingProvider {
     pub fn builder_shared(inner: SharedCredentialsProvider) -> CachingProviderBuilder {
         CachingProviderBuilder {
             inner,
-            time: system_time_source(),
+            time: SharedTimeSource::default(),
             refresh_before_expiry: DEFAULT_REFRESH_BEFORE_EXPIRY,
             retry_after_failure: DEFAULT_RETRY_AFTER_FAILURE,
         }

@@ -13,9 +13,9 @@ use super::ecs::EcsRamRoleProvider;
 use super::env::{Env, EnvironmentVariableProvider};
 use super::profile::{CliProfileProvider, ProfileFileProvider};
 use super::sts::OidcRoleArnProvider;
-use super::time::TimeSource;
 use super::uri::CredentialsUriProvider;
 use super::{Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use crate::time::TimeSource;
 
 /// Tries providers in order.
 ///
@@ -366,7 +366,7 @@ impl DefaultCredentialsChainBuilder {
     pub fn build_cached(self) -> CachingProvider {
         let time = self.config.time_source().clone();
         CachingProvider::builder(self.build())
-            .shared_time_source(time)
+            .time_source(time)
             .build()
     }
 }

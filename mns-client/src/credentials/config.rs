@@ -1,11 +1,10 @@
 //! Settings shared by every credential provider: environment, clock, home directory, endpoints.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::env::Env;
-use super::time::{SharedTimeSource, TimeSource, system_time_source};
+use crate::time::{SharedTimeSource, TimeSource};
 
 /// Default STS endpoint.
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.aliyuncs.com";
@@ -50,7 +49,7 @@ impl ProviderConfig {
     pub fn new() -> Self {
         ProviderConfig {
             env: Env::process(),
-            time: system_time_source(),
+            time: SharedTimeSource::default(),
             home_dir: None,
             sts_endpoint: None,
             ecs_metadata_endpoint: None,
@@ -64,15 +63,10 @@ impl ProviderConfig {
         self
     }
 
-    /// Uses `time` as the clock (expiry checks, STS timestamps).
+    /// Uses `time` as the clock (expiry checks, STS timestamps); any [`TimeSource`], a
+    /// [`SharedTimeSource`] included.
     pub fn with_time_source(mut self, time: impl TimeSource + 'static) -> Self {
-        self.time = Arc::new(time);
-        self
-    }
-
-    /// Uses an already shared clock.
-    pub fn with_shared_time_source(mut self, time: SharedTimeSource) -> Self {
-        self.time = time;
+        self.time = SharedTimeSource::new(time);
         self
     }
 

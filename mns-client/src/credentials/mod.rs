@@ -87,9 +87,9 @@ mod http;
 mod profile;
 pub mod rpc_signature;
 mod sts;
-mod time;
 mod uri;
 
+pub use crate::time::{ManualTimeSource, SharedTimeSource, SystemTimeSource, TimeSource};
 pub use cache::{
     CachingProvider, CachingProviderBuilder, DEFAULT_REFRESH_BEFORE_EXPIRY,
     DEFAULT_RETRY_AFTER_FAILURE, LazyCredentialsCache,
@@ -112,9 +112,6 @@ pub use profile::{
 pub use sts::{
     AssumeRoleProvider, AssumeRoleProviderBuilder, DEFAULT_DURATION_SECONDS, MIN_DURATION_SECONDS,
     OidcRoleArnProvider, OidcRoleArnProviderBuilder, STS_API_VERSION, validate_role_session_name,
-};
-pub use time::{
-    ManualTimeSource, SharedTimeSource, SystemTimeSource, TimeSource, system_time_source,
 };
 pub use uri::{CREDENTIALS_URI_VAR, CredentialsUriProvider};
 

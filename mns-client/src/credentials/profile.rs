@@ -547,7 +547,7 @@ fn cli_profile_provider(
             let source = cli_profile_provider(config, file, &source_name, depth + 1)?;
             // The source may itself be STS-based: cache it so each refresh costs one STS call.
             let cached_source = CachingProvider::builder_shared(source)
-                .shared_time_source(config.time_source().clone())
+                .time_source(config.time_source().clone())
                 .build();
             assume_role(Arc::new(cached_source))?
         }

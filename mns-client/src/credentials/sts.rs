@@ -16,8 +16,9 @@ use serde::Deserialize;
 use super::config::ProviderConfig;
 use super::http::{self, LazyHttpClient, failure, format_timestamp, parse_expiration};
 use super::rpc_signature;
-use super::time::SharedTimeSource;
 use super::{Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider};
+use crate::time::SharedTimeSource;
+use crate::time::TimeSource as _;
 
 /// STS API version.
 pub const STS_API_VERSION: &str = "2015-04-01";

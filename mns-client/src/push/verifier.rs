@@ -18,12 +18,11 @@ use super::notification::PushNotification;
 use super::request::PushRequest;
 use super::string_to_sign::string_to_sign;
 use crate::error::{Error, Result};
+use crate::time::{SharedTimeSource, TimeSource};
 use crate::topic::NotifyContentFormat;
 
 /// The default `Date` window: MNS's own 15-minute skew rule, as the docs recommend (§6.5).
 pub const DEFAULT_MAX_DATE_SKEW: Duration = Duration::from_secs(15 * 60);
-
-type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// Verifies HTTP-push requests from MNS (reference §6.4, §6.5).
 ///
@@ -54,7 +53,7 @@ pub struct PushVerifier {
     policy: Arc<CertUrlPolicy>,
     cache: Arc<CertificateCache>,
     max_date_skew: Option<Duration>,
-    clock: Clock,
+    clock: SharedTimeSource,
 }
 
 impl fmt::Debug for PushVerifier {
@@ -71,7 +70,7 @@ pub struct PushVerifierBuilder {
     policy: CertUrlPolicy,
     fetcher: Option<Arc<dyn CertificateFetcher>>,
     max_date_skew: Option<Duration>,
-    clock: Clock,
+    clock: SharedTimeSource,
     cache_capacity: usize,
 }
 
@@ -92,7 +91,7 @@ impl Default for PushVerifierBuilder {
             policy: CertUrlPolicy::mns_default(),
             fetcher: None,
             max_date_skew: Some(DEFAULT_MAX_DATE_SKEW),
-            clock: Arc::new(SystemTime::now),
+            clock: SharedTimeSource::default(),
             cache_capacity: 16,
         }
     }
@@ -128,10 +127,11 @@ impl PushVerifierBuilder {
         self
     }
 
-    /// Where [`PushVerifier::verify`] reads "now" (default the system clock).
+    /// Where [`PushVerifier::verify`] reads "now" (default the system clock); any
+    /// [`TimeSource`], a [`SharedTimeSource`] included.
     #[must_use]
-    pub fn clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+    pub fn time_source(mut self, time: impl TimeSource + 'static) -> Self {
+        self.clock = SharedTimeSource::new(time);
         self
     }
 
@@ -179,7 +179,7 @@ impl PushVerifier {
 
     /// Verifies `request` against the verifier's clock; see [`PushVerifier::verify_at`].
     pub async fn verify(&self, request: PushRequest) -> Result<VerifiedPush, VerifyError> {
-        let now = (self.clock)();
+        let now = self.clock.now();
         self.verify_at(request, now).await
     }
 

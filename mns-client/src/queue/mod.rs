@@ -16,7 +16,7 @@
 
 mod admin;
 pub(crate) mod model;
-mod wire;
+pub(crate) mod wire;
 
 use std::time::{Duration, SystemTime};
 

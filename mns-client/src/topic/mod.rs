@@ -30,7 +30,7 @@
 
 mod admin;
 pub mod model;
-mod wire;
+pub(crate) mod wire;
 
 use std::time::SystemTime;
 

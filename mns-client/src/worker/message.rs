@@ -9,6 +9,7 @@ use tracing::Instrument as _;
 use super::{DeadLetter, Shared};
 use crate::error::ErrorCode;
 use crate::queue::{ReceiptHandle, ReceivedMessage, SendOptions};
+use crate::time::TimeSource as _;
 
 /// Visibility timeout given to a message released at shutdown: the service's minimum, so another
 /// consumer gets it about a second later.

@@ -83,7 +83,7 @@ pub use stats::{StatsSnapshot, WorkerStats};
 
 use crate::error::Error;
 use crate::queue::{Queue, ReceivedMessage, limits};
-use crate::time::TimeSource;
+use crate::time::{SharedTimeSource, TimeSource};
 use deleter::Deleter;
 
 /// The error a handler returns: anything that converts into a boxed error, so `?` works on most
@@ -153,7 +153,7 @@ pub struct WorkerBuilder {
     error_backoff: Backoff,
     max_receives: Option<(u32, DeadLetter)>,
     shutdown_timeout: Duration,
-    time: Option<Arc<dyn TimeSource>>,
+    time: Option<SharedTimeSource>,
 }
 
 impl fmt::Debug for WorkerBuilder {
@@ -331,11 +331,11 @@ impl WorkerBuilder {
     /// use std::sync::Arc;
     /// use mns_client::time::SystemTimeSource;
     /// let b = mns_client::worker::Worker::builder(queue, |_m| async { Ok(()) })
-    ///     .time_source(Arc::new(SystemTimeSource));
+    ///     .time_source(SystemTimeSource);
     /// # let _ = b; }
     /// ```
-    pub fn time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
-        self.time = Some(time);
+    pub fn time_source(mut self, time: impl TimeSource + 'static) -> Self {
+        self.time = Some(SharedTimeSource::new(time));
         self
     }
 
@@ -443,7 +443,7 @@ pub struct Worker {
     error_backoff: Backoff,
     max_receives: Option<(u32, DeadLetter)>,
     shutdown_timeout: Duration,
-    time: Arc<dyn TimeSource>,
+    time: SharedTimeSource,
     stats: WorkerStats,
 }
 
@@ -475,7 +475,7 @@ struct Shared {
     retry_backoff: Backoff,
     error_backoff: Backoff,
     max_receives: Option<(u32, DeadLetter)>,
-    time: Arc<dyn TimeSource>,
+    time: SharedTimeSource,
     stats: WorkerStats,
     deleter: Deleter,
     tracker: TaskTracker,

@@ -4,6 +4,7 @@
 //! [`conformance_tests!`](crate::conformance_tests) does not generate them for live runs
 //! (`CONFORMANCE.md` marks them "emulator only"); called directly on such a target they fail.
 
+use mns_client::time::FixedTimeSource;
 use std::time::Duration;
 
 use mns_client::push::{CertUrlPolicy, PushNotification, PushRequest, PushVerifier};
@@ -74,7 +75,7 @@ async fn verify(t: &Target, r: &wiremock::Request) -> Result<PushNotification, C
     let now = t.now();
     let verifier = PushVerifier::builder()
         .cert_url_policy(CertUrlPolicy::deny_all().allow_prefix(&cert_url)?)
-        .clock(move || now)
+        .time_source(FixedTimeSource(now))
         .build()?;
     let mut req = PushRequest::new("POST", target_of(r), r.body.clone());
     for (n, v) in &r.headers {
