@@ -4,7 +4,8 @@
 //! each one is run from there as a process with `MNS_ENDPOINT` removed from its environment and
 //! must exit successfully within a generous limit. An example binary that is missing or older than
 //! its sources (e.g. after `cargo test --test examples` alone) is first built with
-//! `cargo build --example NAME`. Examples that do not exist are skipped.
+//! `cargo build --example NAME`. The list must name exactly the files in `examples/`: a listed
+//! example that is missing, or an example that is not listed, fails the run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -108,16 +109,36 @@ fn run_with(name: &str, binary: &Path, envs: &[(&str, &str)]) -> Output {
     child.wait_with_output().expect("collect output")
 }
 
+/// The example files in `examples/` (one `NAME.rs` each; `common/` is shared code).
+fn example_files() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_list_names_every_example_and_nothing_else() {
+    let mut listed: Vec<String> = EXAMPLES.iter().map(|s| (*s).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        example_files(),
+        "EXAMPLES in tests/examples.rs and the files in examples/ differ"
+    );
+}
+
 #[test]
 fn every_example_runs_against_the_embedded_emulator() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let profile_dir = profile_dir();
     let mut ran = Vec::new();
     for &name in EXAMPLES {
-        if !root.join("examples").join(format!("{name}.rs")).exists() {
-            eprintln!("example {name}: not present, skipped");
-            continue;
-        }
         let out = run(name, &binary(name, &profile_dir));
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -57,9 +57,11 @@ fn queues() -> &'static (Queue, Queue) {
 }
 
 /// The client's decoding of what comes back from the network: (batch) receive responses with
-/// both body codecs, HTTP push notifications in every content format, and push signing
-/// certificates.
+/// both body codecs, every other response decoder (queue and topic attributes and lists,
+/// subscriptions, publish and send receipts, batch errors, error documents), HTTP push
+/// notifications in every content format, and push signing certificates.
 pub fn client_response_decoding(data: &[u8]) {
+    mns_client::fuzzing::decode_responses(data);
     let (raw, base64) = queues();
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = raw.decode_batch_receive_response(text);

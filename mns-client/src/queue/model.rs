@@ -627,12 +627,17 @@ pub struct VisibilityChange {
 
 /// Epoch milliseconds to [`SystemTime`].
 pub(crate) fn from_millis(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
+    from_secs(ms / 1000) + Duration::from_millis(ms % 1000)
 }
 
-/// Epoch seconds to [`SystemTime`].
+/// The latest time a decoded timestamp may name: 9999-12-31T23:59:59Z. Later values (only a
+/// broken answer sends them) are clamped to it, since `UNIX_EPOCH + huge` would overflow
+/// `SystemTime` and panic (found by the `client_response_decoding` fuzz target).
+const MAX_DECODED_SECS: u64 = 253_402_300_799;
+
+/// Epoch seconds to [`SystemTime`], clamped to [`MAX_DECODED_SECS`].
 pub(crate) fn from_secs(s: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(s)
+    UNIX_EPOCH + Duration::from_secs(s.min(MAX_DECODED_SECS))
 }
 
 /// Validates a long-poll wait (whole seconds, 0–30) and returns the seconds.
@@ -712,6 +717,12 @@ mod tests {
     #[test]
     fn waits_and_batches() {
         assert_eq!(wait_seconds(Duration::from_secs(30)).unwrap(), 30);
+        // Absurd timestamps from a broken answer are clamped, never a panic.
+        assert_eq!(from_secs(u64::MAX), from_secs(MAX_DECODED_SECS));
+        assert_eq!(
+            from_millis(u64::MAX),
+            from_secs(MAX_DECODED_SECS) + Duration::from_millis(615)
+        );
         assert!(wait_seconds(Duration::from_secs(31)).is_err());
         assert!(wait_seconds(Duration::from_millis(1500)).is_err());
         assert!(batch_count("x", 0).is_err());

@@ -19,9 +19,9 @@ pub(crate) mod header_case;
 mod queue;
 pub(crate) mod request;
 pub(crate) mod route;
-mod sts;
+pub(crate) mod sts;
 mod topic;
-mod topic_xml;
+pub(crate) mod topic_xml;
 
 pub(crate) use sts::credential_routes;
 

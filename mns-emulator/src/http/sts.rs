@@ -45,7 +45,7 @@ fn request_id() -> String {
     )
 }
 
-fn parse_form(bytes: &[u8], into: &mut BTreeMap<String, String>) {
+pub(crate) fn parse_form(bytes: &[u8], into: &mut BTreeMap<String, String>) {
     for (k, v) in url::form_urlencoded::parse(bytes) {
         into.insert(k.into_owned(), v.into_owned());
     }

@@ -17,7 +17,7 @@ fn is_blank(body: &[u8]) -> bool {
 
 /// Parses a `<Topic>` body (CreateTopic, SetTopicAttributes); empty means no attributes.
 /// `MessageRetentionPeriod` is accepted and ignored (it is fixed at one day, §2.1).
-pub(super) fn parse_topic_attributes(body: &[u8]) -> Result<TopicAttributesInput, MnsError> {
+pub(crate) fn parse_topic_attributes(body: &[u8]) -> Result<TopicAttributesInput, MnsError> {
     if is_blank(body) {
         return Ok(TopicAttributesInput::default());
     }
@@ -34,7 +34,7 @@ fn trimmed_child(e: &Element, name: &str) -> Option<String> {
 }
 
 /// Parses a `<Subscription>` body of Subscribe.
-pub(super) fn parse_subscribe(body: &[u8]) -> Result<SubscribeInput, MnsError> {
+pub(crate) fn parse_subscribe(body: &[u8]) -> Result<SubscribeInput, MnsError> {
     if is_blank(body) {
         return Ok(SubscribeInput::default());
     }
@@ -49,7 +49,7 @@ pub(super) fn parse_subscribe(body: &[u8]) -> Result<SubscribeInput, MnsError> {
 }
 
 /// Parses a `<Subscription>` body of SetSubscriptionAttributes.
-pub(super) fn parse_subscription_update(body: &[u8]) -> Result<SubscriptionUpdate, MnsError> {
+pub(crate) fn parse_subscription_update(body: &[u8]) -> Result<SubscriptionUpdate, MnsError> {
     if is_blank(body) {
         return Ok(SubscriptionUpdate::default());
     }
@@ -62,7 +62,7 @@ pub(super) fn parse_subscription_update(body: &[u8]) -> Result<SubscriptionUpdat
 }
 
 /// Parses a PublishMessage `<Message>` body.
-pub(super) fn parse_publish(body: &[u8]) -> Result<PublishMessageInput, MnsError> {
+pub(crate) fn parse_publish(body: &[u8]) -> Result<PublishMessageInput, MnsError> {
     let root = parse_document(body)?;
     expect_root(&root, "Message")?;
     let body = root

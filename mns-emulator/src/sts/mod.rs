@@ -58,7 +58,7 @@
 
 mod api;
 mod ecs;
-mod oidc;
+pub(crate) mod oidc;
 pub mod rpc_signature;
 
 use std::collections::HashMap;
