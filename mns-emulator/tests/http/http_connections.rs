@@ -5,12 +5,10 @@
 //! Raw loopback sockets only, every wait bounded. Deadlines are short (100–300 ms) and the
 //! assertions generous ("within 10 s"), so nothing depends on scheduling luck.
 
-mod http_common;
-
 use std::time::Duration;
 
-use http_common::raw::{RawReq, closed_by_server, connect, read_all, send_raw};
-use http_common::{Req, start_with};
+use crate::http_common::raw::{RawReq, closed_by_server, connect, read_all, send_raw};
+use crate::http_common::{Req, start_with};
 use mns_emulator::ConnectionLimits;
 use tokio::io::AsyncWriteExt;
 
@@ -65,7 +63,7 @@ async fn idle_and_trickling_clients_cannot_lock_out_a_normal_request() {
             .expect("client");
         let r = tokio::time::timeout(
             GENEROUS,
-            http_common::send_with(
+            crate::http_common::send_with(
                 &http,
                 h.emu.endpoint(),
                 &h.http_date(),
@@ -144,7 +142,7 @@ async fn long_poll_outlives_the_idle_timeout() {
         let endpoint = h.emu.endpoint().to_owned();
         let date = h.http_date();
         async move {
-            http_common::send_with(
+            crate::http_common::send_with(
                 &http,
                 &endpoint,
                 &date,

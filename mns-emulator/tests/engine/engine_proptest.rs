@@ -8,7 +8,7 @@
 //! every look (visible when `visible_at <= now`, gone when `now >= enqueue + retention`).
 //!
 //! Cases: `PROPTEST_CASES` (default 64, a few seconds in debug). Full run (RELIABILITY.md):
-//! `PROPTEST_CASES=10000 cargo test --release -p mns-emulator --test engine_proptest`
+//! `PROPTEST_CASES=10000 cargo test --release -p mns-emulator --test engine engine_proptest::`
 
 use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
 use mns_emulator::error::ErrorCode;

@@ -8,11 +8,9 @@
 //! Where the reference says nothing (answers of the HTTP front end to requests that never reach
 //! MNS: oversized header blocks, a garbage request line), the case expects the HTTP status alone.
 
-mod http_common;
-
 use std::time::Duration;
 
-use http_common::{Harness, Req, start, test_signature};
+use crate::http_common::{Harness, Req, start, test_signature};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -67,7 +67,7 @@ fn readme_shows_this_example() {
     let begin = this.find("// README:begin\n").expect("begin marker") + "// README:begin\n".len();
     let end = this.find("// README:end").expect("end marker");
     let example = &this[begin..end];
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     assert!(
         readme.contains(example),
         "README.md's \"Testing your code with the emulator\" must show tests/readme_testing.rs verbatim"

@@ -1,9 +1,7 @@
 //! Every topic and subscription operation over HTTP: statuses, documents, `Location` headers,
 //! list paging, and the `<Error>` answers (reference §1.3, §2, §7).
 
-mod http_common;
-
-use http_common::{Harness, Req, T0_MS, start};
+use crate::http_common::{Harness, Req, T0_MS, start};
 
 const NS: &str = r#"xmlns="http://mns.aliyuncs.com/doc/v1/""#;
 
@@ -19,12 +17,12 @@ fn publish_body(inner: &str) -> String {
     format!(r#"<?xml version="1.0" encoding="UTF-8"?><Message {NS}>{inner}</Message>"#)
 }
 
-async fn create_topic(h: &Harness, name: &str, inner: &str) -> http_common::Resp {
+async fn create_topic(h: &Harness, name: &str, inner: &str) -> crate::http_common::Resp {
     h.send(Req::put(&format!("/topics/{name}"), &topic_body(inner)))
         .await
 }
 
-async fn subscribe(h: &Harness, topic: &str, sub: &str, inner: &str) -> http_common::Resp {
+async fn subscribe(h: &Harness, topic: &str, sub: &str, inner: &str) -> crate::http_common::Resp {
     h.send(Req::put(
         &format!("/topics/{topic}/subscriptions/{sub}"),
         &sub_body(inner),
@@ -416,7 +414,7 @@ async fn long_poll_wakes_on_topic_delivery() {
         let endpoint = h.emu.endpoint().to_owned();
         let date = h.http_date();
         tokio::spawn(async move {
-            http_common::send_with(
+            crate::http_common::send_with(
                 &http,
                 &endpoint,
                 &date,

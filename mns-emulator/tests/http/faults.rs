@@ -1,11 +1,9 @@
 //! Fault injection over HTTP: each fault kind, the seed's determinism and the admin endpoint.
 //! Time-dependent faults (latency, long-poll drops) run on the harness's `ManualClock`.
 
-mod http_common;
-
 use std::time::Duration;
 
-use http_common::{Harness, Req, start, start_with};
+use crate::http_common::{Harness, Req, start, start_with};
 use mns_emulator::faults::{Fault, FaultPlan, FaultRule, Operation};
 
 async fn queue_with(h: &Harness, name: &str, messages: usize) {
@@ -34,7 +32,7 @@ async fn transport_fails(h: &Harness, target: &str, method: reqwest::Method) -> 
     let endpoint = h.emu.endpoint().to_owned();
     let date = h.http_date();
     // `send_with` panics on transport errors: run it in a task and look at how it ended.
-    tokio::spawn(async move { http_common::send_with(&http, &endpoint, &date, req).await })
+    tokio::spawn(async move { crate::http_common::send_with(&http, &endpoint, &date, req).await })
         .await
         .is_err()
 }
@@ -108,7 +106,7 @@ async fn latency_waits_on_the_emulator_clock() {
     let endpoint = h.emu.endpoint().to_owned();
     let date = h.http_date();
     let call = tokio::spawn(async move {
-        http_common::send_with(&http, &endpoint, &date, Req::get("/queues/q")).await
+        crate::http_common::send_with(&http, &endpoint, &date, Req::get("/queues/q")).await
     });
     // Cannot finish before the clock moves, however long we wait here.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -166,7 +164,7 @@ async fn connection_dropped_mid_long_poll_takes_nothing() {
     let endpoint = h.emu.endpoint().to_owned();
     let date = h.http_date();
     let poll = tokio::spawn(async move {
-        http_common::send_with(
+        crate::http_common::send_with(
             &http,
             &endpoint,
             &date,
@@ -341,7 +339,7 @@ async fn standalone_binary_takes_a_plan_file_and_the_admin_endpoint() {
         reason = "wall-clock bound on a real process or server"
     )]
     let date = httpdate::fmt_http_date(std::time::SystemTime::now());
-    let list = || http_common::send_with(&http, &endpoint, &date, Req::get("/queues"));
+    let list = || crate::http_common::send_with(&http, &endpoint, &date, Req::get("/queues"));
     list().await.assert_error(500, "InternalError");
     assert_eq!(list().await.status, 200, "the plan file's rule fired once");
 

@@ -1,12 +1,10 @@
 //! The standalone binary: starts with no flags but a free port, prints its endpoint, serves
 //! signed requests, and exits cleanly on SIGTERM.
 
-mod http_common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use http_common::{Req, send_with};
+use crate::http_common::{Req, send_with};
 
 /// Kills the child if the test fails before stopping it, so no server outlives the test.
 struct KillOnDrop(std::process::Child);

@@ -6,8 +6,6 @@
 //! query names in either case, raw `+ / =` in receipt handles, DELETE with a body, bodies with
 //! and without escaping, `security-token`, and a wrong secret.
 
-mod http_common;
-
 use std::time::Duration;
 
 use mns_emulator::Emulator;
@@ -140,14 +138,14 @@ async fn node_sdk_tour_is_answered_like_the_service() {
 
 #[tokio::test]
 async fn raw_message_bodies_round_trip_through_xml_escaping() {
-    let h = http_common::start().await;
+    let h = crate::http_common::start().await;
     h.create_queue("q", "").await;
     let text = "héllo 世界 <tag attr=\"v\"> & 'apos'";
     let escaped = "héllo 世界 &lt;tag attr=&quot;v&quot;&gt; &amp; &apos;apos&apos;";
     // Go style: no declaration, no namespace, application/xml.
     let r = h
         .send(
-            http_common::Req::new("POST", "/queues/q/messages")
+            crate::http_common::Req::new("POST", "/queues/q/messages")
                 .header("Content-Type", "application/xml")
                 .xml_raw(&format!(
                     "<Message><MessageBody>{escaped}</MessageBody><Priority>8</Priority></Message>"
@@ -161,7 +159,9 @@ async fn raw_message_bodies_round_trip_through_xml_escaping() {
         d.iter().map(|b| format!("{b:02X}")).collect::<String>()
     };
     assert_eq!(r.text("MessageBodyMD5"), Some(md5));
-    let r = h.send(http_common::Req::get("/queues/q/messages")).await;
+    let r = h
+        .send(crate::http_common::Req::get("/queues/q/messages"))
+        .await;
     let shown = r.text("MessageBody").expect("body");
     assert_eq!(
         shown

@@ -5,10 +5,8 @@
 //! Raw loopback sockets where the case needs exact bytes; each case also checks that nothing was
 //! stored.
 
-mod http_common;
-
-use http_common::raw::{RawReq, send_raw};
-use http_common::{Harness, Req, start, start_with};
+use crate::http_common::raw::{RawReq, send_raw};
+use crate::http_common::{Harness, Req, start, start_with};
 
 const NS: &str = r#"xmlns="http://mns.aliyuncs.com/doc/v1/""#;
 

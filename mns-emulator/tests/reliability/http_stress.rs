@@ -10,7 +10,7 @@
 //! messages delivered exactly twice, the rest exactly once.
 //!
 //! CI size: 2,000 messages. Full size (RELIABILITY.md):
-//! `MNS_STRESS_MESSAGES=100000 cargo test -p mns-emulator --test http_stress -- --nocapture`
+//! `MNS_STRESS_MESSAGES=100000 cargo test -p mns-emulator --test reliability -- http_stress:: --nocapture`
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,9 +1,7 @@
 //! Every queue, message and account operation over real HTTP with raw signed requests: statuses,
 //! headers and bodies as the service answers them (reference §4, §7, §11).
 
-mod http_common;
-
-use http_common::{Req, start};
+use crate::http_common::{Req, start};
 
 const NS: &str = r#"xmlns="http://mns.aliyuncs.com/doc/v1/""#;
 
@@ -427,8 +425,8 @@ async fn oversized_body_is_rejected_with_the_service_error() {
     assert_eq!(r.status, 201);
 }
 
-async fn start_small_limit() -> http_common::Harness {
-    http_common::start_with(|b| b.max_request_body_bytes(4096)).await
+async fn start_small_limit() -> crate::http_common::Harness {
+    crate::http_common::start_with(|b| b.max_request_body_bytes(4096)).await
 }
 
 #[tokio::test]

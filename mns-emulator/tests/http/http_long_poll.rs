@@ -2,11 +2,9 @@
 //! poll is parked on the server (`wait_for_waiting_receives`), checks it has not answered, then
 //! sends or moves the clock and checks it answers.
 
-mod http_common;
-
 use std::collections::HashSet;
 
-use http_common::{Harness, Req, Resp, send_with, start};
+use crate::http_common::{Harness, Req, Resp, send_with, start};
 use tokio::task::JoinHandle;
 
 /// Starts a receive in its own task; it owns only a client handle and strings, so the harness

@@ -4,7 +4,7 @@
 //! change happened). Nothing may be lost; duplicates are counted and reported (at least once).
 //!
 //! CI size: 1,000 messages. Full size (RELIABILITY.md):
-//! `MNS_RESILIENCE_MESSAGES=10000 cargo test -p mns-emulator --test client_resilience -- --nocapture`
+//! `MNS_RESILIENCE_MESSAGES=10000 cargo test -p mns-emulator --test reliability -- client_resilience:: --nocapture`
 //!
 //! The emulator runs on the system clock here (the client's retry backoff and the worker's
 //! heartbeats are real time); correctness never depends on timing, only the run's duration does.

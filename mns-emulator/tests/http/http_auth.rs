@@ -1,11 +1,9 @@
 //! Authentication failures over HTTP, each with the service's status and code (reference §3.4),
 //! and the ways to authenticate: several keys, `x-mns-date`, temporary (STS) keys, accept-any.
 
-mod http_common;
-
 use std::time::Duration;
 
-use http_common::{Req, start, start_with, test_signature};
+use crate::http_common::{Req, start, start_with, test_signature};
 use mns_emulator::auth::{AccessKey, TemporaryKey};
 use mns_emulator::clock::Clock;
 

@@ -3,7 +3,7 @@
 //! ```text
 //! MNS_ENDPOINT=https://<account-id>.mns.<region>.aliyuncs.com \
 //! ALIBABA_CLOUD_ACCESS_KEY_ID=... ALIBABA_CLOUD_ACCESS_KEY_SECRET=... \
-//! cargo test --test conformance_live -- --ignored --test-threads 4
+//! cargo test --test conformance -- conformance_live:: --ignored --test-threads 4
 //! ```
 //!
 //! (or `MNS_ACCOUNT_ID` + `MNS_REGION` instead of `MNS_ENDPOINT`; the two STS cases also need

@@ -1,0 +1,10 @@
+//! The client over HTTP against local mock servers: queues, topics, models, signing vectors, response limits.
+//!
+//! One test binary with a module per area (linking one binary per file dominated `cargo test`
+//! on two cores).
+
+mod queue_http;
+mod response_cap;
+mod signing_vectors;
+mod topic_model;
+mod topic_ops;

@@ -1,0 +1,23 @@
+//! The emulator over HTTP: every route, authentication, hostile input, connections, long polls, push, faults, the official SDKs' captured requests, the standalone binary.
+//!
+//! One test binary with a module per area (linking one binary per file dominated `cargo test`
+//! on two cores).
+
+mod credentials_e2e;
+mod faults;
+mod fuzz_seeds;
+mod http_auth;
+mod http_binary;
+mod http_common;
+mod http_connection_limit;
+mod http_connections;
+mod http_hostile;
+mod http_hostile_head;
+mod http_long_poll;
+mod http_push;
+mod http_queue_ops;
+mod http_sdk_replay;
+mod http_signing;
+mod http_topic_ops;
+mod replay_captured;
+mod topic_client;

@@ -1,0 +1,7 @@
+//! Load-bearing reliability runs: the HTTP stress test and the client resilience test under injected faults (their own binary so their load does not slow other tests).
+//!
+//! One test binary with a module per area (linking one binary per file dominated `cargo test`
+//! on two cores).
+
+mod client_resilience;
+mod http_stress;
