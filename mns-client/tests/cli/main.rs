@@ -1,0 +1,1 @@
+//! Process tests of the `mns` CLI against an in-process emulator.
