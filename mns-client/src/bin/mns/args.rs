@@ -89,6 +89,9 @@ pub(crate) struct GlobalArgs {
     /// Timeout of one request attempt, in seconds.
     #[arg(long, global = true, default_value_t = 10)]
     pub(crate) timeout: u64,
+    /// Retries of a failed request (5xx, throttling, timeouts, connection errors); 0: none.
+    #[arg(long, global = true, default_value_t = 10)]
+    pub(crate) max_retries: u32,
     /// No progress bars (they are only ever drawn on a terminal).
     #[arg(long, short = 'q', global = true)]
     pub(crate) quiet: bool,
@@ -253,15 +256,16 @@ pub(crate) enum TopicCommand {
 /// `mns subscription ...`
 #[derive(Debug, Subcommand)]
 pub(crate) enum SubscriptionCommand {
-    /// Subscribe an endpoint (http(s) URL, acs:mns:REGION:ACCOUNT:queues/NAME, mail:directmail:ADDR ...).
+    /// Subscribe an endpoint to a topic.
     Create {
         /// Topic name.
         topic: String,
         /// Subscription name.
         name: String,
-        /// Where notifications go.
-        #[arg(long)]
-        endpoint: String,
+        /// Where notifications go: an http(s) URL, acs:mns:REGION:ACCOUNT:queues/NAME,
+        /// mail:directmail:ADDRESS, sms:directsms:anonymous or PHONE, push:APPKEY.
+        #[arg(value_name = "ENDPOINT")]
+        target: String,
         /// Only messages with this tag.
         #[arg(long)]
         filter_tag: Option<String>,

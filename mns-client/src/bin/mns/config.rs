@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use mns_client::credentials::{CachingProvider, CliProfileProvider, ProviderConfig};
-use mns_client::{BodyCodec, Client, Credentials, Endpoint, Queue, SignatureVersion};
+use mns_client::{BodyCodec, Client, Credentials, Endpoint, Queue, RetryConfig, SignatureVersion};
 use mns_emulator::RunningEmulator;
 
 use crate::args::{Codec, GlobalArgs};
@@ -52,6 +52,10 @@ impl Context {
         let client = builder
             .signature_version(version)
             .request_timeout(Duration::from_secs(args.timeout.max(1)))
+            .retry(RetryConfig {
+                max_retries: args.max_retries,
+                ..RetryConfig::default()
+            })
             .build()?;
         Ok(Context {
             client,

@@ -174,12 +174,12 @@ pub(crate) async fn run_subscription(
         SubscriptionCommand::Create {
             topic,
             name,
-            endpoint,
+            target,
             filter_tag,
             notify_strategy,
             notify_content_format,
         } => {
-            let endpoint: Endpoint = endpoint.parse()?;
+            let endpoint: Endpoint = target.parse()?;
             let options = SubscribeOptions {
                 filter_tag: filter_tag.map(FilterTag::new).transpose()?,
                 notify_strategy: strategy(notify_strategy)?,
