@@ -54,7 +54,7 @@ pub(crate) enum Codec {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
-    /// Service base URL, e.g. https://<account>.mns.cn-hangzhou.aliyuncs.com.
+    /// Service base URL, e.g. `https://ACCOUNT.mns.cn-hangzhou.aliyuncs.com`.
     #[arg(long, env = "MNS_ENDPOINT", global = true)]
     pub(crate) endpoint: Option<String>,
     /// Account id, with --region, when no endpoint is given.
