@@ -130,6 +130,14 @@
 //! clock. Each request runs in a `mns_request` [`tracing`](https://docs.rs/tracing) span with its
 //! operation, resource, attempt, status and request id.
 //!
+//! # Command-line tool
+//!
+//! The `cli` feature builds `mns`, an operations CLI over this client (`cargo install
+//! mns-client --features cli`): queue, topic and subscription administration, send, receive,
+//! peek, purge, drain, an at-least-once `move`/`redrive`, `stats` and `watch`, with JSON output
+//! and exit codes per failure kind. The feature adds an optional dependency on `mns-emulator`
+//! for `mns --emulator`; the library itself never needs it. See the repository README.
+//!
 //! # Secrets
 //!
 //! Access key secrets and STS tokens never appear in `Debug` output, logs or errors.
