@@ -53,7 +53,9 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 mod push;
-pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
+pub use push::{
+    DEVELOPMENT_PUSH_SIGNING_KEY_PEM, Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT,
+};
 mod server;
 pub use server::{
     ConnectionLimits, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
