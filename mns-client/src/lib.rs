@@ -133,6 +133,13 @@
 //! # Secrets
 //!
 //! Access key secrets and STS tokens never appear in `Debug` output, logs or errors.
+//!
+//! # Features
+//!
+//! * `push` (default): the `push` module, verification of MNS HTTP-push requests. It brings in
+//!   `rsa` and `x509-cert`; a program that never receives pushes can leave it out with
+//!   `default-features = false`.
+//! * `axum` (implies `push`): an axum extractor that runs a handler only for verified pushes.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod client;
@@ -140,6 +147,7 @@ mod common;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[cfg(feature = "push")]
 pub mod push;
 pub mod queue;
 pub mod retry;
