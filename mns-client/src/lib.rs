@@ -142,6 +142,11 @@
 //! * `axum` (implies `push`): an axum extractor that runs a handler only for verified pushes.
 #![deny(rustdoc::broken_intra_doc_links)]
 
+// The crate README (the crates.io page) is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod client;
 mod common;
 pub mod credentials;

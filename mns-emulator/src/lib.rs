@@ -44,6 +44,11 @@
 //! * The `mns-emulator` binary serves the same thing standalone (`mns-emulator --help`).
 #![deny(rustdoc::broken_intra_doc_links)]
 
+// The crate README (the crates.io page) is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod auth;
 pub mod clock;
 pub mod engine;
