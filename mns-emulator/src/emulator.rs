@@ -257,8 +257,8 @@ impl EmulatorBuilder {
     /// [`Deliveries::KEY_BITS`](crate::Deliveries::KEY_BITS)-bit RSA key generated for this
     /// emulator on first use (the first push or certificate request), instead of the published
     /// development key: for a receiver test that must not accept a key anyone knows. Generation
-    /// runs on a blocking thread and takes seconds in an optimised build, minutes in a debug
-    /// one. Replaces an earlier [`push_signing_key_pem`](Self::push_signing_key_pem).
+    /// runs on a blocking thread; it is a random prime search, up to seconds in a debug build
+    /// (the development key is read in milliseconds). Replaces an earlier [`push_signing_key_pem`](Self::push_signing_key_pem).
     pub fn generate_push_signing_key(mut self) -> Self {
         self.push_key = Some(crate::push::KeyChoice::Generate);
         self
