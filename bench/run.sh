@@ -19,7 +19,7 @@ grep -m1 "model name" /proc/cpuinfo || true
 uptime
 git rev-parse --short HEAD 2>/dev/null || echo "(not a git checkout)"
 
-cargo build --release -q -p mns-testkit --bin mns-loadgen -p mns-emulator --bin mns-emulator
+cargo build --release -q -p mns-loadgen -p mns-emulator --bin mns-emulator
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 LOADGEN="$TARGET_DIR/release/mns-loadgen"
 EMULATOR="$TARGET_DIR/release/mns-emulator"

@@ -141,7 +141,19 @@
 //! # Secrets
 //!
 //! Access key secrets and STS tokens never appear in `Debug` output, logs or errors.
+//!
+//! # Features
+//!
+//! * `push` (default): the `push` module, verification of MNS HTTP-push requests. It brings in
+//!   `rsa` and `x509-cert`; a program that never receives pushes can leave it out with
+//!   `default-features = false`.
+//! * `axum` (implies `push`): an axum extractor that runs a handler only for verified pushes.
 #![deny(rustdoc::broken_intra_doc_links)]
+
+// The crate README (the crates.io page) is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod client;
 mod common;
@@ -150,6 +162,7 @@ pub mod endpoint;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "push")]
 pub mod push;
 pub mod queue;
 pub mod retry;

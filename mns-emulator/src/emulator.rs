@@ -55,7 +55,7 @@ pub struct EmulatorBuilder {
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
     fault_plan: Option<FaultPlan>,
-    push_signer: Option<Arc<crate::push::PushSigner>>,
+    push_key: Option<crate::push::KeyChoice>,
     advertised_url: Option<String>,
 }
 
@@ -76,7 +76,11 @@ impl fmt::Debug for EmulatorBuilder {
             .field("fault_plan", &self.fault_plan)
             .field(
                 "push_signing_key",
-                &self.push_signer.as_ref().map(|_| "<configured>"),
+                &match &self.push_key {
+                    None => "<development key>",
+                    Some(crate::push::KeyChoice::Configured(_)) => "<configured>",
+                    Some(crate::push::KeyChoice::Generate) => "<generated>",
+                },
             )
             .field("advertised_url", &self.advertised_url)
             .finish()
@@ -98,7 +102,7 @@ impl Default for EmulatorBuilder {
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
             fault_plan: None,
-            push_signer: None,
+            push_key: None,
             advertised_url: None,
         }
     }
@@ -238,15 +242,27 @@ impl EmulatorBuilder {
     }
 
     /// Signs topic HTTP pushes with this RSA private key (PEM: PKCS#8 `BEGIN PRIVATE KEY` or
-    /// PKCS#1 `BEGIN RSA PRIVATE KEY`) and a certificate self-signed for it, instead of the key
-    /// pair generated once per process: e.g. to keep one certificate across restarts, or to sign
-    /// with the throw-away key of the push test vectors. Fails with
-    /// [`io::ErrorKind::InvalidInput`] if the key cannot be read.
+    /// PKCS#1 `BEGIN RSA PRIVATE KEY`) and a certificate self-signed for it, instead of the
+    /// published development key
+    /// [`DEVELOPMENT_PUSH_SIGNING_KEY_PEM`](crate::DEVELOPMENT_PUSH_SIGNING_KEY_PEM): e.g. a key
+    /// only your receivers trust, or the throw-away key of the push test vectors. Fails with
+    /// [`io::ErrorKind::InvalidInput`] if the key cannot be read, leaving the builder unchanged.
     pub fn push_signing_key_pem(mut self, pem: &str) -> io::Result<Self> {
         let signer = crate::push::signer_from_pem(pem)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        self.push_signer = Some(signer);
+        self.push_key = Some(crate::push::KeyChoice::Configured(signer));
         Ok(self)
+    }
+
+    /// Signs topic HTTP pushes with a fresh
+    /// [`Deliveries::KEY_BITS`](crate::Deliveries::KEY_BITS)-bit RSA key generated for this
+    /// emulator on first use (the first push or certificate request), instead of the published
+    /// development key: for a receiver test that must not accept a key anyone knows. Generation
+    /// runs on a blocking thread; it is a random prime search, up to seconds in a debug build
+    /// (the development key is read in milliseconds). Replaces an earlier [`push_signing_key_pem`](Self::push_signing_key_pem).
+    pub fn generate_push_signing_key(mut self) -> Self {
+        self.push_key = Some(crate::push::KeyChoice::Generate);
+        self
     }
 
     /// The base URL push receivers reach this emulator at, e.g. `http://mns-emulator:9911` in a
@@ -290,8 +306,8 @@ impl EmulatorBuilder {
         if let Some(plan) = self.fault_plan {
             shared.faults.set_plan(plan);
         }
-        if let Some(signer) = self.push_signer {
-            shared.push.configure_signer(signer);
+        if let Some(choice) = self.push_key {
+            shared.push.configure_key(choice);
         }
         if let Some(url) = &self.advertised_url {
             shared.push.configure_advertised_url(url);

@@ -44,6 +44,11 @@
 //! * The `mns-emulator` binary serves the same thing standalone (`mns-emulator --help`).
 #![deny(rustdoc::broken_intra_doc_links)]
 
+// The crate README (the crates.io page) is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod auth;
 pub mod clock;
 pub mod engine;
@@ -54,7 +59,9 @@ pub mod fuzzing;
 mod http;
 mod push;
 mod shared;
-pub use push::{Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT};
+pub use push::{
+    DEVELOPMENT_PUSH_SIGNING_KEY_PEM, Deliveries, MAX_PUSHES_IN_FLIGHT, PUSH_ANSWER_LIMIT,
+};
 mod server;
 pub use server::{
     ConnectionLimits, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,

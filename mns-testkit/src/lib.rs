@@ -48,6 +48,11 @@
 //! ```
 #![deny(rustdoc::broken_intra_doc_links)]
 
+// The crate README (the crates.io page) is compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod clock;
 mod env;
 mod guard;

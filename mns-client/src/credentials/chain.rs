@@ -113,13 +113,13 @@ impl CredentialsProviderChain {
 #[async_trait::async_trait]
 impl ProvideCredentials for CredentialsProviderChain {
     async fn provide_credentials(&self) -> Result<Credentials, CredentialsError> {
-        if self.reuse_last_provider {
-            if let Some((_, provider)) = self.last().and_then(|i| self.providers.get(i)) {
-                match provider.provide_credentials().await {
-                    Ok(credentials) => return Ok(credentials),
-                    Err(err) if err.is_not_loaded() => self.set_last(None),
-                    Err(err) => return Err(err),
-                }
+        if self.reuse_last_provider
+            && let Some((_, provider)) = self.last().and_then(|i| self.providers.get(i))
+        {
+            match provider.provide_credentials().await {
+                Ok(credentials) => return Ok(credentials),
+                Err(err) if err.is_not_loaded() => self.set_last(None),
+                Err(err) => return Err(err),
             }
         }
         let mut tried = Vec::with_capacity(self.providers.len());

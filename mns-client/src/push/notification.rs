@@ -230,10 +230,10 @@ fn parse_json(text: &str) -> Result<Notification, NotificationError> {
     };
     let mut value: serde_json::Value = serde_json::from_str(text).map_err(malformed)?;
     // The documented form quotes every value; accept a bare number for `PublishTime` too.
-    if let Some(t) = value.get_mut("PublishTime") {
-        if let Some(n) = t.as_u64() {
-            *t = serde_json::Value::String(n.to_string());
-        }
+    if let Some(t) = value.get_mut("PublishTime")
+        && let Some(n) = t.as_u64()
+    {
+        *t = serde_json::Value::String(n.to_string());
     }
     let wire: Wire = serde_json::from_value(value).map_err(malformed)?;
     wire.finish("JSON")

@@ -382,7 +382,8 @@ impl FromStr for NotifyContentFormat {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Endpoint {
-    /// An HTTP or HTTPS URL that receives signed `POST` requests (see [`crate::push`]).
+    /// An HTTP or HTTPS URL that receives signed `POST` requests (verified by the `push` module,
+    /// feature `push`).
     Http(HttpEndpoint),
     /// An MNS queue, in this or another region or account.
     Queue(QueueEndpoint),

@@ -81,9 +81,15 @@ struct Args {
     faults: Option<std::path::PathBuf>,
 
     /// Sign topic HTTP pushes with the RSA private key in this PEM file (PKCS#8 or PKCS#1)
-    /// instead of a key generated at start, so receivers keep trusting one certificate.
+    /// instead of the published, insecure development key (the default, the same in every
+    /// release, so receivers may pin its certificate in tests).
     #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_PUSH_SIGNING_KEY")]
     push_signing_key: Option<std::path::PathBuf>,
+
+    /// Sign topic HTTP pushes with a fresh 2048-bit RSA key generated on the first push,
+    /// instead of the published development key (takes seconds).
+    #[arg(long, conflicts_with = "push_signing_key")]
+    generate_push_signing_key: bool,
 
     /// Base URL at which push receivers reach this emulator (where `x-mns-signing-cert-url`
     /// points), e.g. `http://mns-emulator:9911`. Default: the bound address.
@@ -180,6 +186,9 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         }
+    }
+    if args.generate_push_signing_key {
+        builder = builder.generate_push_signing_key();
     }
     if let Some(path) = &args.faults {
         let plan = std::fs::read(path)

@@ -10,6 +10,7 @@
 
 mod signer;
 
+pub use signer::DEVELOPMENT_PUSH_SIGNING_KEY_PEM;
 pub(crate) use signer::PushSigner;
 
 use std::sync::{Arc, OnceLock};
@@ -50,8 +51,10 @@ pub(crate) struct PushHub {
     /// The HTTP client for pushes (no proxy, no redirects), built on the first push: building
     /// one loads the system's root certificates, which would otherwise dominate start-up time.
     http: OnceLock<reqwest::Client>,
-    /// A signing key configured for this emulator; otherwise the per-process generated one.
-    configured_signer: OnceLock<Arc<PushSigner>>,
+    /// Which key signs pushes (first configuration wins; unset means the development key).
+    key_choice: OnceLock<KeyChoice>,
+    /// The key generated for this emulator, when [`KeyChoice::Generate`] asked for one.
+    generated: tokio::sync::OnceCell<Result<Arc<PushSigner>, String>>,
     /// The base URL receivers reach this emulator at, when configured.
     advertised_url: OnceLock<String>,
 }
@@ -62,7 +65,8 @@ impl PushHub {
             wake: Notify::new(),
             settled: watch::Sender::new(0),
             http: OnceLock::new(),
-            configured_signer: OnceLock::new(),
+            key_choice: OnceLock::new(),
+            generated: tokio::sync::OnceCell::new(),
             advertised_url: OnceLock::new(),
         }
     }
@@ -75,16 +79,22 @@ impl PushHub {
             .set(url.trim_end_matches('/').to_owned());
     }
 
-    /// Signs with `signer` instead of the per-process generated key (first call wins).
-    pub(crate) fn configure_signer(&self, signer: Arc<PushSigner>) {
-        let _ = self.configured_signer.set(signer);
+    /// Signs with the key `choice` names instead of the development key (first call wins).
+    pub(crate) fn configure_key(&self, choice: KeyChoice) {
+        let _ = self.key_choice.set(choice);
     }
 
-    /// The signer: the configured key, else the per-process generated one.
+    /// The signer: a configured key, a key generated for this emulator on first use, or (by
+    /// default) the development key.
     pub(crate) async fn signer(&self) -> Result<Arc<PushSigner>, String> {
-        match self.configured_signer.get() {
-            Some(s) => Ok(s.clone()),
-            None => signer::process_signer().await,
+        match self.key_choice.get() {
+            Some(KeyChoice::Configured(s)) => Ok(s.clone()),
+            Some(KeyChoice::Generate) => self
+                .generated
+                .get_or_init(signer::generated_signer)
+                .await
+                .clone(),
+            None => signer::development_signer().await,
         }
     }
 
@@ -107,6 +117,15 @@ impl PushHub {
     fn bump_settled(&self) {
         self.settled.send_modify(|n| *n += 1);
     }
+}
+
+/// Which key an emulator signs pushes with, when not the development key.
+#[derive(Debug, Clone)]
+pub(crate) enum KeyChoice {
+    /// A key the user configured.
+    Configured(Arc<PushSigner>),
+    /// A fresh key for this emulator, generated on first use.
+    Generate,
 }
 
 /// Reads an RSA private key (PEM, PKCS#8 or PKCS#1) into a push signer with a self-signed
@@ -353,10 +372,12 @@ impl Deliveries {
         format!("{}{CERTIFICATE_PATH}", base_url(&self.shared))
     }
 
-    /// The push signing certificate (PEM). Unless a key was configured
-    /// ([`EmulatorBuilder::push_signing_key_pem`](crate::EmulatorBuilder::push_signing_key_pem)),
-    /// the key pair is generated once per process on first use ([`Deliveries::KEY_BITS`]-bit
-    /// RSA).
+    /// The push signing certificate (PEM), self-signed for the signing key: by default the
+    /// published development key [`DEVELOPMENT_PUSH_SIGNING_KEY_PEM`]; a key configured with
+    /// [`EmulatorBuilder::push_signing_key_pem`](crate::EmulatorBuilder::push_signing_key_pem);
+    /// or a [`Deliveries::KEY_BITS`]-bit key generated on first use when
+    /// [`EmulatorBuilder::generate_push_signing_key`](crate::EmulatorBuilder::generate_push_signing_key)
+    /// asked for one.
     pub async fn certificate_pem(&self) -> Result<String, String> {
         Ok(self
             .shared
@@ -367,6 +388,6 @@ impl Deliveries {
             .to_owned())
     }
 
-    /// Size of the generated RSA signing key, in bits.
+    /// Size of a generated RSA signing key (and of the development key), in bits.
     pub const KEY_BITS: usize = KEY_BITS;
 }

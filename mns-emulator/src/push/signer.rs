@@ -1,11 +1,13 @@
 //! The push signing key and its self-signed certificate, and the RSA-SHA1 push signature
 //! (reference §6.4, §6.7).
 //!
-//! The key pair is generated once per process, lazily (the first push or certificate request),
-//! and shared by every emulator in the process: a 2048-bit RSA key takes seconds to generate in
-//! an unoptimised build, which would otherwise slow every test that starts an emulator. Receivers
-//! learn the certificate from `x-mns-signing-cert-url`, served by each emulator, so sharing the
-//! key changes nothing they can observe.
+//! By default every emulator signs with the published development key
+//! [`DEVELOPMENT_PUSH_SIGNING_KEY_PEM`], read once per process on first use (the first push or
+//! certificate request): about 10 ms in a dependent crate's debug build. Generating a 2048-bit
+//! RSA key there took 0.2 to 1.6 s (a random prime search; big-integer code is unoptimised in a
+//! dependent crate's debug build, whatever this workspace's profile says), so a generated key is
+//! made only on request. Receivers learn the certificate from `x-mns-signing-cert-url`, served by each
+//! emulator, so which key signs changes nothing they can observe.
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
@@ -24,8 +26,20 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::time::Validity;
 
-/// RSA modulus size of the generated key.
+/// RSA modulus size of the generated key (and of the development key).
 pub(crate) const KEY_BITS: usize = 2048;
+
+/// The published, **insecure** development key (PKCS#8 PEM, 2048-bit RSA) every emulator signs
+/// topic HTTP pushes with unless told otherwise.
+///
+/// Like Azurite's well-known account key it is public on purpose: anyone can sign a push that
+/// verifies against its certificate, so it proves nothing about the sender. It exists so that
+/// tests need no key generation (slow in debug builds) and so that a receiver under test may pin
+/// one certificate across emulator restarts. Never trust it outside tests; configure a key of your
+/// own with [`EmulatorBuilder::push_signing_key_pem`](crate::EmulatorBuilder::push_signing_key_pem)
+/// or ask for a fresh one with
+/// [`EmulatorBuilder::generate_push_signing_key`](crate::EmulatorBuilder::generate_push_signing_key).
+pub const DEVELOPMENT_PUSH_SIGNING_KEY_PEM: &str = include_str!("development-key.pem");
 
 /// A signing key and its certificate (PEM).
 pub(crate) struct PushSigner {
@@ -40,9 +54,14 @@ impl std::fmt::Debug for PushSigner {
 }
 
 impl PushSigner {
-    /// Generates a new key pair and self-signed certificate (slow: seconds in debug builds).
+    /// Generates a new [`KEY_BITS`]-bit key pair and self-signed certificate (slow: a random
+    /// prime search, up to seconds in a debug build).
     pub(crate) fn generate() -> Result<Self, String> {
-        let private = rsa::PrivateKey::new(&mut rand::rng(), KEY_BITS)
+        Self::generate_with_bits(KEY_BITS)
+    }
+
+    fn generate_with_bits(bits: usize) -> Result<Self, String> {
+        let private = rsa::PrivateKey::new(&mut rand::rng(), bits)
             .map_err(|e| format!("RSA key generation failed: {e}"))?;
         Self::from_key(private)
     }
@@ -103,20 +122,30 @@ impl PushSigner {
     }
 }
 
-static PROCESS_SIGNER: OnceLock<Result<Arc<PushSigner>, String>> = OnceLock::new();
+static DEVELOPMENT_SIGNER: OnceLock<Result<Arc<PushSigner>, String>> = OnceLock::new();
 
-/// The process-wide signer, generated on first use on a blocking thread.
-pub(crate) async fn process_signer() -> Result<Arc<PushSigner>, String> {
-    if let Some(s) = PROCESS_SIGNER.get() {
+/// The process-wide signer with [`DEVELOPMENT_PUSH_SIGNING_KEY_PEM`], read on first use on a
+/// blocking thread (self-signing its certificate is an RSA signature).
+pub(crate) async fn development_signer() -> Result<Arc<PushSigner>, String> {
+    if let Some(s) = DEVELOPMENT_SIGNER.get() {
         return s.clone();
     }
     tokio::task::spawn_blocking(|| {
-        PROCESS_SIGNER
-            .get_or_init(|| PushSigner::generate().map(Arc::new))
+        DEVELOPMENT_SIGNER
+            .get_or_init(|| {
+                PushSigner::from_private_key_pem(DEVELOPMENT_PUSH_SIGNING_KEY_PEM).map(Arc::new)
+            })
             .clone()
     })
     .await
-    .map_err(|e| format!("key generation task failed: {e}"))?
+    .map_err(|e| format!("development key task failed: {e}"))?
+}
+
+/// A freshly generated signer, made on a blocking thread.
+pub(crate) async fn generated_signer() -> Result<Arc<PushSigner>, String> {
+    tokio::task::spawn_blocking(|| PushSigner::generate().map(Arc::new))
+        .await
+        .map_err(|e| format!("key generation task failed: {e}"))?
 }
 
 /// The canonical string MNS signs for a push (reference §6.4): `POST`, `Content-MD5`,
@@ -150,15 +179,14 @@ pub(crate) fn string_to_sign(
 mod tests {
     use super::*;
 
-    #[test]
-    fn generated_key_signs_what_its_certificate_verifies() {
+    /// Signs with `signer` and verifies with the public key of its certificate.
+    fn assert_certificate_verifies(signer: &PushSigner) {
         use rsa::pkcs1v15::{Signature, VerifyingKey};
         use rsa::signature::Verifier as _;
         use x509_cert::Certificate;
         use x509_cert::der::{DecodePem, Encode};
         use x509_cert::spki::DecodePublicKey;
 
-        let signer = PushSigner::generate().unwrap();
         let cert = Certificate::from_pem(signer.certificate_pem().as_bytes()).unwrap();
         let spki = cert
             .tbs_certificate()
@@ -170,6 +198,21 @@ mod tests {
         let sig = Signature::try_from(sig.as_slice()).unwrap();
         assert!(key.verify(b"POST\n\n\nDate\n/", &sig).is_ok());
         assert!(key.verify(b"POST\n\n\nDate\n/x", &sig).is_err());
+    }
+
+    /// The generation path, with a small key so that an unoptimised test build stays fast (the
+    /// code is the same for every size).
+    #[test]
+    fn generated_key_signs_what_its_certificate_verifies() {
+        assert_certificate_verifies(&PushSigner::generate_with_bits(1024).unwrap());
+    }
+
+    #[test]
+    fn development_key_signs_what_its_certificate_verifies() {
+        use rsa::traits::PublicKeyParts as _;
+        let signer = PushSigner::from_private_key_pem(DEVELOPMENT_PUSH_SIGNING_KEY_PEM).unwrap();
+        assert_eq!(signer.key.as_ref().size() * 8, KEY_BITS);
+        assert_certificate_verifies(&signer);
     }
 
     /// The positive vectors of `testdata/vectors/push-signature.json` are reproduced exactly

@@ -292,8 +292,10 @@ async fn admin_endpoint_is_off_by_default() {
 }
 
 /// Kills the child if the test fails before stopping it, so no server outlives the test.
+#[cfg(feature = "cli")]
 struct KillOnDrop(std::process::Child);
 
+#[cfg(feature = "cli")]
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -301,6 +303,7 @@ impl Drop for KillOnDrop {
     }
 }
 
+#[cfg(feature = "cli")]
 #[tokio::test]
 async fn standalone_binary_takes_a_plan_file_and_the_admin_endpoint() {
     use std::io::{BufRead, BufReader};

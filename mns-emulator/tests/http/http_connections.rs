@@ -199,7 +199,7 @@ async fn shutdown_with_stalled_clients_finishes_within_the_grace_period() {
 }
 
 /// Item 1, end to end: the standalone binary exits 0 on SIGTERM with stalled clients.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "cli"))]
 #[tokio::test]
 async fn binary_exits_zero_on_sigterm_with_stalled_clients() {
     use std::process::Stdio;

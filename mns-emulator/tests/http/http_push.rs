@@ -616,3 +616,46 @@ async fn unreachable_endpoint_is_a_failed_attempt() {
     let wait = d.next_due().unwrap() - T0_MS;
     assert!((10_000..=20_000).contains(&wait), "{wait}");
 }
+
+/// The subject public key (DER) of a PEM certificate.
+fn certificate_key(pem: &str) -> Vec<u8> {
+    use x509_cert::der::{DecodePem as _, Encode as _};
+    x509_cert::Certificate::from_pem(pem.as_bytes())
+        .unwrap()
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn development_key_by_default_and_a_generated_key_on_request() {
+    use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
+    let development =
+        rsa::PrivateKey::from_pkcs8_pem(mns_emulator::DEVELOPMENT_PUSH_SIGNING_KEY_PEM)
+            .unwrap()
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap()
+            .as_bytes()
+            .to_vec();
+
+    // Every default emulator signs with the published development key.
+    for _ in 0..2 {
+        let emu = Emulator::builder().start().await.unwrap();
+        let pem = emu.deliveries().certificate_pem().await.unwrap();
+        assert_eq!(certificate_key(&pem), development);
+    }
+
+    // On request, a key of its own: not the development key, and the same for every push of
+    // that emulator.
+    let emu = Emulator::builder()
+        .generate_push_signing_key()
+        .start()
+        .await
+        .unwrap();
+    let first = certificate_key(&emu.deliveries().certificate_pem().await.unwrap());
+    assert_ne!(first, development);
+    let again = certificate_key(&emu.deliveries().certificate_pem().await.unwrap());
+    assert_eq!(first, again);
+}

@@ -7,6 +7,8 @@ mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;
 mod http_auth;
+// Runs the standalone binary, which needs the `cli` feature.
+#[cfg(feature = "cli")]
 mod http_binary;
 mod http_common;
 mod http_connection_limit;
