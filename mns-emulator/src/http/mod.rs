@@ -149,6 +149,13 @@ impl Locked {
         }
     }
 
+    /// Wakes the long polls of queues that received dead letters since the last call.
+    pub(crate) fn wake_dead_letter_targets(&mut self) {
+        for q in self.engine.take_woken_queues() {
+            self.wake_queue(&q);
+        }
+    }
+
     /// The wake-up handle of `queue`, created on first use.
     pub(crate) fn waiter(&mut self, queue: &str) -> Arc<Notify> {
         self.waiters
@@ -250,6 +257,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = req.method().clone();
     let target = req.uri().to_string();
     let (result, drop_connection) = fault_hook::dispatch_with_faults(&shared, &ctx, req).await;
+    // Any request may have moved dead letters (a receive past MaxReceiveCount, a visibility
+    // timeout passing): wake the long polls of the queues that received them.
+    shared.lock().wake_dead_letter_targets();
     if drop_connection {
         return fault_hook::dropped_connection();
     }
