@@ -107,9 +107,6 @@ pub struct EngineConfig {
     /// received it (default `false`), or the raw published message body (`true`). Unconfirmed
     /// (§5.4, §7 q14); the notification keeps the topic, subscription and message id.
     pub subscription_dlq_stores_raw_message: bool,
-    /// FIFO topics (§4.4, §7 q9): whether a queue subscription's delivered message carries the
-    /// published `MessageGroupId` (needed for a FIFO topic → FIFO queue chain). Default `true`.
-    pub fifo_topic_forwards_group_id: bool,
     /// Seed for message ids and receipt-handle keys. `None` (default) picks a random seed per engine;
     /// a fixed seed makes ids and handles reproducible.
     pub seed: Option<u64>,
@@ -142,7 +139,6 @@ impl Default for EngineConfig {
             dlq_message_type_subscription: "SUBSCRIPTION",
             dlq_new_message_id: true,
             subscription_dlq_stores_raw_message: false,
-            fifo_topic_forwards_group_id: true,
             seed: None,
         }
     }
