@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{AccessKey, AuthConfig, Authenticator, KeyStore};
 use crate::clock::{Clock, SystemClock};
-use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis};
+use crate::engine::{Engine, EngineConfig, MessageSnapshot, Millis, QueueDlqPolicy, QueueKind};
 use crate::error::MnsError;
 use crate::faults::{FaultInjector, FaultPlan};
 use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES};
@@ -57,6 +57,7 @@ pub struct EmulatorBuilder {
     fault_plan: Option<FaultPlan>,
     push_key: Option<crate::push::KeyChoice>,
     advertised_url: Option<String>,
+    queues: Vec<crate::control::DeclaredQueue>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -104,6 +105,7 @@ impl Default for EmulatorBuilder {
             fault_plan: None,
             push_key: None,
             advertised_url: None,
+            queues: Vec::new(),
         }
     }
 }
@@ -273,8 +275,39 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Declares a queue created at build time with a kind (normal / FIFO) and an optional DLQ
+    /// policy: the control-plane settings the XML API cannot set. Declare a DLQ target before
+    /// the queues that use it. [`EmulatorBuilder::build`] panics if a declaration is invalid (a
+    /// test setup error), with the engine's message; [`EmulatorBuilder::try_build`] returns it.
+    pub fn queue(
+        mut self,
+        name: impl Into<String>,
+        kind: QueueKind,
+        dlq: Option<QueueDlqPolicy>,
+    ) -> Self {
+        self.queues.push(crate::control::DeclaredQueue {
+            name: name.into(),
+            kind,
+            dlq,
+        });
+        self
+    }
+
     /// Builds the emulator without listening (for [`Emulator::router`]-based tests).
+    ///
+    /// # Panics
+    ///
+    /// If a queue declared with [`EmulatorBuilder::queue`] is invalid.
     pub fn build(self) -> Emulator {
+        match self.try_build() {
+            Ok(emulator) => emulator,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Builds the emulator without listening, or returns the error of the first invalid queue
+    /// declared with [`EmulatorBuilder::queue`].
+    pub fn try_build(self) -> Result<Emulator, MnsError> {
         let store = KeyStore::new();
         if self.keys.is_empty() {
             store.add(AccessKey::new(
@@ -294,8 +327,20 @@ impl EmulatorBuilder {
             self.account_id.clone(),
             self.credential_services,
         ));
+        let mut engine = Engine::new(self.engine_config);
+        engine.set_topic_account(&self.account_id, &self.region);
+        for q in self.queues {
+            let created = engine.create_queue_with(
+                &q.name,
+                crate::engine::QueueAttributesInput::default(),
+                q.kind,
+                q.dlq,
+                self.clock.now_millis(),
+            );
+            created?;
+        }
         let mut shared = Shared::new(
-            Engine::new(self.engine_config),
+            engine,
             self.clock,
             auth,
             self.account_id,
@@ -312,13 +357,13 @@ impl EmulatorBuilder {
         if let Some(url) = &self.advertised_url {
             shared.push.configure_advertised_url(url);
         }
-        Emulator {
+        Ok(Emulator {
             shared: Arc::new(shared),
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
             connection_limits: self.connection_limits,
-        }
+        })
     }
 
     /// Builds the emulator and starts serving; returns once the socket is bound.

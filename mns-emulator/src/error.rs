@@ -449,6 +449,9 @@ error_codes! {
     InvalidSecurityToken => 400,
     /// 400: expired STS security token.
     SecurityTokenExpired => 400,
+    /// 400: a message sent or published to a FIFO queue or topic has no `MessageGroupId` (the
+    /// code is documented; its HTTP status is unconfirmed, 400 like other request errors).
+    FifoMissingMessageGroupId => 400,
 }
 
 impl fmt::Display for ErrorCode {

@@ -70,6 +70,7 @@ pub use server::{
 pub mod sts;
 mod xml;
 
+mod control;
 mod emulator;
 
 pub use emulator::{

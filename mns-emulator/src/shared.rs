@@ -118,6 +118,13 @@ impl Locked {
         }
     }
 
+    /// Wakes the long polls of queues that received dead letters since the last call.
+    pub(crate) fn wake_dead_letter_targets(&mut self) {
+        for q in self.engine.take_woken_queues() {
+            self.wake_queue(&q);
+        }
+    }
+
     /// The wake-up handle of `queue`, created on first use.
     pub(crate) fn waiter(&mut self, queue: &str) -> Arc<Notify> {
         self.waiters

@@ -18,6 +18,7 @@ const EXAMPLES: &[&str] = &[
     "fanout",
     "push_receiver",
     "credentials",
+    "dead_letters",
 ];
 
 /// A hung example fails the test instead of hanging CI.

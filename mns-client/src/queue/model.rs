@@ -484,6 +484,9 @@ pub struct SendOptions {
     pub priority: Option<Priority>,
     /// User properties (sent only when non-empty).
     pub user_properties: Vec<UserProperty>,
+    /// `MessageGroupId`: required by FIFO queues (order and the group lock hold per group);
+    /// sent only when set. Must be non-empty when set.
+    pub message_group_id: Option<String>,
 }
 
 impl SendOptions {
@@ -491,7 +494,23 @@ impl SendOptions {
         if let Some(d) = self.delay_seconds {
             check_range("DelaySeconds", d, (0, limits::DELAY_SECONDS_MAX))?;
         }
+        if let Some(g) = &self.message_group_id {
+            if g.is_empty() {
+                return Err(Error::InvalidInput(
+                    "message group id must not be empty".to_owned(),
+                ));
+            }
+            crate::xml::check_text("MessageGroupId", g)?;
+        }
         validate_user_properties(&self.user_properties)
+    }
+
+    /// Options with only a `MessageGroupId` (for FIFO queues).
+    pub fn in_group(group: impl Into<String>) -> Self {
+        SendOptions {
+            message_group_id: Some(group.into()),
+            ..SendOptions::default()
+        }
     }
 }
 

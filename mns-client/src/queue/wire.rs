@@ -45,6 +45,9 @@ fn message_children(w: &mut XmlWriter, body: &str, opts: &SendOptions) {
         }
         w.close("UserProperties");
     }
+    if let Some(g) = &opts.message_group_id {
+        w.elem("MessageGroupId", g);
+    }
 }
 
 /// `<Message>` body for SendMessage; `body` is the transmitted (encoded) text.

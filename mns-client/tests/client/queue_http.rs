@@ -826,6 +826,7 @@ async fn send_message_escapes_values_and_sends_options() {
                 delay_seconds: Some(10),
                 priority: Some(Priority::new(1).unwrap()),
                 user_properties: vec![UserProperty::string("city", "hang&zhou")],
+                message_group_id: Some("g<1>".into()),
             },
         )
         .await
@@ -839,7 +840,7 @@ async fn send_message_escapes_values_and_sends_options() {
              <MessageBody>a&lt;b &amp; &apos;c&apos; &quot;d&quot;&gt;</MessageBody>\
              <DelaySeconds>10</DelaySeconds><Priority>1</Priority>\
              <UserProperties><PropertyValue><Name>city</Name><Value>hang&amp;zhou</Value><Type>STRING</Type></PropertyValue></UserProperties>\
-             </Message>"
+             <MessageGroupId>g&lt;1&gt;</MessageGroupId></Message>"
         )
     );
 }

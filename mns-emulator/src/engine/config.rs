@@ -6,6 +6,17 @@
 use super::Millis;
 use super::limits;
 
+/// When a queue's DLQ policy moves a message (see [`EngineConfig::dlq_move_timing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DlqMoveTiming {
+    /// At the receive that would deliver it for the `MaxReceiveCount + 1`-th time (lazy, like
+    /// SQS): until then it counts as Active in the source.
+    #[default]
+    AtNextReceive,
+    /// As soon as the visibility timeout of its `MaxReceiveCount`-th receive passes.
+    AtVisibilityExpiry,
+}
+
 /// Engine settings: limits that differ between documentation versions and every behaviour the
 /// reference marks "unconfirmed".
 ///
@@ -46,6 +57,56 @@ pub struct EngineConfig {
     /// [`limits::SYSTEM_PROPERTY_NAMES`]: the six names SDKs know). Whether the service refuses
     /// other names is unconfirmed; refusing them keeps system properties bounded in number.
     pub system_property_names: &'static [&'static str],
+    /// FIFO (reference mns-openapi-fifo-dlq §4.3, §7 q8): how many consecutive messages of one
+    /// group a single (batch) receive may hand out. Default 1: the group-lock text ("once a
+    /// message of group G has been received … later messages of G are not delivered") suggests
+    /// at most one in flight per group. Unconfirmed.
+    pub fifo_messages_per_group_per_receive: usize,
+    /// FIFO: whether `Priority` orders the heads of different groups (within a group, arrival
+    /// order always wins). Default `false`: the FIFO pages describe arrival order only, so group
+    /// heads are handed out in arrival order. Unconfirmed (§7 q7).
+    pub fifo_honours_priority: bool,
+    /// FIFO: whether `DelaySeconds` (message or queue default) applies to FIFO queues; a delayed
+    /// message blocks its group until it matures. Default `true`: nothing says FIFO queues drop
+    /// the parameter. Unconfirmed (§7 q7).
+    pub fifo_honours_delay: bool,
+    /// Maximum `MessageGroupId` length in characters (longer → `InvalidArgument`). Default 128
+    /// (the service's limit is unpublished; a bound keeps group memory finite). Unconfirmed (§7 q6).
+    pub max_message_group_id_len: usize,
+    /// When a queue dead-letters a message that has been received `MaxReceiveCount` times
+    /// (§5.3, §7 q11). Default [`DlqMoveTiming::AtNextReceive`]: the docs say the message moves
+    /// once its receive count "goes beyond" the maximum, i.e. instead of being delivered again.
+    pub dlq_move_timing: DlqMoveTiming,
+    /// Largest accepted `MaxReceiveCount` of a queue DLQ policy (the smallest is 1). Default
+    /// 1000 (the range is unpublished; SQS uses 1..=1000). Unconfirmed.
+    pub dlq_max_receive_count: u32,
+    /// Whether a DLQ policy's target queue must exist when the policy is set (else
+    /// `QueueNotExist`). Default `true`. A target deleted later stops the moves (messages are
+    /// then redelivered in the source as if there were no policy). Unconfirmed (§5.5).
+    pub dlq_target_must_exist: bool,
+    /// Whether a queue's DLQ must be of the same kind (FIFO source → FIFO target, normal →
+    /// normal). Default `true` (SQS's rule; it also keeps group-less messages out of FIFO
+    /// queues). With `false` a group-less message entering a FIFO DLQ gets its original message
+    /// id as its group. Unconfirmed (§5.5, §7 q13).
+    pub dlq_kinds_must_match: bool,
+    /// Error code (HTTP 400) for an invalid DLQ policy: the queue (or a subscription's own
+    /// queue) as its own DLQ, a cycle of DLQs, a kind mismatch, a count out of range. Default
+    /// `InvalidArgument` (the real codes are unpublished, §5.5).
+    pub dlq_policy_error_code: &'static str,
+    /// `DLQMessageType` value of a message moved by a queue policy. Default `"QUEUE"`; values
+    /// are unpublished (§5.4, §7 q12).
+    pub dlq_message_type_queue: &'static str,
+    /// `DLQMessageType` value of a notification moved by a subscription policy. Default
+    /// `"SUBSCRIPTION"`. Unconfirmed (§7 q12).
+    pub dlq_message_type_subscription: &'static str,
+    /// Whether a moved message gets a new `MessageId` in the DLQ (the old one is in
+    /// `DLQOriginMessageId`). Default `true`: an "origin message id" property only makes sense
+    /// if the id changes. Unconfirmed (§7 q12).
+    pub dlq_new_message_id: bool,
+    /// What a subscription DLQ stores: the notification body as the endpoint would have
+    /// received it (default `false`), or the raw published message body (`true`). Unconfirmed
+    /// (§5.4, §7 q14); the notification keeps the topic, subscription and message id.
+    pub subscription_dlq_stores_raw_message: bool,
     /// Seed for message ids and receipt-handle keys. `None` (default) picks a random seed per engine;
     /// a fixed seed makes ids and handles reproducible.
     pub seed: Option<u64>,
@@ -65,6 +126,19 @@ impl Default for EngineConfig {
             max_queues: None,
             queue_quota_error_code: "QueueNumExceededLimit",
             system_property_names: limits::SYSTEM_PROPERTY_NAMES,
+            fifo_messages_per_group_per_receive: 1,
+            fifo_honours_priority: false,
+            fifo_honours_delay: true,
+            max_message_group_id_len: 128,
+            dlq_move_timing: DlqMoveTiming::AtNextReceive,
+            dlq_max_receive_count: 1000,
+            dlq_target_must_exist: true,
+            dlq_kinds_must_match: true,
+            dlq_policy_error_code: "InvalidArgument",
+            dlq_message_type_queue: "QUEUE",
+            dlq_message_type_subscription: "SUBSCRIPTION",
+            dlq_new_message_id: true,
+            subscription_dlq_stores_raw_message: false,
             seed: None,
         }
     }

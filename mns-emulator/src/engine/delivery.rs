@@ -244,8 +244,16 @@ impl DeliveryQueue {
     }
 
     /// Records the outcome of attempt `d.attempts` (already incremented) and either finishes the
-    /// delivery or schedules its retry.
-    fn settle(&mut self, mut d: Delivery, started: Millis, outcome: AttemptOutcome, now: Millis) {
+    /// delivery or schedules its retry. A delivery whose retries ran out is returned unlogged:
+    /// the engine dead-letters it or logs it as dropped ([`Engine::exhausted`]).
+    #[must_use]
+    fn settle(
+        &mut self,
+        mut d: Delivery,
+        started: Millis,
+        outcome: AttemptOutcome,
+        now: Millis,
+    ) -> Option<Delivery> {
         push_capped(
             &mut self.attempts,
             DeliveryAttempt {
@@ -261,7 +269,7 @@ impl DeliveryQueue {
         );
         if outcome.is_delivered() {
             push_capped(&mut self.delivered, record(&d, now, None));
-            return;
+            return None;
         }
         let random = self.random();
         match d.strategy.retry_delay(d.attempts - 1, random) {
@@ -274,15 +282,19 @@ impl DeliveryQueue {
                 let r = record(&d, now, Some("the retention period ended".to_owned()));
                 push_capped(&mut self.dropped, r);
             }
-            None => {
-                let reason = format!(
-                    "{} retries of {} exhausted",
-                    d.strategy.max_retries(),
-                    d.strategy
-                );
-                push_capped(&mut self.dropped, record(&d, now, Some(reason)));
-            }
+            None => return Some(d),
         }
+        None
+    }
+
+    /// Logs a delivery whose retries ran out as dropped, with `suffix` after the reason.
+    pub(crate) fn record_exhausted(&mut self, d: &Delivery, suffix: &str, now: Millis) {
+        let reason = format!(
+            "{} retries of {} exhausted{suffix}",
+            d.strategy.max_retries(),
+            d.strategy
+        );
+        push_capped(&mut self.dropped, record(d, now, Some(reason)));
     }
 
     pub(crate) fn next_due(&self) -> Option<Millis> {
@@ -367,7 +379,8 @@ impl Engine {
                     q.pending.insert(d.id, d);
                 }
                 Endpoint::RecordOnly { .. } => {
-                    q.settle(d, now, AttemptOutcome::Delivered { status: None }, now);
+                    // A delivered attempt never exhausts retries.
+                    let _ = q.settle(d, now, AttemptOutcome::Delivered { status: None }, now);
                 }
                 Endpoint::Queue {
                     region,
@@ -398,7 +411,9 @@ impl Engine {
                                 },
                             }
                         };
-                    self.topics.deliveries.settle(d, now, outcome, now);
+                    if let Some(d) = self.topics.deliveries.settle(d, now, outcome, now) {
+                        self.exhausted(d, now);
+                    }
                 }
             }
         }
@@ -437,7 +452,34 @@ impl Engine {
         let Some(d) = q.pending.remove(&push.delivery_id) else {
             return;
         };
-        q.settle(d, started, outcome, now);
+        if let Some(d) = q.settle(d, started, outcome, now) {
+            self.exhausted(d, now);
+        }
+    }
+
+    /// A delivery's last retry failed: with an enabled subscription DLQ policy whose target
+    /// exists, the notification is stored there (with `DLQ*` system properties); otherwise it is
+    /// dropped. Either way it is logged in [`Engine::dropped_notifications`].
+    fn exhausted(&mut self, d: Delivery, now: Millis) {
+        let target = self.subscription_dlq_target(&d.topic, &d.subscription);
+        let stored = target.as_ref().is_some_and(|t| {
+            let body = if self.config.subscription_dlq_stores_raw_message {
+                d.fields.message.clone()
+            } else {
+                d.body.clone()
+            };
+            let arn = format!(
+                "acs:mns:{}:{}:topics/{}/subscriptions/{}",
+                self.topics.region, self.topics.account_id, d.topic, d.subscription
+            );
+            self.dead_letter_notification(t, &arn, &d.fields.message_id, body, None, now)
+        });
+        let suffix = match (&target, stored) {
+            (Some(t), true) => format!("; moved to dead-letter queue {t}"),
+            (Some(t), false) => format!("; dead-letter queue {t} does not exist"),
+            (None, _) => String::new(),
+        };
+        self.topics.deliveries.record_exhausted(&d, &suffix, now);
     }
 
     /// When the next delivery (first attempt or retry) is due, if any.

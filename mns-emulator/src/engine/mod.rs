@@ -22,12 +22,15 @@
 //! ```
 
 mod config;
+mod dead_letter;
 mod delivery;
 mod ids;
 pub mod limits;
 pub mod notify_format;
+mod properties;
 mod queue;
 mod subscription;
+mod subscription_dlq;
 mod topic;
 mod types;
 
@@ -36,7 +39,8 @@ use std::hash::BuildHasher;
 
 use base64::Engine as _;
 
-pub use config::EngineConfig;
+pub use config::{DlqMoveTiming, EngineConfig};
+pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
     AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
     TOPIC_RETENTION_MILLIS,
@@ -59,7 +63,7 @@ pub use types::{
 
 use crate::error::{ErrorCode, MnsError};
 use ids::IdCodec;
-use queue::{QueueSettings, QueueStore};
+use queue::{QueueSettings, QueueStore, StoreMode};
 
 /// Epoch milliseconds: the engine's only notion of time.
 pub type Millis = u64;
@@ -78,6 +82,10 @@ pub struct Engine {
     high_water: Millis,
     /// Topics, subscriptions and pending deliveries (`topic.rs`, `delivery.rs`).
     topics: topic::Topics,
+    /// Source queue → target of its enabled DLQ policy (`dead_letter.rs`).
+    dlq_sources: BTreeMap<String, String>,
+    /// Queues that received dead letters since [`Engine::take_woken_queues`] was last called.
+    woken: Vec<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -105,6 +113,8 @@ impl Engine {
             next_seq: 0,
             high_water: 0,
             topics: topic::Topics::new(seed),
+            dlq_sources: BTreeMap::new(),
+            woken: Vec::new(),
         }
     }
 
@@ -118,14 +128,20 @@ impl Engine {
         self.high_water
     }
 
-    /// The queue, advanced to `now`.
+    /// The queue, advanced to `now` (dead letters moved, see [`Engine::advance_queue`]).
     fn queue_at(&mut self, name: &str, now: Millis) -> Result<&mut QueueStore, MnsError> {
-        let q = self
-            .queues
+        self.advance_queue(name, now)?;
+        self.queues
             .get_mut(name)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        q.advance(now);
-        Ok(q)
+            .ok_or_else(MnsError::queue_not_exist)
+    }
+
+    fn require_queue(&self, name: &str) -> Result<(), MnsError> {
+        if self.queues.contains_key(name) {
+            Ok(())
+        } else {
+            Err(MnsError::queue_not_exist())
+        }
     }
 
     /// Validates attribute inputs, returning the fields present as resolved values.
@@ -161,10 +177,24 @@ impl Engine {
     /// the same attributes exists (204), 409 `QueueAlreadyExist` when its attributes differ.
     ///
     /// How attributes are compared is [`EngineConfig::create_compares_effective_values`].
+    /// The queue is a normal one with no DLQ policy (the XML API has neither); an existing FIFO
+    /// queue with the same attributes is [`CreateOutcome::Existed`]. See
+    /// [`Engine::create_queue_with`] for the control-plane settings.
     pub fn create_queue(
         &mut self,
         name: &str,
         attrs: QueueAttributesInput,
+        now: Millis,
+    ) -> Result<CreateOutcome, MnsError> {
+        self.create_queue_of_kind(name, attrs, QueueKind::Normal, now)
+    }
+
+    /// `CreateQueue` of a queue of `kind` (an existing queue's kind is not compared).
+    fn create_queue_of_kind(
+        &mut self,
+        name: &str,
+        attrs: QueueAttributesInput,
+        kind: QueueKind,
         now: Millis,
     ) -> Result<CreateOutcome, MnsError> {
         limits::validate_queue_name(name, self.config.max_queue_name_len)?;
@@ -199,7 +229,12 @@ impl Engine {
         }
         self.queues.insert(
             name.to_owned(),
-            QueueStore::new(name.to_owned(), requested, now),
+            QueueStore::new(
+                name.to_owned(),
+                requested,
+                StoreMode::new(kind, &self.config),
+                now,
+            ),
         );
         Ok(CreateOutcome::Created)
     }
@@ -224,8 +259,7 @@ impl Engine {
         let q = self.queue_at(name, now)?;
         q.settings = settings;
         q.last_modify_time = now;
-        q.advance(now);
-        Ok(())
+        self.advance_queue(name, now)
     }
 
     /// `GetQueueAttributes`, with exact message counters as of `now`.
@@ -244,6 +278,7 @@ impl Engine {
     /// A missing queue is success unless [`EngineConfig::delete_missing_queue_is_error`].
     pub fn delete_queue(&mut self, name: &str, now: Millis) -> Result<(), MnsError> {
         let now = self.observe(now);
+        self.dlq_sources.remove(name);
         if self.queues.remove(name).is_none() {
             return if self.config.delete_missing_queue_is_error {
                 Err(MnsError::queue_not_exist())
@@ -273,8 +308,9 @@ impl Engine {
         };
         let mut queues = Vec::with_capacity(names.len());
         for name in &names {
-            if let Some(q) = self.queues.get_mut(name) {
-                q.advance(now);
+            if self.advance_queue(name, now).is_ok()
+                && let Some(q) = self.queues.get(name)
+            {
                 queues.push(q.attributes(report));
             }
         }
@@ -311,7 +347,11 @@ impl Engine {
                 limits::MAX_BATCH_SEND_BYTES
             )));
         }
-        q.advance(now);
+        self.advance_queue(queue, now)?;
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
         let mut sent = Vec::with_capacity(validated.len());
         for v in validated {
             let seq = self.next_seq;
@@ -334,13 +374,16 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<ReceivedMessage>, MnsError> {
         let now = self.observe(now);
+        self.require_queue(queue)?;
+        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
+        self.advance_queue(queue, now)?;
         let q = self
             .queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
-        q.advance(now);
-        Ok(q.receive(max, &self.codec, now))
+        let got = q.receive(max, &self.codec, now);
+        self.flush_dead_letters(queue, now);
+        Ok(got)
     }
 
     /// `PeekMessage` / `BatchPeekMessage`: up to `max` (1..=16) Active messages in receive order,
@@ -352,12 +395,13 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<PeekedMessage>, MnsError> {
         let now = self.observe(now);
+        self.require_queue(queue)?;
+        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
+        self.advance_queue(queue, now)?;
         let q = self
             .queues
-            .get_mut(queue)
+            .get(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
-        q.advance(now);
         Ok(q.peek(max, &self.codec))
     }
 
@@ -373,11 +417,12 @@ impl Engine {
         now: Millis,
     ) -> Result<(), MnsError> {
         let now = self.observe(now);
+        self.require_queue(queue)?;
+        self.advance_queue(queue, now)?;
         let q = self
             .queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        q.advance(now);
         q.delete(receipt_handle, &self.codec, &self.config)
     }
 
@@ -390,12 +435,13 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<BatchDeleteFailure>, MnsError> {
         let now = self.observe(now);
+        self.require_queue(queue)?;
+        limits::validate_batch_entries(handles.len(), "ReceiptHandle")?;
+        self.advance_queue(queue, now)?;
         let q = self
             .queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        limits::validate_batch_entries(handles.len(), "ReceiptHandle")?;
-        q.advance(now);
         Ok(handles
             .iter()
             .filter_map(|h| {
@@ -420,16 +466,19 @@ impl Engine {
         now: Millis,
     ) -> Result<VisibilityChanged, MnsError> {
         let now = self.observe(now);
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
+        self.require_queue(queue)?;
         let timeout = limits::validate_change_visibility_timeout(
             visibility_timeout,
             self.config.change_visibility_allows_zero,
         )?;
-        q.advance(now);
-        q.change_visibility(receipt_handle, timeout, &self.codec, &self.config, now)
+        self.advance_queue(queue, now)?;
+        let q = self
+            .queues
+            .get_mut(queue)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        let changed = q.change_visibility(receipt_handle, timeout, &self.codec, &self.config, now);
+        self.flush_dead_letters(queue, now);
+        changed
     }
 
     /// The earliest instant at or after which a message of `queue` is visible: `Some(t <= now)` if
@@ -437,7 +486,11 @@ impl Engine {
     /// `None` if nothing will ever become visible without a new send (or the queue is missing).
     pub fn next_wakeup(&self, queue: &str, now: Millis) -> Option<Millis> {
         let now = self.high_water.max(now);
-        self.queues.get(queue)?.next_wakeup(now)
+        let own = self.queues.get(queue)?.next_wakeup(now);
+        match (own, self.sources_next_timer(queue)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The queue's `PollingWaitSeconds` (the long-poll wait when a request gives none).
@@ -467,6 +520,15 @@ impl Engine {
         Ok(self.queue_at(queue, now)?.len())
     }
 
+    /// Number of FIFO message groups of `queue` that hold messages (0 for a normal queue).
+    pub fn message_group_count(&self, queue: &str) -> Result<usize, MnsError> {
+        Ok(self
+            .queues
+            .get(queue)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .group_count())
+    }
+
     /// Whether the queue exists.
     pub fn queue_exists(&self, queue: &str) -> bool {
         self.queues.contains_key(queue)
@@ -481,13 +543,17 @@ impl Engine {
         now: Millis,
     ) -> Result<(), MnsError> {
         let now = self.observe(now);
+        self.require_queue(queue)?;
+        self.advance_queue(queue, now)?;
         let q = self
             .queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        q.advance(now);
-        q.change_visibility(receipt_handle, 0, &self.codec, &self.config, now)
-            .map(|_| ())
+        let result = q
+            .change_visibility(receipt_handle, 0, &self.codec, &self.config, now)
+            .map(|_| ());
+        self.flush_dead_letters(queue, now);
+        result
     }
 
     /// Fault injection: every receipt handle issued so far for `queue` stops working (as if each

@@ -317,6 +317,8 @@ pub(crate) fn resolve_filter_tag(tag: Option<&str>) -> Result<Option<String>, Mn
 #[derive(Debug, Clone)]
 pub(crate) struct SubscriptionStore {
     pub(crate) settings: SubscriptionSettings,
+    /// The DLQ policy, as set (control plane only).
+    pub(crate) dlq_policy: Option<super::SubscriptionDlqPolicy>,
     pub(crate) create_time: Millis,
     pub(crate) last_modify_time: Millis,
 }

@@ -195,6 +195,34 @@ impl Topics {
         }
     }
 
+    /// A subscription (404 `TopicNotExist` / `SubscriptionNotExist`).
+    pub(crate) fn subscription(
+        &self,
+        topic: &str,
+        name: &str,
+    ) -> Result<&SubscriptionStore, MnsError> {
+        self.topics
+            .get(topic)
+            .ok_or_else(MnsError::topic_not_exist)?
+            .subscriptions
+            .get(name)
+            .ok_or_else(MnsError::subscription_not_exist)
+    }
+
+    /// A subscription, mutable.
+    pub(crate) fn subscription_mut(
+        &mut self,
+        topic: &str,
+        name: &str,
+    ) -> Result<&mut SubscriptionStore, MnsError> {
+        self.topics
+            .get_mut(topic)
+            .ok_or_else(MnsError::topic_not_exist)?
+            .subscriptions
+            .get_mut(name)
+            .ok_or_else(MnsError::subscription_not_exist)
+    }
+
     /// Number of topics.
     pub(crate) fn len(&self) -> usize {
         self.topics.len()
@@ -431,6 +459,7 @@ impl Engine {
             name.to_owned(),
             SubscriptionStore {
                 settings,
+                dlq_policy: None,
                 create_time: now,
                 last_modify_time: now,
             },
@@ -542,8 +571,8 @@ impl Engine {
             .get(topic)
             .ok_or_else(MnsError::topic_not_exist)?;
         let max = t.settings.maximum_message_size as usize;
-        let props_size = super::queue::validate_user_properties(&input.user_properties)?
-            + super::queue::validate_system_properties(
+        let props_size = super::properties::validate_user_properties(&input.user_properties)?
+            + super::properties::validate_system_properties(
                 &input.system_properties,
                 self.config.system_property_names,
             )?;

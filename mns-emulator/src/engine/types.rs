@@ -119,7 +119,8 @@ pub struct SendMessageInput {
     pub user_properties: Vec<UserProperty>,
     /// `SystemProperties`.
     pub system_properties: Vec<SystemProperty>,
-    /// `MessageGroupId` (stored and echoed; no FIFO semantics).
+    /// `MessageGroupId`: required in a FIFO queue (order and group lock per group); stored and
+    /// echoed in a normal one.
     pub message_group_id: Option<String>,
 }
 
@@ -254,4 +255,11 @@ pub struct MessageSnapshot {
     pub expires_at: Millis,
     /// The currently valid receipt handle (Inactive, or Delayed with a send handle).
     pub receipt_handle: Option<String>,
+    /// Message group id (FIFO queues; echoed in normal ones).
+    pub message_group_id: Option<String>,
+    /// User properties.
+    pub user_properties: Vec<UserProperty>,
+    /// System properties (a dead-lettered message carries `DLQMessageType`, `DLQSourceArn` and
+    /// `DLQOriginMessageId`).
+    pub system_properties: Vec<SystemProperty>,
 }

@@ -196,17 +196,22 @@ pub(super) fn delete_message(
         if handle.is_empty() {
             return Err(MnsError::missing_receipt_handle());
         }
-        shared.lock().engine.delete_message(queue, handle, now)?;
+        let mut state = shared.lock();
+        state.engine.delete_message(queue, handle, now)?;
+        // Deleting the head of a FIFO group releases the group's next message.
+        state.wake_queue(queue);
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(MnsError::missing_receipt_handle());
     }
     let handles = xml::parse_receipt_handles(body)?;
-    let failures = shared
-        .lock()
-        .engine
-        .batch_delete_messages(queue, &handles, now)?;
+    let failures = {
+        let mut state = shared.lock();
+        let failures = state.engine.batch_delete_messages(queue, &handles, now)?;
+        state.wake_queue(queue);
+        failures
+    };
     if failures.is_empty() {
         Ok(Reply::empty(StatusCode::NO_CONTENT))
     } else {

@@ -22,6 +22,7 @@ pub mod credentials;
 pub mod delay_priority;
 pub mod errors;
 pub mod fanout;
+pub mod fifo_dlq;
 pub mod limits;
 pub mod long_poll;
 pub mod messages;
@@ -232,6 +233,13 @@ macro_rules! __with_cases {
             errors::missing_version_header_is_rejected => "Q§3.4, §7.2", "No x-mns-version answers 400 MissingVersionHeader [unconfirmed]";
             errors::unknown_path_is_invalid_request_url => "Q§7.2", "An unknown path answers 400 InvalidRequestURL";
             errors::error_document_has_four_fields => "Q§7.1", "<Error> has Code, Message, RequestId, HostId, the slash-less v1 namespace, text/xml";
+            // FIFO and dead-letter queues (F§4, F§5); emulator only until the control-plane client exists
+            fifo_dlq::fifo_missing_group_id_is_refused => "F§4.2", "A send without MessageGroupId to a FIFO queue answers 400 FifoMissingMessageGroupId and stores nothing (status [unconfirmed])";
+            fifo_dlq::fifo_keeps_order_within_a_group => "F§4.3", "Messages of one group are received in send order, groups independently";
+            fifo_dlq::fifo_group_lock_holds_until_delete_or_timeout => "F§4.3", "A group's later messages wait while one is in flight; delete releases the next, a timeout redelivers the same one";
+            fifo_dlq::queue_dlq_moves_after_max_receives => "F§5.1, §5.3, §5.4", "A message received MaxReceiveCount times moves to the DLQ with DLQMessageType, DLQSourceArn, DLQOriginMessageId (moment and values [unconfirmed])";
+            fifo_dlq::queue_cannot_be_its_own_dlq => "F§5.5", "A DLQ policy naming the queue itself is refused (error code [unconfirmed])";
+            fifo_dlq::subscription_dlq_catches_the_last_failed_retry => "F§5.2", "After BACKOFF_RETRY's last failed retry the notification is in the subscription's DLQ with DLQ* properties";
             // The V4 signature (§3.8; Java SDK 2.0)
             signature_v4::v4_signed_requests_are_accepted => "Q§3.8", "A client signing with V4 sends, receives, changes visibility (raw handle in the query) and lists";
             signature_v4::v4_wrong_secret_is_signature_does_not_match => "Q§3.8, §7.2", "A V4 signature with a wrong secret answers 403 SignatureDoesNotMatch";

@@ -335,6 +335,9 @@ pub(crate) struct SendArgs {
     /// Priority, 1 (highest) to 16 (lowest).
     #[arg(long)]
     pub(crate) priority: Option<u8>,
+    /// Message group id (required by FIFO queues; messages of one group are received in order).
+    #[arg(long = "group-id")]
+    pub(crate) group_id: Option<String>,
 }
 
 /// `mns receive`

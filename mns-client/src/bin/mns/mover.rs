@@ -126,6 +126,8 @@ async fn worker(shared: Arc<Shared>) -> Result<(), CliError> {
                         delay_seconds: None,
                         priority: Some(m.priority),
                         user_properties: m.user_properties.clone(),
+                        // A FIFO destination needs the group; order within it is kept.
+                        message_group_id: m.message_group_id.clone(),
                     },
                 )
             })

@@ -5,7 +5,9 @@
 //! * `messages`: every stored message keyed by its engine-wide sequence number. Sequence numbers
 //!   grow with send order, and the engine keeps `now` monotonic, so the first entry is always the
 //!   oldest: retention ("rolling deletion") only ever looks at the front.
-//! * `visible`: Active messages ordered by `(priority, seq)`: priority 1 first, then send order.
+//! * `visible`: receivable messages ordered by `(priority, seq)`: priority 1 first, then send
+//!   order. In a normal queue that is every Active message; in a FIFO queue only the Active head
+//!   of each unlocked message group (`fifo.rs`), so a receive never scans blocked messages.
 //! * `timers`: Delayed and Inactive messages ordered by `(next_visible, seq)`. Entries are removed
 //!   exactly when a message leaves those states, so the set never holds stale entries and its
 //!   first key is the queue's next wake-up.
@@ -13,16 +15,29 @@
 //! Every public operation first calls [`QueueStore::advance`], which applies retention expiry and
 //! moves matured timers into `visible`. Counters are maintained on each transition, so they are
 //! exact at all times.
+//!
+//! Dead-lettering (`dead_letter.rs`): when the engine has set [`QueueStore::dlq_limit`], a message
+//! received that many times is taken out into [`QueueStore::dead_letters`] (at its next receive or
+//! when its last visibility timeout passes, per `EngineConfig::dlq_move_timing`); the engine moves
+//! it into the target queue before the operation returns, so it is never in both or neither.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod dead_letter;
+mod fifo;
+mod handles;
+
+pub(crate) use dead_letter::DeadLetter;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::Millis;
 use super::config::EngineConfig;
+use super::dead_letter::{QueueDlqPolicy, QueueKind};
 use super::ids::{self, IdCodec};
 use super::limits;
+use super::properties::{validate_system_properties, validate_user_properties};
 use super::types::{
     MessageSnapshot, MessageState, PeekedMessage, QueueAttributes, ReceivedMessage,
-    SendMessageInput, SentMessage, SystemProperty, UserProperty, VisibilityChanged,
+    SendMessageInput, SentMessage, SystemProperty, UserProperty,
 };
 use crate::error::MnsError;
 
@@ -56,6 +71,9 @@ struct Extras {
     user_properties: Vec<UserProperty>,
     system_properties: Vec<SystemProperty>,
     message_group_id: Option<String>,
+    /// Sequence number the message id derives from when it differs from the storage key (a
+    /// dead-lettered copy keeps its key, so retention order holds, but gets a new id).
+    id_seq: Option<u64>,
 }
 
 /// A stored message. Kept small: the id is derived from `seq`, handles from `(seq, generation)`.
@@ -92,6 +110,34 @@ impl ValidatedSend {
     }
 }
 
+/// Behaviour fixed when the store is created: its kind and the engine settings it follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoreMode {
+    pub(crate) kind: QueueKind,
+    pub(crate) fifo_messages_per_group: usize,
+    pub(crate) fifo_honours_priority: bool,
+    pub(crate) fifo_honours_delay: bool,
+    pub(crate) dlq_at_expiry: bool,
+    pub(crate) max_group_id_len: usize,
+}
+
+impl StoreMode {
+    pub(crate) fn new(kind: QueueKind, config: &EngineConfig) -> Self {
+        StoreMode {
+            kind,
+            fifo_messages_per_group: config.fifo_messages_per_group_per_receive.max(1),
+            fifo_honours_priority: config.fifo_honours_priority,
+            fifo_honours_delay: config.fifo_honours_delay,
+            dlq_at_expiry: config.dlq_move_timing == super::DlqMoveTiming::AtVisibilityExpiry,
+            max_group_id_len: config.max_message_group_id_len,
+        }
+    }
+
+    fn fifo(&self) -> bool {
+        self.kind == QueueKind::Fifo
+    }
+}
+
 /// One queue: attributes plus its message store.
 #[derive(Debug)]
 pub(crate) struct QueueStore {
@@ -99,119 +145,69 @@ pub(crate) struct QueueStore {
     pub(crate) settings: QueueSettings,
     pub(crate) create_time: Millis,
     pub(crate) last_modify_time: Millis,
+    pub(crate) mode: StoreMode,
+    /// The DLQ policy as configured (read back as set, enabled or not).
+    pub(crate) dlq_policy: Option<QueueDlqPolicy>,
+    /// Receive count at which a message is dead-lettered. Set by the engine before every
+    /// operation: `None` when there is no enabled policy or its target does not exist.
+    pub(crate) dlq_limit: Option<u32>,
+    /// Messages taken out for dead-lettering; the engine moves them before the operation returns.
+    pub(crate) dead_letters: Vec<DeadLetter>,
     messages: BTreeMap<u64, StoredMessage>,
     visible: BTreeSet<(u8, u64)>,
     timers: BTreeSet<(Millis, u64)>,
     inactive_count: u64,
     delayed_count: u64,
+    /// FIFO message groups by id (always empty in a normal queue).
+    groups: HashMap<String, fifo::Group>,
 }
 
 fn secs_to_ms(secs: u32) -> Millis {
     Millis::from(secs) * 1000
 }
 
-/// Checks system properties (names from `allowed`, each once, `STRING` type, bounded values)
-/// and returns their size (names plus values), which counts towards `MaximumMessageSize`.
-pub(crate) fn validate_system_properties(
-    props: &[SystemProperty],
-    allowed: &[&str],
-) -> Result<usize, MnsError> {
-    let mut seen = std::collections::HashSet::with_capacity(props.len());
-    let mut size = 0;
-    for p in props {
-        if !allowed.contains(&p.name.as_str()) {
-            return Err(MnsError::invalid_argument(format!(
-                "The name of SystemProperty \"{}\" is invalid.",
-                p.name
-            )));
-        }
-        if !seen.insert(p.name.as_str()) {
-            return Err(MnsError::invalid_argument(format!(
-                "The name of SystemProperty \"{}\" is duplicated.",
-                p.name
-            )));
-        }
-        if p.value.chars().count() > limits::MAX_SYSTEM_PROPERTY_VALUE_LEN {
-            return Err(MnsError::invalid_argument(format!(
-                "The value of SystemProperty \"{}\" should not be longer than {} characters.",
-                p.name,
-                limits::MAX_SYSTEM_PROPERTY_VALUE_LEN
-            )));
-        }
-        if !p.value_type.eq_ignore_ascii_case("STRING") {
-            return Err(MnsError::schema_violation("SystemPropertyValue.Type"));
-        }
-        size += p.name.len() + p.value.len();
-    }
-    Ok(size)
+/// The id-deriving sequence number of a message stored under `seq`.
+fn id_seq(seq: u64, msg: &StoredMessage) -> u64 {
+    msg.extras.as_deref().and_then(|e| e.id_seq).unwrap_or(seq)
 }
 
-/// Checks user properties and returns their size (names plus values).
-pub(crate) fn validate_user_properties(props: &[UserProperty]) -> Result<usize, MnsError> {
-    if props.len() > limits::MAX_USER_PROPERTIES {
-        return Err(MnsError::invalid_argument(format!(
-            "The count of UserProperties should between 0 and {}",
-            limits::MAX_USER_PROPERTIES
-        )));
-    }
-    let mut names = std::collections::HashSet::with_capacity(props.len());
-    let mut size = 0;
-    for p in props {
-        let name_ok = !p.name.is_empty()
-            && p.name.len() <= limits::MAX_USER_PROPERTY_NAME_LEN
-            && p.name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-            && !p.name.starts_with('.')
-            && !p.name.ends_with('.')
-            && !p.name.contains("..");
-        if !name_ok {
-            return Err(MnsError::invalid_argument(format!(
-                "The name of UserProperty \"{}\" is invalid.",
-                p.name
-            )));
-        }
-        if !names.insert(p.name.as_str()) {
-            return Err(MnsError::invalid_argument(format!(
-                "The name of UserProperty \"{}\" is duplicated.",
-                p.name
-            )));
-        }
-        if p.value.chars().count() > limits::MAX_USER_PROPERTY_VALUE_LEN {
-            return Err(MnsError::invalid_argument(format!(
-                "The value of UserProperty \"{}\" should not be longer than {} characters.",
-                p.name,
-                limits::MAX_USER_PROPERTY_VALUE_LEN
-            )));
-        }
-        if !matches!(
-            p.value_type.to_ascii_uppercase().as_str(),
-            "STRING" | "NUMBER" | "BOOLEAN" | "BINARY"
-        ) {
-            return Err(MnsError::schema_violation("PropertyValue.Type"));
-        }
-        size += p.name.len() + p.value.len();
-    }
-    Ok(size)
+fn group_id(msg: &StoredMessage) -> Option<&str> {
+    msg.extras.as_deref()?.message_group_id.as_deref()
 }
 
 impl QueueStore {
-    pub(crate) fn new(name: String, settings: QueueSettings, now: Millis) -> Self {
+    pub(crate) fn new(name: String, settings: QueueSettings, mode: StoreMode, now: Millis) -> Self {
         QueueStore {
             name,
             settings,
             create_time: now,
             last_modify_time: now,
+            mode,
+            dlq_policy: None,
+            dlq_limit: None,
+            dead_letters: Vec::new(),
             messages: BTreeMap::new(),
             visible: BTreeSet::new(),
             timers: BTreeSet::new(),
             inactive_count: 0,
             delayed_count: 0,
+            groups: HashMap::new(),
+        }
+    }
+
+    /// The `visible` key of a message: `(priority, seq)`, with one priority for every message of
+    /// a FIFO queue unless `fifo_honours_priority`.
+    fn visible_key(mode: &StoreMode, msg: &StoredMessage, seq: u64) -> (u8, u64) {
+        if mode.fifo() && !mode.fifo_honours_priority {
+            (limits::DEFAULT_PRIORITY, seq)
+        } else {
+            (msg.priority, seq)
         }
     }
 
     /// Applies everything that happened up to `now`: retention expiry, then delays maturing and
-    /// visibility timeouts passing.
+    /// visibility timeouts passing (or, with `dlq_at_expiry`, dead-lettering a message whose last
+    /// allowed receive timed out).
     pub(crate) fn advance(&mut self, now: Millis) {
         let retention = secs_to_ms(self.settings.message_retention_period);
         while let Some(entry) = self.messages.first_entry() {
@@ -227,15 +223,49 @@ impl QueueStore {
                 break;
             }
             self.timers.pop_first();
-            if let Some(msg) = self.messages.get_mut(&seq) {
-                match msg.state {
-                    MessageState::Delayed => self.delayed_count -= 1,
-                    MessageState::Inactive => self.inactive_count -= 1,
-                    MessageState::Active => {}
-                }
-                msg.state = MessageState::Active;
-                self.visible.insert((msg.priority, seq));
+            let Some(msg) = self.messages.get_mut(&seq) else {
+                continue;
+            };
+            let was = msg.state;
+            match was {
+                MessageState::Delayed => self.delayed_count -= 1,
+                MessageState::Inactive => self.inactive_count -= 1,
+                MessageState::Active => {}
             }
+            msg.state = MessageState::Active;
+            let dead = was == MessageState::Inactive
+                && self.mode.dlq_at_expiry
+                && self.dlq_limit.is_some_and(|n| msg.dequeue_count >= n);
+            if dead {
+                self.take_dead_letter(seq, was);
+            } else {
+                self.became_active(seq, was);
+            }
+        }
+    }
+
+    /// Indexes a message that just became Active (it was `was`).
+    fn became_active(&mut self, seq: u64, was: MessageState) {
+        if self.mode.fifo() {
+            self.fifo_became_active(seq, was == MessageState::Inactive);
+        } else if let Some(msg) = self.messages.get(&seq) {
+            self.visible.insert((msg.priority, seq));
+        }
+    }
+
+    /// Indexes a message just inserted into `messages` (Active or Delayed).
+    fn index_new(&mut self, seq: u64) {
+        let Some(msg) = self.messages.get(&seq) else {
+            return;
+        };
+        if msg.state == MessageState::Delayed {
+            self.timers.insert((msg.next_visible, seq));
+            self.delayed_count += 1;
+        }
+        if self.mode.fifo() {
+            self.fifo_insert(seq);
+        } else if msg.state == MessageState::Active {
+            self.visible.insert((msg.priority, seq));
         }
     }
 
@@ -243,7 +273,8 @@ impl QueueStore {
     fn forget_index(&mut self, seq: u64, msg: &StoredMessage) {
         match msg.state {
             MessageState::Active => {
-                self.visible.remove(&(msg.priority, seq));
+                self.visible
+                    .remove(&Self::visible_key(&self.mode, msg, seq));
             }
             MessageState::Delayed => {
                 self.timers.remove(&(msg.next_visible, seq));
@@ -254,6 +285,9 @@ impl QueueStore {
                 self.inactive_count -= 1;
             }
         }
+        if self.mode.fifo() {
+            self.fifo_remove(seq, msg);
+        }
     }
 
     /// The queue's attributes and exact counters as of the last `advance`.
@@ -261,7 +295,7 @@ impl QueueStore {
         let s = &self.settings;
         let (active, inactive, delayed) = if report_counts {
             (
-                self.visible.len() as u64,
+                self.messages.len() as u64 - self.inactive_count - self.delayed_count,
                 self.inactive_count,
                 self.delayed_count,
             )
@@ -285,14 +319,22 @@ impl QueueStore {
     }
 
     /// Checks one message against the queue's limits without storing anything.
+    ///
+    /// A FIFO queue requires a non-empty `MessageGroupId` (`FifoMissingMessageGroupId`).
     pub(crate) fn validate_send(
         &self,
         input: SendMessageInput,
         system_property_names: &[&str],
     ) -> Result<ValidatedSend, MnsError> {
+        self.validate_group_id(input.message_group_id.as_deref())?;
         let delay_seconds = match input.delay_seconds {
             Some(d) => limits::validate_delay_seconds(d)?,
             None => self.settings.delay_seconds,
+        };
+        let delay_seconds = if self.mode.fifo() && !self.mode.fifo_honours_delay {
+            0
+        } else {
+            delay_seconds
         };
         let priority = match input.priority {
             Some(p) => limits::validate_priority(p)?,
@@ -328,16 +370,18 @@ impl QueueStore {
             ..
         } = send;
         let md5 = ids::body_md5(&input.body);
+        let group = input.message_group_id.filter(|g| !g.is_empty());
         let extras = if input.user_properties.is_empty()
             && input.system_properties.is_empty()
-            && input.message_group_id.is_none()
+            && group.is_none()
         {
             None
         } else {
             Some(Box::new(Extras {
                 user_properties: input.user_properties,
                 system_properties: input.system_properties,
-                message_group_id: input.message_group_id.clone(),
+                message_group_id: group.clone(),
+                id_seq: None,
             }))
         };
         let delayed = delay_seconds > 0;
@@ -358,66 +402,94 @@ impl QueueStore {
                 MessageState::Active
             },
         };
-        if delayed {
-            self.timers.insert((next_visible, seq));
-            self.delayed_count += 1;
-        } else {
-            self.visible.insert((priority, seq));
-        }
         self.messages.insert(seq, msg);
+        self.index_new(seq);
         SentMessage {
             message_id: codec.message_id(seq),
             body_md5: ids::md5_hex(&md5),
             receipt_handle: delayed.then(|| codec.receipt_handle(seq, 0)),
-            message_group_id: input.message_group_id,
+            message_group_id: group,
         }
     }
 
-    /// Receives up to `max` visible messages in `(priority, send order)` order.
+    /// Receives up to `max` receivable messages in `(priority, send order)` order (FIFO: the head
+    /// of each unlocked group, plus up to `fifo_messages_per_group - 1` of its successors).
+    /// A message already received `dlq_limit` times is dead-lettered instead.
     pub(crate) fn receive(
         &mut self,
         max: usize,
         codec: &IdCodec,
         now: Millis,
     ) -> Vec<ReceivedMessage> {
-        let visibility = secs_to_ms(self.settings.visibility_timeout);
         let mut out = Vec::with_capacity(max.min(self.visible.len()));
         while out.len() < max {
-            let Some((priority, seq)) = self.visible.pop_first() else {
+            let Some(key) = self.visible.pop_first() else {
                 break;
             };
-            let Some(msg) = self.messages.get_mut(&seq) else {
+            let seq = key.1;
+            let Some(msg) = self.messages.get(&seq) else {
                 continue;
             };
-            msg.state = MessageState::Inactive;
-            if msg.dequeue_count == 0 {
-                msg.first_dequeue_time = now;
+            if self.mode.fifo()
+                && let Some(g) = group_id(msg).and_then(|g| self.groups.get_mut(g))
+            {
+                g.listed = None;
             }
-            msg.dequeue_count = msg.dequeue_count.saturating_add(1);
-            msg.generation = msg.generation.wrapping_add(1);
-            msg.next_visible = now + visibility;
-            self.timers.insert((msg.next_visible, seq));
-            self.inactive_count += 1;
-            let extras = msg.extras.as_deref().cloned().unwrap_or_default();
-            out.push(ReceivedMessage {
-                message_id: codec.message_id(seq),
-                receipt_handle: codec.receipt_handle(seq, msg.generation),
-                body_md5: ids::md5_hex(&msg.md5),
-                body: msg.body.to_string(),
-                enqueue_time: msg.enqueue_time,
-                next_visible_time: msg.next_visible,
-                first_dequeue_time: msg.first_dequeue_time,
-                dequeue_count: msg.dequeue_count,
-                priority,
-                user_properties: extras.user_properties,
-                system_properties: extras.system_properties,
-                message_group_id: extras.message_group_id,
-            });
+            if self.dlq_limit.is_some_and(|n| msg.dequeue_count >= n) {
+                // Its `visible` entry is already gone; only the group (FIFO) still holds it.
+                self.take_dead_letter(seq, MessageState::Active);
+                continue;
+            }
+            out.push(self.take(seq, codec, now));
+            if self.mode.fifo() {
+                let room = (max - out.len()).min(self.mode.fifo_messages_per_group - 1);
+                for next in self.fifo_followers(seq, room) {
+                    out.push(self.take(next, codec, now));
+                }
+            }
         }
         out
     }
 
-    /// Up to `max` visible messages, in receive order, without changing anything.
+    /// Makes an Active message (already out of `visible`) Inactive and returns it as received.
+    fn take(&mut self, seq: u64, codec: &IdCodec, now: Millis) -> ReceivedMessage {
+        let visibility = secs_to_ms(self.settings.visibility_timeout);
+        let fifo = self.mode.fifo();
+        let msg = self
+            .messages
+            .get_mut(&seq)
+            .expect("take is only called for stored messages");
+        msg.state = MessageState::Inactive;
+        if msg.dequeue_count == 0 {
+            msg.first_dequeue_time = now;
+        }
+        msg.dequeue_count = msg.dequeue_count.saturating_add(1);
+        msg.generation = msg.generation.wrapping_add(1);
+        msg.next_visible = now + visibility;
+        self.timers.insert((msg.next_visible, seq));
+        self.inactive_count += 1;
+        if fifo && let Some(g) = group_id(msg).and_then(|g| self.groups.get_mut(g)) {
+            g.lock_one();
+        }
+        let extras = msg.extras.as_deref().cloned().unwrap_or_default();
+        ReceivedMessage {
+            message_id: codec.message_id(id_seq(seq, msg)),
+            receipt_handle: codec.receipt_handle(seq, msg.generation),
+            body_md5: ids::md5_hex(&msg.md5),
+            body: msg.body.to_string(),
+            enqueue_time: msg.enqueue_time,
+            next_visible_time: msg.next_visible,
+            first_dequeue_time: msg.first_dequeue_time,
+            dequeue_count: msg.dequeue_count,
+            priority: msg.priority,
+            user_properties: extras.user_properties,
+            system_properties: extras.system_properties,
+            message_group_id: extras.message_group_id,
+        }
+    }
+
+    /// Up to `max` receivable messages, in receive order, without changing anything (FIFO: the
+    /// heads of unlocked groups).
     pub(crate) fn peek(&self, max: usize, codec: &IdCodec) -> Vec<PeekedMessage> {
         self.visible
             .iter()
@@ -426,7 +498,7 @@ impl QueueStore {
                 let msg = self.messages.get(&seq)?;
                 let extras = msg.extras.as_deref().cloned().unwrap_or_default();
                 Some(PeekedMessage {
-                    message_id: codec.message_id(seq),
+                    message_id: codec.message_id(id_seq(seq, msg)),
                     body_md5: ids::md5_hex(&msg.md5),
                     body: msg.body.to_string(),
                     enqueue_time: msg.enqueue_time,
@@ -441,73 +513,9 @@ impl QueueStore {
             .collect()
     }
 
-    /// Resolves a receipt handle to the message it currently designates.
-    ///
-    /// Garbage or never-issued → 400 `ReceiptHandleError`; issued but no longer current (message
-    /// deleted, expired, re-received, visibility changed or timed out) → 404 `MessageNotExist`.
-    fn current_handle(
-        &self,
-        handle: &str,
-        codec: &IdCodec,
-        config: &EngineConfig,
-    ) -> Result<u64, MnsError> {
-        let (seq, generation) = codec
-            .parse_receipt_handle(handle)
-            .ok_or_else(MnsError::receipt_handle_error)?;
-        let Some(msg) = self.messages.get(&seq) else {
-            return Err(MnsError::message_not_exist());
-        };
-        let state_ok = match msg.state {
-            MessageState::Inactive => true,
-            MessageState::Delayed => config.delayed_send_handle_valid,
-            MessageState::Active => false,
-        };
-        if msg.generation != generation || !state_ok {
-            return Err(MnsError::receipt_handle_expired());
-        }
-        Ok(seq)
-    }
-
-    /// Deletes the message a current receipt handle designates.
-    pub(crate) fn delete(
-        &mut self,
-        handle: &str,
-        codec: &IdCodec,
-        config: &EngineConfig,
-    ) -> Result<(), MnsError> {
-        let seq = self.current_handle(handle, codec, config)?;
-        if let Some(msg) = self.messages.remove(&seq) {
-            self.forget_index(seq, &msg);
-        }
-        Ok(())
-    }
-
-    /// Makes the message invisible for `timeout` seconds from `now` and issues a new handle.
-    ///
-    /// A Delayed message (send handle, when allowed) stays Delayed with its delay moved.
-    pub(crate) fn change_visibility(
-        &mut self,
-        handle: &str,
-        timeout: u32,
-        codec: &IdCodec,
-        config: &EngineConfig,
-        now: Millis,
-    ) -> Result<VisibilityChanged, MnsError> {
-        let seq = self.current_handle(handle, codec, config)?;
-        let Some(msg) = self.messages.get_mut(&seq) else {
-            return Err(MnsError::message_not_exist());
-        };
-        self.timers.remove(&(msg.next_visible, seq));
-        msg.generation = msg.generation.wrapping_add(1);
-        msg.next_visible = now + secs_to_ms(timeout);
-        let changed = VisibilityChanged {
-            receipt_handle: codec.receipt_handle(seq, msg.generation),
-            next_visible_time: msg.next_visible,
-        };
-        self.timers.insert((msg.next_visible, seq));
-        // A zero timeout (when allowed) makes the message visible at once.
-        self.advance(now);
-        Ok(changed)
+    /// The first timer (a delay maturing or a visibility timeout passing), if any.
+    pub(crate) fn next_timer(&self) -> Option<Millis> {
+        self.timers.first().map(|&(at, _)| at)
     }
 
     /// The earliest instant a message becomes visible: `now` if one already is, else the first timer.
@@ -524,7 +532,7 @@ impl QueueStore {
         self.messages
             .iter()
             .map(|(&seq, msg)| MessageSnapshot {
-                message_id: codec.message_id(seq),
+                message_id: codec.message_id(id_seq(seq, msg)),
                 state: msg.state,
                 body: msg.body.to_string(),
                 body_md5: ids::md5_hex(&msg.md5),
@@ -536,6 +544,17 @@ impl QueueStore {
                 expires_at: msg.enqueue_time.saturating_add(retention),
                 receipt_handle: (msg.state != MessageState::Active)
                     .then(|| codec.receipt_handle(seq, msg.generation)),
+                message_group_id: group_id(msg).map(str::to_owned),
+                user_properties: msg
+                    .extras
+                    .as_deref()
+                    .map(|e| e.user_properties.clone())
+                    .unwrap_or_default(),
+                system_properties: msg
+                    .extras
+                    .as_deref()
+                    .map(|e| e.system_properties.clone())
+                    .unwrap_or_default(),
             })
             .collect()
     }

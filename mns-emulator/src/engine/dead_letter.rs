@@ -1,0 +1,459 @@
+//! Queue kinds (normal / FIFO) and dead-letter policies: the engine side (reference
+//! mns-openapi-fifo-dlq §4, §5).
+//!
+//! A queue's kind is fixed when it is created ([`Engine::create_queue_with`]). A queue DLQ policy
+//! ([`QueueDlqPolicy`]) is set on the source queue; a subscription DLQ policy
+//! ([`SubscriptionDlqPolicy`]) on a subscription. Both are validated when set: the target is
+//! another queue (never the queue itself, nor the subscription's own queue), it exists
+//! ([`EngineConfig::dlq_target_must_exist`]), it is of the same kind
+//! ([`EngineConfig::dlq_kinds_must_match`]), and following DLQ targets never leads back to the
+//! source (no cycles).
+//!
+//! Moves happen inside the engine call that triggers them (a receive, or any call that advances
+//! the source when [`DlqMoveTiming::AtVisibilityExpiry`]): the message leaves the source and
+//! enters the target in one step. Queues that received dead letters are reported by
+//! [`Engine::take_woken_queues`] so the HTTP layer can wake their long polls.
+//!
+//! ```
+//! use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, QueueDlqPolicy,
+//!     QueueKind, SendMessageInput};
+//!
+//! let mut engine = Engine::new(EngineConfig::default());
+//! engine.create_queue("dlq", QueueAttributesInput::default(), 0).unwrap();
+//! let policy = QueueDlqPolicy::new("dlq", 1);
+//! engine
+//!     .create_queue_with("jobs", QueueAttributesInput::default(), QueueKind::Normal, Some(policy), 0)
+//!     .unwrap();
+//! engine.send_messages("jobs", vec![SendMessageInput::new("poison")], 0).unwrap();
+//! assert_eq!(engine.receive_messages("jobs", 1, 0).unwrap().len(), 1);
+//! // Not deleted; after the visibility timeout the next receive moves it instead.
+//! assert!(engine.receive_messages("jobs", 1, 60_000).unwrap().is_empty());
+//! let dead = engine.receive_messages("dlq", 1, 60_000).unwrap();
+//! assert_eq!(dead[0].body, "poison");
+//! assert!(dead[0].system_properties.iter().any(|p| p.name == "DLQOriginMessageId"));
+//! ```
+
+use std::collections::BTreeSet;
+
+use super::queue::DeadLetter;
+use super::{Engine, EngineConfig, Millis, SystemProperty, limits};
+use crate::error::{ErrorCode, MnsError};
+
+#[cfg(doc)]
+use super::DlqMoveTiming;
+
+/// A queue's type, fixed at creation (`QueueType` of the control-plane `CreateQueue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum QueueKind {
+    /// A normal queue: at-least-once, no ordering guarantee (the only kind the XML API creates).
+    #[default]
+    Normal,
+    /// A FIFO ("ordered") queue: every message has a `MessageGroupId`; order and a group lock
+    /// hold within a group.
+    Fifo,
+}
+
+impl QueueKind {
+    /// `normal` or `fifo`, as the OpenAPI spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueKind::Normal => "normal",
+            QueueKind::Fifo => "fifo",
+        }
+    }
+
+    /// Parses `normal` / `fifo` (case-insensitive); anything else is `InvalidArgument`.
+    pub fn parse(s: &str) -> Result<Self, MnsError> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(QueueKind::Normal),
+            "fifo" => Ok(QueueKind::Fifo),
+            _ => Err(MnsError::invalid_argument(format!(
+                "The queue type \"{s}\" is invalid: use normal or fifo."
+            ))),
+        }
+    }
+}
+
+/// A queue's dead-letter policy (`DlqPolicy` of `CreateQueue` / `SetQueueAttributes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDlqPolicy {
+    /// Whether messages are moved.
+    pub enabled: bool,
+    /// The target queue's name (same account and region).
+    pub dead_letter_target_queue: String,
+    /// A message received this many times is moved instead of being delivered again.
+    pub max_receive_count: u32,
+}
+
+impl QueueDlqPolicy {
+    /// An enabled policy.
+    pub fn new(target: impl Into<String>, max_receive_count: u32) -> Self {
+        QueueDlqPolicy {
+            enabled: true,
+            dead_letter_target_queue: target.into(),
+            max_receive_count,
+        }
+    }
+}
+
+/// A subscription's dead-letter policy (`DlqPolicy` of `Subscribe` /
+/// `SetSubscriptionAttributes`): after the `NotifyStrategy`'s last failed retry the notification
+/// goes to the target queue instead of being dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionDlqPolicy {
+    /// Whether notifications are moved.
+    pub enabled: bool,
+    /// The target queue's name.
+    pub dead_letter_target_queue: String,
+}
+
+impl SubscriptionDlqPolicy {
+    /// An enabled policy.
+    pub fn new(target: impl Into<String>) -> Self {
+        SubscriptionDlqPolicy {
+            enabled: true,
+            dead_letter_target_queue: target.into(),
+        }
+    }
+}
+
+pub(crate) fn policy_error(config: &EngineConfig, message: impl Into<String>) -> MnsError {
+    MnsError::new(
+        ErrorCode::parse(config.dlq_policy_error_code),
+        message.into(),
+    )
+}
+
+impl Engine {
+    /// Validates a queue DLQ policy for `source` (of kind `kind`).
+    fn validate_queue_dlq(
+        &self,
+        source: &str,
+        kind: super::QueueKind,
+        policy: &QueueDlqPolicy,
+    ) -> Result<(), MnsError> {
+        if !policy.enabled {
+            return Ok(());
+        }
+        let target = policy.dead_letter_target_queue.as_str();
+        limits::validate_queue_name(target, self.config.max_queue_name_len)?;
+        if target == source {
+            return Err(policy_error(
+                &self.config,
+                "A queue cannot be its own dead-letter queue.",
+            ));
+        }
+        if policy.max_receive_count == 0
+            || policy.max_receive_count > self.config.dlq_max_receive_count
+        {
+            return Err(policy_error(
+                &self.config,
+                format!(
+                    "The MaxReceiveCount should be between 1 and {}.",
+                    self.config.dlq_max_receive_count
+                ),
+            ));
+        }
+        match self.queues.get(target) {
+            None if self.config.dlq_target_must_exist => return Err(MnsError::queue_not_exist()),
+            Some(t) if self.config.dlq_kinds_must_match && t.mode.kind != kind => {
+                return Err(policy_error(
+                    &self.config,
+                    format!(
+                        "The dead-letter queue must be a {} queue like its source.",
+                        kind.as_str()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        // Following enabled policies from the target must not lead back to the source.
+        let mut seen = BTreeSet::new();
+        let mut next = Some(target);
+        while let Some(name) = next {
+            if name == source {
+                return Err(policy_error(
+                    &self.config,
+                    "The dead-letter queues would form a cycle.",
+                ));
+            }
+            if !seen.insert(name) {
+                break;
+            }
+            next = self
+                .queues
+                .get(name)
+                .and_then(|q| q.dlq_policy.as_ref())
+                .filter(|p| p.enabled)
+                .map(|p| p.dead_letter_target_queue.as_str());
+        }
+        Ok(())
+    }
+
+    /// `CreateQueue` with the control-plane settings: queue kind (fixed for the queue's life) and
+    /// an optional DLQ policy. An existing queue of another kind or policy is 409
+    /// `QueueAlreadyExist`; same kind, policy and attributes is [`super::CreateOutcome::Existed`].
+    pub fn create_queue_with(
+        &mut self,
+        name: &str,
+        attrs: super::QueueAttributesInput,
+        kind: QueueKind,
+        dlq: Option<QueueDlqPolicy>,
+        now: Millis,
+    ) -> Result<super::CreateOutcome, MnsError> {
+        limits::validate_queue_name(name, self.config.max_queue_name_len)?;
+        if let Some(p) = &dlq {
+            self.validate_queue_dlq(name, kind, p)?;
+        }
+        if let Some(existing) = self.queues.get(name)
+            && (existing.mode.kind != kind || existing.dlq_policy != dlq)
+        {
+            return Err(MnsError::queue_already_exist());
+        }
+        let outcome = self.create_queue_of_kind(name, attrs, kind, now)?;
+        if let Some(q) = self.queues.get_mut(name) {
+            q.dlq_policy = dlq;
+        }
+        self.sync_dlq_source(name);
+        Ok(outcome)
+    }
+
+    /// Sets (`Some`) or removes (`None`) a queue's DLQ policy. A disabled policy is kept as given
+    /// (read back with `enabled: false`) and moves nothing.
+    pub fn set_queue_dlq_policy(
+        &mut self,
+        name: &str,
+        policy: Option<QueueDlqPolicy>,
+        now: Millis,
+    ) -> Result<(), MnsError> {
+        let now = self.observe(now);
+        let kind = self.queue_kind(name)?;
+        if let Some(p) = &policy {
+            self.validate_queue_dlq(name, kind, p)?;
+        }
+        // Apply what happened under the old policy first.
+        self.advance_queue(name, now)?;
+        let q = self
+            .queues
+            .get_mut(name)
+            .ok_or_else(MnsError::queue_not_exist)?;
+        q.dlq_policy = policy;
+        q.last_modify_time = now;
+        self.sync_dlq_source(name);
+        Ok(())
+    }
+
+    /// A queue's DLQ policy, as set.
+    pub fn queue_dlq_policy(&self, name: &str) -> Result<Option<QueueDlqPolicy>, MnsError> {
+        Ok(self
+            .queues
+            .get(name)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .dlq_policy
+            .clone())
+    }
+
+    /// A queue's kind.
+    pub fn queue_kind(&self, name: &str) -> Result<QueueKind, MnsError> {
+        Ok(self
+            .queues
+            .get(name)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .mode
+            .kind)
+    }
+
+    /// Queues that received dead letters since the last call (their long polls should wake).
+    pub fn take_woken_queues(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.woken)
+    }
+
+    /// The receive count at which `name` dead-letters now: its enabled policy's count, if the
+    /// target exists.
+    fn dlq_limit_of(&self, name: &str) -> Option<u32> {
+        let p = self.queues.get(name)?.dlq_policy.as_ref()?;
+        (p.enabled && self.queues.contains_key(&p.dead_letter_target_queue))
+            .then_some(p.max_receive_count)
+    }
+
+    /// The names of queues whose enabled policy targets `target`.
+    fn dlq_sources_of(&self, target: &str) -> Vec<String> {
+        self.dlq_sources
+            .iter()
+            .filter(|(_, t)| t.as_str() == target)
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+
+    /// Re-derives `name`'s entry of the source → target map from its current policy.
+    pub(crate) fn sync_dlq_source(&mut self, name: &str) {
+        let target = self
+            .queues
+            .get(name)
+            .and_then(|q| q.dlq_policy.as_ref())
+            .filter(|p| p.enabled)
+            .map(|p| p.dead_letter_target_queue.clone());
+        match target {
+            Some(t) => {
+                self.dlq_sources.insert(name.to_owned(), t);
+            }
+            None => {
+                self.dlq_sources.remove(name);
+            }
+        }
+    }
+
+    /// The earliest timer of any queue feeding `target` (with
+    /// [`DlqMoveTiming::AtVisibilityExpiry`], a message may expire into `target` then).
+    pub(crate) fn sources_next_timer(&self, target: &str) -> Option<Millis> {
+        if self.config.dlq_move_timing != super::DlqMoveTiming::AtVisibilityExpiry {
+            return None;
+        }
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![target.to_owned()];
+        let mut best: Option<Millis> = None;
+        while let Some(t) = stack.pop() {
+            if !seen.insert(t.clone()) {
+                continue;
+            }
+            for s in self.dlq_sources_of(&t) {
+                if let Some(at) = self.queues.get(&s).and_then(|q| q.next_timer()) {
+                    best = Some(best.map_or(at, |b| b.min(at)));
+                }
+                stack.push(s);
+            }
+        }
+        best
+    }
+
+    /// Advances `name` to `now` and moves its dead letters. With
+    /// [`DlqMoveTiming::AtVisibilityExpiry`] the queues feeding it are advanced first (and
+    /// theirs, recursively), so a receive on a DLQ sees every message that has expired into it.
+    pub(crate) fn advance_queue(&mut self, name: &str, now: Millis) -> Result<(), MnsError> {
+        if !self.queues.contains_key(name) {
+            return Err(MnsError::queue_not_exist());
+        }
+        if self.config.dlq_move_timing == super::DlqMoveTiming::AtVisibilityExpiry {
+            let mut seen = BTreeSet::new();
+            self.advance_sources(name, now, &mut seen);
+        }
+        self.advance_one(name, now);
+        Ok(())
+    }
+
+    fn advance_sources(&mut self, target: &str, now: Millis, seen: &mut BTreeSet<String>) {
+        if !seen.insert(target.to_owned()) {
+            return;
+        }
+        for source in self.dlq_sources_of(target) {
+            self.advance_sources(&source, now, seen);
+            self.advance_one(&source, now);
+        }
+    }
+
+    fn advance_one(&mut self, name: &str, now: Millis) {
+        let limit = self.dlq_limit_of(name);
+        if let Some(q) = self.queues.get_mut(name) {
+            q.dlq_limit = limit;
+            q.advance(now);
+        }
+        self.flush_dead_letters(name, now);
+    }
+
+    /// Moves the dead letters `source` has taken out into its DLQ.
+    pub(crate) fn flush_dead_letters(&mut self, source: &str, now: Millis) {
+        let Some(q) = self.queues.get_mut(source) else {
+            return;
+        };
+        if q.dead_letters.is_empty() {
+            return;
+        }
+        let letters = std::mem::take(&mut q.dead_letters);
+        let Some(target) = q
+            .dlq_policy
+            .as_ref()
+            .map(|p| p.dead_letter_target_queue.clone())
+        else {
+            return;
+        };
+        let source_arn = self.queue_arn(source);
+        for dl in letters {
+            let origin = self.codec.message_id(dl.source_id_seq());
+            let props =
+                self.dlq_properties(self.config.dlq_message_type_queue, &source_arn, &origin);
+            let id_seq = self.config.dlq_new_message_id.then(|| {
+                let s = self.next_seq;
+                self.next_seq += 1;
+                s
+            });
+            let fallback = dl.group_id().map_or_else(|| origin.clone(), str::to_owned);
+            if let Some(t) = self.queues.get_mut(&target) {
+                t.accept_dead_letter(dl, props, id_seq, &fallback, now);
+            }
+        }
+        if !self.woken.contains(&target) {
+            self.woken.push(target);
+        }
+    }
+
+    /// `acs:mns:{region}:{account}:queues/{name}`.
+    fn queue_arn(&self, name: &str) -> String {
+        format!(
+            "acs:mns:{}:{}:queues/{name}",
+            self.topics.region, self.topics.account_id
+        )
+    }
+
+    pub(crate) fn dlq_properties(
+        &self,
+        message_type: &str,
+        source_arn: &str,
+        origin_id: &str,
+    ) -> Vec<SystemProperty> {
+        [
+            ("DLQMessageType", message_type),
+            ("DLQSourceArn", source_arn),
+            ("DLQOriginMessageId", origin_id),
+        ]
+        .into_iter()
+        .map(|(name, value)| SystemProperty {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            value_type: "STRING".to_owned(),
+        })
+        .collect()
+    }
+
+    /// Stores a notification whose retries ran out in `target` (subscription DLQ). Returns
+    /// whether it was stored (the target exists).
+    pub(crate) fn dead_letter_notification(
+        &mut self,
+        target: &str,
+        source_arn: &str,
+        origin_id: &str,
+        body: String,
+        group: Option<&str>,
+        now: Millis,
+    ) -> bool {
+        if !self.queues.contains_key(target) {
+            return false;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let props = self.dlq_properties(
+            self.config.dlq_message_type_subscription,
+            source_arn,
+            origin_id,
+        );
+        let dl = DeadLetter::from_notification(seq, body, group, now);
+        let fallback = group.unwrap_or(origin_id).to_owned();
+        if let Some(t) = self.queues.get_mut(target) {
+            t.advance(now);
+            t.accept_dead_letter(dl, props, None, &fallback, now);
+        }
+        if !self.woken.iter().any(|w| w == target) {
+            self.woken.push(target.to_owned());
+        }
+        true
+    }
+}
