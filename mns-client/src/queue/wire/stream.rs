@@ -1,0 +1,250 @@
+//! Streaming decoder for message documents.
+//!
+//! Receives are the hot path of every consumer, so `<Message>` and `<Messages>` documents are read
+//! with quick-xml's event reader instead of its serde layer (several times faster). The result is
+//! the same as `from_xml`: element names matched by local name (any namespace), unknown elements
+//! skipped, text taken with XML 1.0 line-end normalisation and entity and character references
+//! resolved, numbers parsed after trimming. The tests in the parent module check both decoders agree.
+
+use super::*;
+
+/// Which `MessageXml` field the text being read belongs to.
+#[derive(Clone, Copy)]
+enum MessageField {
+    MessageId,
+    ReceiptHandle,
+    BodyMd5,
+    Body,
+    EnqueueTime,
+    NextVisibleTime,
+    FirstDequeueTime,
+    DequeueCount,
+    Priority,
+    GroupId,
+    ErrorCode,
+    ErrorMessage,
+    PropName,
+    PropValue,
+    PropType,
+    Ignored,
+}
+
+impl MessageField {
+    fn of_message_child(name: &str) -> Self {
+        match name {
+            "MessageId" => Self::MessageId,
+            "ReceiptHandle" => Self::ReceiptHandle,
+            "MessageBodyMD5" => Self::BodyMd5,
+            "MessageBody" => Self::Body,
+            "EnqueueTime" => Self::EnqueueTime,
+            "NextVisibleTime" => Self::NextVisibleTime,
+            "FirstDequeueTime" => Self::FirstDequeueTime,
+            "DequeueCount" => Self::DequeueCount,
+            "Priority" => Self::Priority,
+            "MessageGroupId" => Self::GroupId,
+            "ErrorCode" => Self::ErrorCode,
+            "ErrorMessage" => Self::ErrorMessage,
+            _ => Self::Ignored,
+        }
+    }
+
+    fn of_property_child(name: &str) -> Self {
+        match name {
+            "Name" => Self::PropName,
+            "Value" => Self::PropValue,
+            "Type" => Self::PropType,
+            _ => Self::Ignored,
+        }
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(text: &str, field: &str) -> Result<T, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("<{field}> is not a number: {text:?}"))
+}
+
+impl MessageXml {
+    /// Stores the text of one child element.
+    fn set(&mut self, field: MessageField, text: String) -> Result<(), String> {
+        use MessageField as F;
+        let prop = || -> Result<&mut PropertyXml, String> {
+            Err("property text outside <PropertyValue>".to_owned())
+        };
+        match field {
+            F::MessageId => self.message_id = Some(text),
+            F::ReceiptHandle => self.receipt_handle = Some(text),
+            F::BodyMd5 => self.message_body_md5 = Some(text),
+            F::Body => self.message_body = Some(text),
+            F::EnqueueTime => self.enqueue_time = Some(parse_num(&text, "EnqueueTime")?),
+            F::NextVisibleTime => {
+                self.next_visible_time = Some(parse_num(&text, "NextVisibleTime")?)
+            }
+            F::FirstDequeueTime => {
+                self.first_dequeue_time = Some(parse_num(&text, "FirstDequeueTime")?)
+            }
+            F::DequeueCount => self.dequeue_count = Some(parse_num(&text, "DequeueCount")?),
+            F::Priority => self.priority = Some(parse_num(&text, "Priority")?),
+            F::GroupId => self.message_group_id = Some(text),
+            F::ErrorCode => self.error_code = Some(text),
+            F::ErrorMessage => self.error_message = Some(text),
+            F::PropName | F::PropValue | F::PropType => {
+                let p = match self
+                    .user_properties
+                    .as_mut()
+                    .and_then(|p| p.values.last_mut())
+                {
+                    Some(p) => p,
+                    None => prop()?,
+                };
+                match field {
+                    F::PropName => p.name = text,
+                    F::PropValue => p.value = text,
+                    _ => p.kind = text,
+                }
+            }
+            F::Ignored => {}
+        }
+        Ok(())
+    }
+
+    /// Decodes a `<Message>` document (SendMessage, ReceiveMessage, PeekMessage responses).
+    pub(crate) fn decode(body: &str) -> Result<Self, String> {
+        let mut all = decode_messages(body, false)?;
+        Ok(all.pop().unwrap_or_default())
+    }
+}
+
+impl MessagesXml {
+    /// Decodes a `<Messages>` document (the batch responses).
+    pub(crate) fn decode(body: &str) -> Result<Self, String> {
+        Ok(MessagesXml {
+            messages: decode_messages(body, true)?,
+        })
+    }
+}
+
+/// Reads message elements: the root itself (`list == false`) or each child of the root.
+fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
+    use quick_xml::events::Event;
+
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut messages = Vec::new();
+    // Element depth below the document (the root is depth 1).
+    let mut depth = 0usize;
+    let message_depth = if list { 2 } else { 1 };
+    // Text of the element being read, when it is a field at the right depth.
+    let mut field: Option<(MessageField, usize)> = None;
+    let mut text = String::new();
+    let mut in_properties = false;
+    let mut root_seen = false;
+
+    loop {
+        match reader.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => {
+                depth += 1;
+                if depth == 1 {
+                    if root_seen {
+                        return Err("more than one root element".to_owned());
+                    }
+                    root_seen = true;
+                }
+                let name = e.local_name();
+                let name = name.as_ref();
+                if depth == message_depth && (depth == 1 || name == "Message") {
+                    messages.push(MessageXml::default());
+                } else if let Some(m) = messages.last_mut().filter(|_| depth > message_depth) {
+                    let rel = depth - message_depth;
+                    if rel == 1 && name == "UserProperties" {
+                        in_properties = true;
+                        m.user_properties.get_or_insert_with(PropertiesXml::default);
+                    } else if rel == 2 && in_properties && name == "PropertyValue" {
+                        if let Some(p) = m.user_properties.as_mut() {
+                            p.values.push(PropertyXml::default());
+                        }
+                    } else if rel == 1 {
+                        field = Some((MessageField::of_message_child(name), depth));
+                        text.clear();
+                    } else if rel == 3 && in_properties {
+                        field = Some((MessageField::of_property_child(name), depth));
+                        text.clear();
+                    }
+                }
+            }
+            Event::Empty(e) => {
+                if depth == 0 {
+                    if root_seen {
+                        return Err("more than one root element".to_owned());
+                    }
+                    root_seen = true;
+                }
+                let name = e.local_name();
+                let name = name.as_ref();
+                if depth + 1 == message_depth && (depth == 0 || name == "Message") {
+                    messages.push(MessageXml::default());
+                } else if let Some(m) = messages.last_mut().filter(|_| depth >= message_depth) {
+                    // An empty field element: empty text (an empty body, say).
+                    let rel = depth + 1 - message_depth;
+                    let f = match rel {
+                        1 if name == "UserProperties" => {
+                            m.user_properties.get_or_insert_with(PropertiesXml::default);
+                            MessageField::Ignored
+                        }
+                        1 => MessageField::of_message_child(name),
+                        2 if in_properties && name == "PropertyValue" => {
+                            if let Some(p) = m.user_properties.as_mut() {
+                                p.values.push(PropertyXml::default());
+                            }
+                            MessageField::Ignored
+                        }
+                        3 if in_properties => MessageField::of_property_child(name),
+                        _ => MessageField::Ignored,
+                    };
+                    m.set(f, String::new())?;
+                }
+            }
+            Event::End(_) => {
+                if let Some((f, d)) = field
+                    && d == depth
+                {
+                    if let Some(m) = messages.last_mut() {
+                        m.set(f, std::mem::take(&mut text))?;
+                    }
+                    field = None;
+                }
+                if depth == message_depth + 1 {
+                    in_properties = false;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) => {
+                if field.is_some_and(|(_, d)| d == depth) {
+                    text.push_str(&t.xml10_content());
+                }
+            }
+            Event::CData(c) => {
+                if field.is_some_and(|(_, d)| d == depth) {
+                    text.push_str(&c.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if field.is_some_and(|(_, d)| d == depth) {
+                    if let Some(ch) = r.resolve_char_ref().map_err(|e| e.to_string())? {
+                        text.push(ch);
+                    } else {
+                        let name = r.xml10_content();
+                        let resolved = quick_xml::escape::resolve_predefined_entity(&name)
+                            .ok_or_else(|| format!("unknown entity &{name};"))?;
+                        text.push_str(resolved);
+                    }
+                }
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+    if !root_seen {
+        return Err("no root element".to_owned());
+    }
+    Ok(messages)
+}
