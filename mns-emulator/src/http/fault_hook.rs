@@ -2,7 +2,7 @@
 //! the fault chosen for it, and an injected "connection dropped" becomes a response whose body
 //! fails, which makes hyper close the connection without a complete answer.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -51,16 +51,58 @@ pub(super) async fn dispatch_with_faults(
         }
         Err(_) => (faults::Operation::Other, None),
     };
+    // The body sits in a slot the request takes when it runs. A fault that answers without
+    // running it (an injected error) leaves the body unread, and hyper would then close the
+    // kept-alive connection under the client, which the service never does: it is drained
+    // below instead.
+    let (parts, body) = req.into_parts();
+    let slot = Arc::new(Mutex::new(Some(body)));
+    let taken = slot.clone();
+    let handle = async move {
+        let body = take(&taken).unwrap_or_default();
+        dispatch(shared, ctx, Request::from_parts(parts, body), routed).await
+    };
     let outcome = faults::around(
         &shared.faults,
         shared.as_ref(),
         op,
         resource,
-        dispatch(shared, ctx, req, routed),
+        handle,
         |reply: &Reply| reply.body.as_deref(),
     )
     .await;
+    if let Some(unread) = take(&slot)
+        && !outcome.drop_connection
+    {
+        drain(
+            unread,
+            shared.max_request_body_bytes,
+            shared.body_read_timeout,
+        )
+        .await;
+    }
     (outcome.result, outcome.drop_connection)
+}
+
+fn take(slot: &Mutex<Option<Body>>) -> Option<Body> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
+
+/// Reads and discards a request body, at most `limit` bytes and for at most `deadline`, so the
+/// connection stays usable after an answer that did not need the body.
+async fn drain(body: Body, limit: usize, deadline: std::time::Duration) {
+    use futures_util::StreamExt as _;
+    let read = async {
+        let mut seen = 0usize;
+        let mut stream = body.into_data_stream();
+        while let Some(Ok(chunk)) = stream.next().await {
+            seen += chunk.len();
+            if seen > limit {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(deadline, read).await;
 }
 
 /// A response that fails before its first byte: hyper closes the connection without answering.
