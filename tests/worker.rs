@@ -13,9 +13,12 @@ use std::time::{Duration, SystemTime};
 
 use mns_client::time::Sleep;
 use mns_client::worker::{Backoff, DeadLetter, StatsSnapshot, Worker, WorkerStats};
-use mns_client::{BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueOptions, TimeSource};
+use mns_client::{
+    BatchSendEntry, Client, Credentials, Endpoint, Queue, QueueOptions, SendOptions, TimeSource,
+    UserProperty,
+};
 use mns_emulator::clock::{Clock, ManualClock};
-use mns_emulator::engine::MessageState;
+use mns_emulator::engine::{MessageState, QueueKind};
 use mns_emulator::{Emulator, RunningEmulator};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
@@ -292,6 +295,56 @@ async fn poison_message_lands_in_the_dead_letter_queue_after_n_receives() {
         .expect("a dead-lettered message");
     assert_eq!(dead.body, BODY.as_bytes(), "body intact");
     assert_eq!(dead.dequeue_count, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_dead_letter_keeps_user_properties_and_the_group_id() {
+    let h = start().await;
+    let attrs = mns_emulator::engine::QueueAttributesInput {
+        visibility_timeout: Some(30),
+        ..Default::default()
+    };
+    for name in ["jobs", "jobs-dlq"] {
+        h.emu
+            .emulator()
+            .create_queue_with(name, attrs.clone(), QueueKind::Fifo, None)
+            .expect("create FIFO queue");
+    }
+    let queue = h.client.queue("jobs").expect("queue name");
+    let dlq = h.client.queue("jobs-dlq").expect("queue name");
+    let options = SendOptions {
+        user_properties: vec![UserProperty::string("tenant", "acme")],
+        message_group_id: Some("order-7".to_owned()),
+        ..SendOptions::default()
+    };
+    queue.send_message_opts("bad", options).await.expect("send");
+    let worker = Worker::builder(queue.clone(), |_msg| async { Err("rejected".into()) })
+        .max_receives(1, DeadLetter::Queue(dlq.clone()))
+        .wait(Duration::from_secs(30))
+        .build()
+        .expect("worker");
+    let stats = worker.stats();
+    let (stop, run) = spawn_worker(worker);
+    eventually("the message to be dead-lettered", || {
+        stats.snapshot().dead_lettered == 1
+    })
+    .await;
+    stop.send(()).unwrap();
+    let last = run.await.unwrap();
+    assert_eq!((last.failed, last.dead_lettered), (1, 1));
+    assert!(h.stored("jobs").is_empty(), "removed from the source queue");
+    let dead = h.stored("jobs-dlq");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body, "bad");
+    assert_eq!(dead[0].message_group_id.as_deref(), Some("order-7"));
+    assert_eq!(dead[0].user_properties.len(), 1);
+    assert_eq!(
+        (
+            dead[0].user_properties[0].name.as_str(),
+            dead[0].user_properties[0].value.as_str()
+        ),
+        ("tenant", "acme")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

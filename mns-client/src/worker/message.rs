@@ -181,7 +181,8 @@ async fn release(shared: &Shared, handle: &ReceiptHandle) {
     }
 }
 
-/// Sends the message to the dead-letter queue (then deletes it here) or drops it, by policy.
+/// Sends the message (body, priority, user properties, group id) to the dead-letter queue (then
+/// deletes it here) or drops it, by policy.
 /// On any failure the message stays where it is and comes back later: nothing is lost.
 async fn dead_letter(shared: &Shared, msg: &ReceivedMessage, handle: ReceiptHandle) {
     let Some((limit, policy)) = &shared.max_receives else {
@@ -192,6 +193,9 @@ async fn dead_letter(shared: &Shared, msg: &ReceivedMessage, handle: ReceiptHand
             let options = SendOptions {
                 priority: Some(msg.priority),
                 user_properties: msg.user_properties.clone(),
+                // A FIFO source's message keeps its group, so a FIFO DLQ accepts it and keeps
+                // the group's order; a normal DLQ ignores the group.
+                message_group_id: msg.message_group_id.clone(),
                 ..SendOptions::default()
             };
             if let Err(e) = dlq.send_message_opts(&msg.body, options).await {

@@ -116,7 +116,8 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 #[derive(Debug, Clone)]
 pub enum DeadLetter {
-    /// Send the body (with its priority and user properties) to this queue, then delete the
+    /// Send the body (with its priority, user properties and message group id) to this queue,
+    /// then delete the
     /// message from the worker's queue.
     Queue(Queue),
     /// Delete the message (it is logged at `WARN` level and counted as dropped).

@@ -7,8 +7,12 @@
 //! The model is deliberately naive: a `Vec` of messages whose state is derived from times on
 //! every look (visible when `visible_at <= now`, gone when `now >= enqueue + retention`).
 //!
+//! FIFO queues and queue DLQ policies have their own model in [`fifo_dlq`].
+//!
 //! Cases: `PROPTEST_CASES` (default 64, a few seconds in debug). Full run (RELIABILITY.md):
 //! `PROPTEST_CASES=10000 cargo test --release -p mns-emulator --test engine engine_proptest::`
+
+mod fifo_dlq;
 
 use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
 use mns_emulator::error::ErrorCode;
