@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument as _;
 
+use super::groups::{Previous, Turn, Wait};
 use super::{DeadLetter, Shared};
 use crate::error::ErrorCode;
 use crate::queue::{ReceiptHandle, ReceivedMessage, SendOptions};
@@ -23,6 +24,9 @@ enum Ending {
     Failed(ReceiptHandle, String),
     /// Interrupted at the shutdown deadline and already made visible again.
     Released,
+    /// Not handled because the message before it in its FIFO group failed; already made
+    /// visible again, so the group is handed out again in order.
+    Skipped,
 }
 
 /// Handles one message and settles it. `permit` is one unit of the worker's concurrency, held
@@ -31,7 +35,12 @@ pub(super) async fn process(
     shared: Arc<Shared>,
     msg: ReceivedMessage,
     permit: Option<OwnedSemaphorePermit>,
+    group: Option<(Option<Wait>, Turn)>,
 ) {
+    let (wait, mut turn) = match group {
+        Some((wait, turn)) => (wait, Some(turn)),
+        None => (None, None),
+    };
     let span = tracing::debug_span!(
         "mns_message",
         message_id = %msg.message_id,
@@ -45,13 +54,20 @@ pub(super) async fn process(
                 let handle = msg.receipt_handle.clone();
                 dead_letter(&shared, &msg, handle).await;
             }
-            _ => match run_handler(&shared, &msg).await {
+            _ => match run_handler(&shared, &msg, wait).await {
                 Ending::Succeeded(handle) => {
                     shared.stats.succeeded();
                     tracing::debug!("handled");
-                    if let Err(e) = shared.deleter.delete(handle).await {
-                        shared.stats.settle_error();
-                        tracing::warn!(error = %e, "could not delete a handled message; it may be delivered again");
+                    match shared.deleter.delete(handle).await {
+                        Ok(()) => {
+                            if let Some(turn) = turn.as_mut() {
+                                turn.succeeded();
+                            }
+                        }
+                        Err(e) => {
+                            shared.stats.settle_error();
+                            tracing::warn!(error = %e, "could not delete a handled message; it may be delivered again");
+                        }
                     }
                 }
                 Ending::Failed(handle, error) => {
@@ -67,9 +83,11 @@ pub(super) async fn process(
                         retry_later(&shared, &msg, &handle, &error).await;
                     }
                 }
-                Ending::Released => {}
+                Ending::Released | Ending::Skipped => {}
             },
         }
+        // The next message of the group (if any) may run now, or learns that it must not.
+        drop(turn);
         shared.stats.settled();
     }
     .instrument(span)
@@ -77,10 +95,21 @@ pub(super) async fn process(
 }
 
 /// Runs the handler in its own task, extending the message's visibility every heartbeat
-/// interval until it ends, or until the shutdown deadline aborts it.
-async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
+/// interval until it ends, or until the shutdown deadline aborts it. With `wait`, the handler
+/// first waits (visibility still extended) for the previous message of its FIFO group, and is
+/// skipped if that one did not succeed.
+async fn run_handler(shared: &Shared, msg: &ReceivedMessage, wait: Option<Wait>) -> Ending {
     let mut handle = msg.receipt_handle.clone();
-    let mut task = tokio::spawn((shared.handler)(msg.clone()));
+    let handler = shared.handler.clone();
+    let owned = msg.clone();
+    let mut task = tokio::spawn(async move {
+        if let Some(wait) = wait
+            && wait.previous().await == Previous::Broken
+        {
+            return None;
+        }
+        Some(handler(owned).await)
+    });
     let mut heartbeats_on = true;
     // Beats are timed from when the service started (or last restarted) the visibility timeout:
     // for the first, the receive (`next_visible_time` minus the timeout, in the service's clock)
@@ -105,8 +134,12 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
             biased;
             joined = &mut task => {
                 return match joined {
-                    Ok(Ok(())) => Ending::Succeeded(handle),
-                    Ok(Err(e)) => Ending::Failed(handle, e.to_string()),
+                    Ok(None) => {
+                        skip(shared, &handle).await;
+                        Ending::Skipped
+                    }
+                    Ok(Some(Ok(()))) => Ending::Succeeded(handle),
+                    Ok(Some(Err(e))) => Ending::Failed(handle, e.to_string()),
                     Err(e) if e.is_panic() => Ending::Failed(handle, "the handler panicked".into()),
                     Err(e) => Ending::Failed(handle, e.to_string()),
                 };
@@ -158,6 +191,20 @@ async fn retry_later(shared: &Shared, msg: &ReceivedMessage, handle: &ReceiptHan
     {
         shared.stats.settle_error();
         tracing::warn!(error = %e, "could not set the retry delay; the message returns when its visibility timeout ends");
+    }
+}
+
+/// Makes a message visible again without handling it: the one before it in its FIFO group
+/// failed, and handling it now would break the group's order.
+async fn skip(shared: &Shared, handle: &ReceiptHandle) {
+    tracing::debug!("previous message of the group failed; made visible again unhandled");
+    if let Err(e) = shared
+        .queue
+        .change_message_visibility(handle, RELEASE_VISIBILITY_SECONDS)
+        .await
+    {
+        shared.stats.settle_error();
+        tracing::warn!(error = %e, "could not release a message whose group predecessor failed; it returns when its visibility timeout ends");
     }
 }
 
