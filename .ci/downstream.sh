@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A dependent crate's view of the workspace, as CI checks it:
 #  1. a temporary crate outside the workspace depends on the three crates by path and runs, in a
-#     debug build, an HTTP-push test and the README testing example (tests/readme_testing.rs);
+#     debug build, an HTTP-push test and the README testing example (tests/examples/readme_testing.rs);
 #  2. `cargo install` of mns-emulator (debug, from the path, into a temporary root) gives a
 #     binary that prints --help and answers a request.
 # Both build in the workspace's target dir so registry dependencies are reused.
@@ -22,8 +22,10 @@ echo "[downstream] dependent crate in $WORK/crate (debug build)"
 mkdir -p "$WORK/crate/src" "$WORK/crate/tests"
 sed "s|@ROOT@|$ROOT|g" .ci/downstream/Cargo.toml.in >"$WORK/crate/Cargo.toml"
 echo '//! Nothing here: the tests are the point.' >"$WORK/crate/src/lib.rs"
-cp .ci/downstream/tests/*.rs tests/readme_testing.rs "$WORK/crate/tests/"
-cp README.md "$WORK/crate/" # readme_testing.rs checks that the README shows it verbatim
+cp .ci/downstream/tests/*.rs tests/examples/readme_testing.rs "$WORK/crate/tests/"
+# readme_testing.rs checks that the README shows it verbatim; it reads `../../README.md` from
+# its own directory (in the workspace it lives one level deeper, in tests/examples/).
+cp README.md "$WORK/"
 # Start from the workspace's lock file so the same dependency versions (and builds) are used.
 cp Cargo.lock "$WORK/crate/Cargo.lock"
 (cd "$WORK/crate" && timeout 1200 cargo test --quiet -- --nocapture 2>&1 | grep -vE '^\s*$')
