@@ -183,11 +183,12 @@ pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
 };
 pub use endpoint::{Endpoint, Scheme};
-pub use error::{Error, ErrorCode, Result, ServiceError};
+pub use error::{Error, ErrorCode, PropertyProblem, Result, ServiceError};
 pub use queue::{
-    BatchEntryError, BatchSendEntry, BodyCodec, PeekedMessage, Priority, PropertyType, Queue,
-    QueueAttributes, QueueName, QueueOptions, QueuePage, QueueSummary, ReceiptHandle,
-    ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
+    BatchEntryError, BatchSendEntry, BodyCodec, PeekedMessage, Priority, PropertyNumber,
+    PropertyType, PropertyValue, Queue, QueueAttributes, QueueName, QueueOptions, QueuePage,
+    QueueSummary, ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, SystemProperties,
+    SystemProperty, SystemPropertyName, UserProperty, VisibilityChange,
 };
 pub use retry::RetryConfig;
 pub use signing::SignatureVersion;

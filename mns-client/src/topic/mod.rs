@@ -234,7 +234,15 @@ impl Topic {
             )));
         }
         let attributes = options.message_attributes.to_elements()?;
-        let xml = wire::publish_body(&text, options.message_tag.as_ref(), &attributes);
+        if let Some(g) = &options.message_group_id {
+            if g.is_empty() {
+                return Err(invalid("message group id must not be empty"));
+            }
+            crate::xml::check_text("MessageGroupId", g)?;
+        }
+        crate::queue::model::validate_user_properties(&options.user_properties)?;
+        options.system_properties.validate_for_send()?;
+        let xml = wire::publish_body(&text, options, &attributes);
         let req = Request::new(
             "PublishMessage",
             Method::POST,

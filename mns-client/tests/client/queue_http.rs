@@ -827,6 +827,7 @@ async fn send_message_escapes_values_and_sends_options() {
                 priority: Some(Priority::new(1).unwrap()),
                 user_properties: vec![UserProperty::string("city", "hang&zhou")],
                 message_group_id: Some("g<1>".into()),
+                system_properties: Default::default(),
             },
         )
         .await

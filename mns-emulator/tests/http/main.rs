@@ -21,5 +21,6 @@ mod http_queue_ops;
 mod http_sdk_replay;
 mod http_signing;
 mod http_topic_ops;
+mod message_properties;
 mod replay_captured;
 mod topic_client;
