@@ -155,6 +155,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod account;
 mod client;
 mod common;
 pub mod credentials;
@@ -176,7 +177,7 @@ mod xml;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_MARGIN,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV,
-    SIGNATURE_VERSION_ENV,
+    SIGNATURE_VERSION_ENV, USER_REQUEST_ID_MAX_LEN,
 };
 pub use common::{CreateOutcome, ListOptions, ListStream};
 pub use credentials::{

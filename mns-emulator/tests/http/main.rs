@@ -3,6 +3,7 @@
 //! One test binary with a module per area (linking one binary per file dominated `cargo test`
 //! on two cores).
 
+mod account_client;
 mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;
