@@ -914,7 +914,7 @@ async fn invalid_messages_are_rejected_before_sending() {
         )
         .await
     ));
-    assert!(invalid(
+    assert!(matches!(
         q.send_message_opts(
             "x",
             SendOptions {
@@ -922,7 +922,11 @@ async fn invalid_messages_are_rejected_before_sending() {
                 ..Default::default()
             }
         )
-        .await
+        .await,
+        Err(Error::InvalidProperty {
+            problem: mns_client::PropertyProblem::InvalidName,
+            ..
+        })
     ));
     // Batches: count and total size.
     assert!(invalid(q.batch_send_message(Vec::new()).await));
