@@ -163,6 +163,7 @@ pub mod endpoint;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod otel;
 #[cfg(feature = "push")]
 pub mod push;
 pub mod queue;

@@ -80,7 +80,9 @@ pub(super) async fn process(
 /// interval until it ends, or until the shutdown deadline aborts it.
 async fn run_handler(shared: &Shared, msg: &ReceivedMessage) -> Ending {
     let mut handle = msg.receipt_handle.clone();
-    let mut task = tokio::spawn((shared.handler)(msg.clone()));
+    let handler = (shared.handler)(msg.clone());
+    let handler = crate::otel::consumer_scope(shared.queue.name().as_str(), msg, handler);
+    let mut task = tokio::spawn(handler);
     let mut heartbeats_on = true;
     // Beats are timed from when the service started (or last restarted) the visibility timeout:
     // for the first, the receive (`next_visible_time` minus the timeout, in the service's clock)
