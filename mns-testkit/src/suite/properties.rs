@@ -118,8 +118,9 @@ pub async fn group_id_is_echoed_on_send_and_batch(t: &Target) -> CaseResult {
 }
 
 /// PublishMessage accepts user and system properties and echoes `MessageGroupId`. Whether the
-/// properties reach a queue subscription is \[unconfirmed\] (F§6); the emulator does not forward
-/// them, so a SIMPLIFIED delivery carries the body only.
+/// properties reach a queue subscription is \[unconfirmed\] (F§6); the emulator's default
+/// (`EngineConfig::topic_forwards_properties` = false) does not forward them, so a SIMPLIFIED
+/// delivery carries the body only.
 pub async fn publish_carries_properties_and_echoes_group(t: &Target) -> CaseResult {
     let topic = t.create_topic("pprops", &TopicOptions::default()).await?;
     let q = subscribed_queue(t, &topic, "pprops-q", NotifyContentFormat::Simplified, None).await?;
