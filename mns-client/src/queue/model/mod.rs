@@ -63,12 +63,14 @@ mod attributes;
 mod messages;
 mod names;
 mod properties;
+mod system_properties;
 mod time;
 
 pub use attributes::*;
 pub use messages::*;
 pub use names::*;
 pub use properties::*;
+pub use system_properties::*;
 pub(crate) use time::*;
 
 #[cfg(test)]
