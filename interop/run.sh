@@ -142,7 +142,23 @@ run_python() {
   say "official Python SDK"
   setup_python || return 1
   (cd "$INTEROP_DIR/python" && PYTHONPATH="${PY_PATH}" PYTHONDONTWRITEBYTECODE=1 \
-    timeout 300 "$PYTHON" run_sdk_tests.py)
+    timeout 300 "$PYTHON" run_sdk_tests.py) || return 1
+  run_python_properties
+}
+
+# Message properties across SDKs (issue 13): mns-client sends the canonical message (every user
+# property type, trace-context system properties, a group id) and the Python SDK checks it, then
+# the other way round. The Rust side is `examples/message_properties.rs`.
+run_python_properties() {
+  say "message properties: mns-client <-> official Python SDK"
+  local rust=(env ALIBABA_CLOUD_ACCESS_KEY_ID="$ACCESS_KEY_ID" ALIBABA_CLOUD_ACCESS_KEY_SECRET="$ACCESS_KEY_SECRET"
+    timeout 600 cargo run --quiet --example message_properties --)
+  local py=(env PYTHONPATH="${PY_PATH}" PYTHONDONTWRITEBYTECODE=1 timeout 60 "$PYTHON" properties_interop.py)
+  local rs_to_py="interop-rs-to-py-$$" py_to_rs="interop-py-to-rs-$$"
+  "${rust[@]}" send "$rs_to_py" || return 1
+  (cd "$INTEROP_DIR/python" && "${py[@]}" check "$rs_to_py") || return 1
+  (cd "$INTEROP_DIR/python" && "${py[@]}" send "$py_to_rs") || return 1
+  "${rust[@]}" check "$py_to_rs" || return 1
 }
 
 # ---------------------------------------------------------------- node

@@ -97,6 +97,16 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// A message property was refused before any request was sent (reference mns-queues §6).
+    /// The value is never shown: it may carry trace or business data.
+    #[error("message property {name:?}: {problem}")]
+    InvalidProperty {
+        /// The property's name (empty when the problem is the whole set, e.g. too many).
+        name: String,
+        /// What is wrong with it.
+        problem: PropertyProblem,
+    },
+
     /// The endpoint could not be used (bad URL, URL with a path or query, ...).
     #[error("invalid endpoint: {0}")]
     InvalidEndpoint(String),
@@ -157,6 +167,45 @@ impl Error {
             )
         )
     }
+}
+
+/// Why a message property was refused ([`Error::InvalidProperty`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PropertyProblem {
+    /// The name is not allowed: user names are 1–256 characters of `[A-Za-z0-9_.-]`, not
+    /// starting or ending with `.`, without `..`; system names must be known.
+    #[error("invalid name")]
+    InvalidName,
+    /// A system property only the service sets (`DLQMessageType`, `DLQSourceArn`,
+    /// `DLQOriginMessageId`).
+    #[error("set by the service only; clients may set traceparent, tracestate and baggage")]
+    ServiceOwned,
+    /// The name appears more than once.
+    #[error("duplicate name")]
+    Duplicate,
+    /// More properties than the service accepts on one message.
+    #[error("at most {max} properties per message, got {got}")]
+    TooMany {
+        /// The limit.
+        max: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// The value is longer than the service accepts.
+    #[error("value longer than {max} characters")]
+    ValueTooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// The value's text does not fit its declared type (a `NUMBER` that is not a finite number,
+    /// a `BOOLEAN` other than `true`/`false`, a `BINARY` that is not base64).
+    #[error("value is not a valid {0}")]
+    ValueNotOfType(String),
+    /// A type the service does not accept here (user properties: `STRING`, `NUMBER`,
+    /// `BOOLEAN`, `BINARY`; system properties: `STRING`).
+    #[error("type {0:?} is not accepted")]
+    UnknownType(String),
 }
 
 impl From<ServiceError> for Error {

@@ -155,6 +155,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod account;
 mod client;
 mod common;
 pub mod credentials;
@@ -162,6 +163,7 @@ pub mod endpoint;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod otel;
 #[cfg(feature = "push")]
 pub mod push;
 pub mod queue;
@@ -176,18 +178,19 @@ mod xml;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_MARGIN,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, ENDPOINT_ENV, MAX_WAIT, REGION_ENV,
-    SIGNATURE_VERSION_ENV,
+    SIGNATURE_VERSION_ENV, USER_REQUEST_ID_MAX_LEN,
 };
 pub use common::{CreateOutcome, ListOptions, ListStream};
 pub use credentials::{
     Credentials, CredentialsError, ProvideCredentials, SharedCredentialsProvider,
 };
 pub use endpoint::{Endpoint, Scheme};
-pub use error::{Error, ErrorCode, Result, ServiceError};
+pub use error::{Error, ErrorCode, PropertyProblem, Result, ServiceError};
 pub use queue::{
-    BatchEntryError, BatchSendEntry, BodyCodec, PeekedMessage, Priority, PropertyType, Queue,
-    QueueAttributes, QueueName, QueueOptions, QueuePage, QueueSummary, ReceiptHandle,
-    ReceivedMessage, SendOptions, SendReceipt, UserProperty, VisibilityChange,
+    BatchEntryError, BatchSendEntry, BodyCodec, PeekedMessage, Priority, PropertyNumber,
+    PropertyType, PropertyValue, Queue, QueueAttributes, QueueName, QueueOptions, QueuePage,
+    QueueSummary, ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, SystemProperties,
+    SystemProperty, SystemPropertyName, UserProperty, VisibilityChange,
 };
 pub use retry::RetryConfig;
 pub use signing::SignatureVersion;

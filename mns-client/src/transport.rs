@@ -312,6 +312,14 @@ impl Client {
         Ok(url)
     }
 
+    /// `req` plus this handle's `x-mns-user-request-id`, if it has one.
+    fn with_user_headers(&self, req: Request) -> Request {
+        match &self.user_request_id {
+            Some(id) => req.header("x-mns-user-request-id", id.to_string()),
+            None => req,
+        }
+    }
+
     /// Signs `req` with the given credentials and time, without sending it.
     pub(crate) fn prepare(
         &self,
@@ -320,6 +328,7 @@ impl Client {
         now: SystemTime,
     ) -> Result<SignedRequest, Error> {
         let url = self.url_for(req.operation, &req.resource)?;
+        let req = &self.with_user_headers(req.clone());
         let headers = sign_headers(req, &self.inner.signer, credentials, now)
             .into_iter()
             .map(|(n, v)| (n.to_owned(), v))
@@ -335,6 +344,7 @@ impl Client {
 
     /// Sends `req` with signing, retries, timeouts and tracing. See the [module docs](self).
     pub(crate) async fn execute(&self, req: Request) -> Result<Response, Error> {
+        let req = self.with_user_headers(req);
         let span = tracing::debug_span!(
             "mns_request",
             operation = req.operation,

@@ -19,6 +19,7 @@ const EXAMPLES: &[&str] = &[
     "push_receiver",
     "credentials",
     "dead_letters",
+    "message_properties",
 ];
 
 /// A hung example fails the test instead of hanging CI.

@@ -129,12 +129,23 @@ impl Queue {
     }
 
     /// SendMessage with options (delay, priority, user properties).
+    ///
+    /// With the `opentelemetry` feature the send runs in a producer span whose context is
+    /// injected into the trace-context system properties (see [`otel`](crate::otel)).
     pub async fn send_message_opts(
         &self,
         body: impl AsRef<[u8]>,
-        options: SendOptions,
+        mut options: SendOptions,
     ) -> Result<SendReceipt, Error> {
-        let (req, text) = self.send_request(body.as_ref(), &options)?;
+        let span = crate::otel::ProducerSpan::start(self.name.as_str(), "send", 1);
+        span.inject(&mut options.system_properties);
+        let result = self.send_once(body.as_ref(), &options).await;
+        span.end(result.as_ref().map(|r| Some(r.message_id.as_str())));
+        result
+    }
+
+    async fn send_once(&self, body: &[u8], options: &SendOptions) -> Result<SendReceipt, Error> {
+        let (req, text) = self.send_request(body, options)?;
         let resp = self.client.execute(req).await?;
         resp.expect_status("SendMessage", &[201, 200])?;
         let m = resp.decode_with("SendMessage", MessageXml::decode)?;
@@ -213,8 +224,21 @@ impl Queue {
         &self,
         entries: impl IntoIterator<Item = BatchSendEntry>,
     ) -> Result<Vec<Result<SendReceipt, BatchEntryError>>, Error> {
+        let mut entries: Vec<BatchSendEntry> = entries.into_iter().collect();
+        let span = crate::otel::ProducerSpan::start(self.name.as_str(), "send", entries.len());
+        for e in &mut entries {
+            span.inject(&mut e.options.system_properties);
+        }
+        let result = self.batch_send_once(&entries).await;
+        span.end(result.as_ref().map(|_| None));
+        result
+    }
+
+    async fn batch_send_once(
+        &self,
+        entries: &[BatchSendEntry],
+    ) -> Result<Vec<Result<SendReceipt, BatchEntryError>>, Error> {
         const OP: &str = "BatchSendMessage";
-        let entries: Vec<BatchSendEntry> = entries.into_iter().collect();
         model::batch_count(OP, entries.len())?;
         let mut encoded = Vec::with_capacity(entries.len());
         let mut total = 0usize;

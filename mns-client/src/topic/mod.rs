@@ -164,7 +164,9 @@ impl Topic {
             .await
     }
 
-    /// PublishMessage with a [`MessageTag`] and/or per-endpoint [`MessageAttributes`].
+    /// PublishMessage with a [`MessageTag`], per-endpoint [`MessageAttributes`], user and
+    /// system properties and/or a `MessageGroupId`. With the `opentelemetry` feature the publish
+    /// runs in a producer span whose context is injected (see [`otel`](crate::otel)).
     ///
     /// The body is encoded with the handle's codec; it must be non-empty and at most 65536 bytes
     /// as transmitted (the topic's own `MaximumMessageSize` may be lower; the service enforces
@@ -173,10 +175,22 @@ impl Topic {
     pub async fn publish_message_opts(
         &self,
         body: impl AsRef<[u8]>,
-        options: PublishOptions,
+        mut options: PublishOptions,
+    ) -> Result<PublishReceipt, Error> {
+        let span = crate::otel::ProducerSpan::start(self.name.as_str(), "publish", 1);
+        span.inject(&mut options.system_properties);
+        let result = self.publish_once(body.as_ref(), &options).await;
+        span.end(result.as_ref().map(|r| Some(r.message_id.as_str())));
+        result
+    }
+
+    async fn publish_once(
+        &self,
+        body: &[u8],
+        options: &PublishOptions,
     ) -> Result<PublishReceipt, Error> {
         const OP: &str = "PublishMessage";
-        let (req, text) = self.publish_request(body.as_ref(), &options)?;
+        let (req, text) = self.publish_request(body, options)?;
         let resp = self.client.execute(req).await?;
         resp.expect_status(OP, &[201, 200])?;
         let doc: wire::PublishXml = resp.decode(OP)?;
@@ -234,7 +248,15 @@ impl Topic {
             )));
         }
         let attributes = options.message_attributes.to_elements()?;
-        let xml = wire::publish_body(&text, options.message_tag.as_ref(), &attributes);
+        if let Some(g) = &options.message_group_id {
+            if g.is_empty() {
+                return Err(invalid("message group id must not be empty"));
+            }
+            crate::xml::check_text("MessageGroupId", g)?;
+        }
+        crate::queue::model::validate_user_properties(&options.user_properties)?;
+        options.system_properties.validate_for_send()?;
+        let xml = wire::publish_body(&text, options, &attributes);
         let req = Request::new(
             "PublishMessage",
             Method::POST,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::model::{
-    Endpoint, FilterTag, MessageTag, NotifyContentFormat, NotifyStrategy, PublishReceipt,
+    Endpoint, FilterTag, NotifyContentFormat, NotifyStrategy, PublishOptions, PublishReceipt,
     SubscribeOptions, SubscriptionAttributes, SubscriptionName, SubscriptionUpdate,
     TopicAttributes, TopicName, TopicOptions,
 };
@@ -65,14 +65,18 @@ pub(crate) fn subscription_update_body(u: &SubscriptionUpdate) -> String {
 /// `attributes` the `(element, JSON text)` children of `<MessageAttributes>`.
 pub(crate) fn publish_body(
     body: &str,
-    tag: Option<&MessageTag>,
+    options: &PublishOptions,
     attributes: &[(&'static str, String)],
 ) -> String {
     let cap = body.len() + attributes.iter().map(|(_, v)| v.len() + 32).sum::<usize>() + 96;
     let mut w = XmlWriter::new("Message", cap);
     w.elem("MessageBody", body);
-    if let Some(tag) = tag {
+    if let Some(tag) = &options.message_tag {
         w.elem("MessageTag", tag.as_str());
+    }
+    crate::queue::wire::properties(&mut w, &options.user_properties, &options.system_properties);
+    if let Some(g) = &options.message_group_id {
+        w.elem("MessageGroupId", g);
     }
     if !attributes.is_empty() {
         w.open("MessageAttributes");
@@ -267,6 +271,7 @@ pub(crate) struct PublishXml {
     message_id: Option<String>,
     #[serde(rename = "MessageBodyMD5")]
     message_body_md5: Option<String>,
+    message_group_id: Option<String>,
 }
 
 /// Why a publish answer was refused: a decode problem or an MD5 mismatch.
@@ -296,6 +301,7 @@ impl PublishXml {
             } else {
                 reported.to_ascii_uppercase()
             },
+            message_group_id: self.message_group_id,
         })
     }
 }
@@ -303,6 +309,7 @@ impl PublishXml {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topic::model::MessageTag;
     use crate::xml::from_xml;
 
     const NS: &str = "http://mns.aliyuncs.com/doc/v1/";
@@ -324,10 +331,13 @@ mod tests {
 
     #[test]
     fn publish_body_escapes_every_value() {
-        let tag = MessageTag::new("a&b").unwrap();
+        let options = PublishOptions {
+            message_tag: Some(MessageTag::new("a&b").unwrap()),
+            ..PublishOptions::default()
+        };
         let body = publish_body(
             "<hi>",
-            Some(&tag),
+            &options,
             &[("DYSMS", r#"{"PhoneNumber":"1"}"#.into())],
         );
         assert_eq!(
@@ -336,6 +346,34 @@ mod tests {
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Message xmlns=\"{NS}\">\
                  <MessageBody>&lt;hi&gt;</MessageBody><MessageTag>a&amp;b</MessageTag>\
                  <MessageAttributes><DYSMS>{{&quot;PhoneNumber&quot;:&quot;1&quot;}}</DYSMS></MessageAttributes></Message>"
+            )
+        );
+    }
+
+    #[test]
+    fn publish_body_carries_properties_and_group() {
+        use crate::queue::model::{SystemProperty, UserProperty};
+        let options = PublishOptions {
+            user_properties: vec![
+                UserProperty::number("n", 3),
+                UserProperty::binary("b", b"x"),
+            ],
+            system_properties: [SystemProperty::traceparent("00-a&b")]
+                .into_iter()
+                .collect(),
+            message_group_id: Some("g1".into()),
+            ..PublishOptions::default()
+        };
+        assert_eq!(
+            publish_body("hi", &options, &[]),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Message xmlns=\"{NS}\">\
+                 <MessageBody>hi</MessageBody><UserProperties>\
+                 <PropertyValue><Name>n</Name><Value>3</Value><Type>NUMBER</Type></PropertyValue>\
+                 <PropertyValue><Name>b</Name><Value>eA==</Value><Type>BINARY</Type></PropertyValue>\
+                 </UserProperties><SystemProperties><SystemPropertyValue><Name>traceparent</Name>\
+                 <Value>00-a&amp;b</Value><Type>STRING</Type></SystemPropertyValue></SystemProperties>\
+                 <MessageGroupId>g1</MessageGroupId></Message>"
             )
         );
     }

@@ -102,14 +102,18 @@ async fn run_handler(shared: &Shared, msg: &ReceivedMessage, wait: Option<Wait>)
     let mut handle = msg.receipt_handle.clone();
     let handler = shared.handler.clone();
     let owned = msg.clone();
-    let mut task = tokio::spawn(async move {
+    let work = async move {
         if let Some(wait) = wait
             && wait.previous().await == Previous::Broken
         {
             return None;
         }
         Some(handler(owned).await)
-    });
+    };
+    // The handler runs in a consumer span parented on the producer's context (feature
+    // `opentelemetry`; without it this is the future itself).
+    let work = crate::otel::consumer_scope(shared.queue.name().as_str(), msg, work);
+    let mut task = tokio::spawn(work);
     let mut heartbeats_on = true;
     // Beats are timed from when the service started (or last restarted) the visibility timeout:
     // for the first, the receive (`next_visible_time` minus the timeout, in the service's clock)

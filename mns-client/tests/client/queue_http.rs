@@ -827,6 +827,7 @@ async fn send_message_escapes_values_and_sends_options() {
                 priority: Some(Priority::new(1).unwrap()),
                 user_properties: vec![UserProperty::string("city", "hang&zhou")],
                 message_group_id: Some("g<1>".into()),
+                system_properties: Default::default(),
             },
         )
         .await
@@ -913,7 +914,7 @@ async fn invalid_messages_are_rejected_before_sending() {
         )
         .await
     ));
-    assert!(invalid(
+    assert!(matches!(
         q.send_message_opts(
             "x",
             SendOptions {
@@ -921,7 +922,11 @@ async fn invalid_messages_are_rejected_before_sending() {
                 ..Default::default()
             }
         )
-        .await
+        .await,
+        Err(Error::InvalidProperty {
+            problem: mns_client::PropertyProblem::InvalidName,
+            ..
+        })
     ));
     // Batches: count and total size.
     assert!(invalid(q.batch_send_message(Vec::new()).await));

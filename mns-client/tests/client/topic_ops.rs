@@ -1010,6 +1010,7 @@ async fn publish_message_with_tag_and_attributes_escapes_every_value() {
             dysms: Some(DysmsAttributes::new("13800000000")),
             ..Default::default()
         },
+        ..Default::default()
     };
     client(&server)
         .topic("orders")

@@ -57,6 +57,12 @@ pub struct EngineConfig {
     /// [`limits::SYSTEM_PROPERTY_NAMES`]: the six names SDKs know). Whether the service refuses
     /// other names is unconfirmed; refusing them keeps system properties bounded in number.
     pub system_property_names: &'static [&'static str],
+    /// Whether a topic forwards a publish's `UserProperties`, `SystemProperties` and
+    /// `MessageGroupId` to the messages it delivers into subscribed queues (reference
+    /// mns-openapi-fifo-dlq §6: \[unconfirmed\]). Default `false`: the notification formats
+    /// document no such fields and the delivered queue message is an ordinary send of the
+    /// rendered notification.
+    pub topic_forwards_properties: bool,
     /// FIFO (reference mns-openapi-fifo-dlq §4.3, §7 q8): how many consecutive messages of one
     /// group a single (batch) receive may hand out. Default 1: the group-lock text ("once a
     /// message of group G has been received … later messages of G are not delivered") suggests
@@ -126,6 +132,7 @@ impl Default for EngineConfig {
             max_queues: None,
             queue_quota_error_code: "QueueNumExceededLimit",
             system_property_names: limits::SYSTEM_PROPERTY_NAMES,
+            topic_forwards_properties: false,
             fifo_messages_per_group_per_receive: 1,
             fifo_honours_priority: false,
             fifo_honours_delay: true,

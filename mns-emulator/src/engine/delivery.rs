@@ -139,9 +139,20 @@ pub(crate) struct Delivery {
     pub(crate) fields: NotificationFields,
     pub(crate) body: String,
     pub(crate) message_attributes: Vec<(String, String)>,
+    /// What a queue endpoint's message carries beyond the body: the publish's properties and
+    /// group id when [`EngineConfig::topic_forwards_properties`](super::EngineConfig) is on.
+    pub(crate) forwarded: Option<Box<Forwarded>>,
     pub(crate) attempts: u32,
     pub(crate) next_due: Millis,
     pub(crate) expires_at: Millis,
+}
+
+/// A publish's properties and group id, forwarded to queue subscriptions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Forwarded {
+    pub(crate) user_properties: Vec<super::UserProperty>,
+    pub(crate) system_properties: Vec<super::SystemProperty>,
+    pub(crate) message_group_id: Option<String>,
 }
 
 /// Pending deliveries and the logs.
@@ -394,11 +405,7 @@ impl Engine {
                                 reason: "the queue is in another region or account".to_owned(),
                             }
                         } else {
-                            match self.send_messages(
-                                &queue,
-                                vec![SendMessageInput::new(d.body.clone())],
-                                now,
-                            ) {
+                            match self.send_messages(&queue, vec![forwarded_input(&d)], now) {
                                 Ok(_) => {
                                     if !out.queues_delivered.contains(&queue) {
                                         out.queues_delivered.push(queue.clone());
@@ -511,4 +518,16 @@ impl Engine {
     pub fn dropped_notifications(&self) -> Vec<DeliveryRecord> {
         self.topics.deliveries.dropped.iter().cloned().collect()
     }
+}
+
+/// The queue message a delivery writes: the rendered notification, plus the publish's properties
+/// and group id when they are forwarded.
+fn forwarded_input(d: &Delivery) -> SendMessageInput {
+    let mut input = SendMessageInput::new(d.body.clone());
+    if let Some(f) = &d.forwarded {
+        input.user_properties = f.user_properties.clone();
+        input.system_properties = f.system_properties.clone();
+        input.message_group_id = f.message_group_id.clone();
+    }
+    input
 }

@@ -102,9 +102,10 @@ pub struct PublishMessageInput {
     /// `MessageAttributes` children: element name and its JSON text (`DirectMail`, `DirectSMS`,
     /// `DM`, `DYSMS`, …). Each must be valid JSON; they are kept in the delivery records.
     pub message_attributes: Vec<(String, String)>,
-    /// `UserProperties` (stored with the message; not forwarded, reference §11.7).
+    /// `UserProperties` (forwarded to queue subscriptions only with
+    /// [`EngineConfig::topic_forwards_properties`](super::EngineConfig)).
     pub user_properties: Vec<UserProperty>,
-    /// `SystemProperties` (stored; not forwarded).
+    /// `SystemProperties` (forwarded like `user_properties`).
     pub system_properties: Vec<SystemProperty>,
     /// `MessageGroupId` (echoed).
     pub message_group_id: Option<String>,
@@ -598,6 +599,13 @@ impl Engine {
             seq % 1_000_000_000
         );
         let body_md5 = ids::md5_hex(&ids::body_md5(&input.body));
+        let forwarded = self.config.topic_forwards_properties.then(|| {
+            Box::new(super::delivery::Forwarded {
+                user_properties: input.user_properties.clone(),
+                system_properties: input.system_properties.clone(),
+                message_group_id: input.message_group_id.clone(),
+            })
+        });
         let mut deliveries = Vec::new();
         for (sub_name, s) in &t.subscriptions {
             if !s.settings.accepts(tag.as_deref()) {
@@ -624,6 +632,7 @@ impl Engine {
                 body: notify_format::render(s.settings.notify_content_format, &fields),
                 fields,
                 message_attributes: input.message_attributes.clone(),
+                forwarded: forwarded.clone(),
                 attempts: 0,
                 next_due: now,
                 expires_at: now + TOPIC_RETENTION_MILLIS,

@@ -9,3 +9,4 @@ mod engine_proptest;
 mod engine_queue;
 mod engine_scale;
 mod topic_engine;
+mod topic_forwarding;

@@ -3,6 +3,7 @@
 //! One test binary with a module per area (linking one binary per file dominated `cargo test`
 //! on two cores).
 
+mod account_client;
 mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;
@@ -21,5 +22,6 @@ mod http_queue_ops;
 mod http_sdk_replay;
 mod http_signing;
 mod http_topic_ops;
+mod message_properties;
 mod replay_captured;
 mod topic_client;

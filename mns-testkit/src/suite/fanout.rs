@@ -13,7 +13,7 @@ use mns_client::{BodyCodec, Queue, QueueOptions, ReceivedMessage};
 use crate::{CaseResult, Target};
 
 /// A queue subscribed to `topic` as `sub` with `format` and an optional filter tag.
-async fn subscribed_queue(
+pub(crate) async fn subscribed_queue(
     t: &Target,
     topic: &Topic,
     sub: &str,
@@ -38,7 +38,10 @@ async fn subscribed_queue(
 
 /// The next delivered message: at once on the emulator (delivery to queues happens on publish),
 /// with a long poll against the service (delivery is asynchronous there).
-async fn delivered(t: &Target, q: &Queue) -> Result<Option<ReceivedMessage>, mns_client::Error> {
+pub(crate) async fn delivered(
+    t: &Target,
+    q: &Queue,
+) -> Result<Option<ReceivedMessage>, mns_client::Error> {
     let wait = if t.caps.manual_time { 0 } else { 10 };
     q.receive_message(Some(Duration::from_secs(wait))).await
 }

@@ -26,6 +26,7 @@ pub mod fifo_dlq;
 pub mod limits;
 pub mod long_poll;
 pub mod messages;
+pub mod properties;
 pub mod push;
 pub mod queue_admin;
 pub mod signature_v4;
@@ -233,6 +234,12 @@ macro_rules! __with_cases {
             errors::missing_version_header_is_rejected => "Q§3.4, §7.2", "No x-mns-version answers 400 MissingVersionHeader [unconfirmed]";
             errors::unknown_path_is_invalid_request_url => "Q§7.2", "An unknown path answers 400 InvalidRequestURL";
             errors::error_document_has_four_fields => "Q§7.1", "<Error> has Code, Message, RequestId, HostId, the slash-less v1 namespace, text/xml";
+            // Message properties and group ids (§6, F§4.2, F§6)
+            properties::every_property_type_round_trips => "Q§6, F§6", "STRING, NUMBER, BOOLEAN and BINARY (base64) user properties come back unchanged on peek and receive, typed";
+            properties::system_properties_round_trip => "F§6", "traceparent, tracestate and baggage system properties come back unchanged on peek and receive";
+            properties::group_id_is_echoed_on_send_and_batch => "F§4.2", "SendMessage echoes MessageGroupId; each batch entry's group arrives with its message (normal queue [unconfirmed])";
+            properties::publish_carries_properties_and_echoes_group => "F§4.2, F§6", "PublishMessage takes user/system properties and echoes MessageGroupId; forwarding to a queue [unconfirmed]";
+            properties::bad_property_names_and_types_are_invalid_argument => "Q§6, F§6", "Unknown or miscased system names, non-STRING system types and unknown user types answer 400 InvalidArgument [unconfirmed]";
             // FIFO and dead-letter queues (F§4, F§5); emulator only until the control-plane client exists
             fifo_dlq::fifo_missing_group_id_is_refused => "F§4.2", "A send without MessageGroupId to a FIFO queue answers 400 FifoMissingMessageGroupId and stores nothing (status [unconfirmed])";
             fifo_dlq::fifo_keeps_order_within_a_group => "F§4.3", "Messages of one group are received in send order, groups independently";

@@ -173,6 +173,7 @@ pub(crate) async fn send(args: SendArgs, ctx: &Context, out: &Output) -> Result<
             .map(|p| property(p))
             .collect::<Result<_, _>>()?,
         message_group_id: args.group_id,
+        ..SendOptions::default()
     };
     let input = read_body(args.body, args.file.as_deref()).await?;
     if !args.lines {

@@ -128,6 +128,8 @@ async fn worker(shared: Arc<Shared>) -> Result<(), CliError> {
                         user_properties: m.user_properties.clone(),
                         // A FIFO destination needs the group; order within it is kept.
                         message_group_id: m.message_group_id.clone(),
+                        // The trace context travels on; the service's DLQ stamps cannot be sent.
+                        system_properties: m.system_properties.client_settable(),
                     },
                 )
             })

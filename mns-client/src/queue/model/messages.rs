@@ -1,102 +1,6 @@
-//! Messages: user properties, send options and receipts, received and peeked messages.
+//! Messages: send options and receipts, received and peeked messages.
 
 use super::*;
-
-/// The type of a user property value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PropertyType {
-    /// Text.
-    String,
-    /// A number, as text.
-    Number,
-    /// `true` or `false`.
-    Boolean,
-    /// Base64-encoded bytes.
-    Binary,
-    /// A type this version of the crate does not know, kept verbatim.
-    Other(String),
-}
-
-impl PropertyType {
-    /// The type as the service spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PropertyType::String => "STRING",
-            PropertyType::Number => "NUMBER",
-            PropertyType::Boolean => "BOOLEAN",
-            PropertyType::Binary => "BINARY",
-            PropertyType::Other(s) => s,
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s.trim() {
-            "STRING" => PropertyType::String,
-            "NUMBER" => PropertyType::Number,
-            "BOOLEAN" => PropertyType::Boolean,
-            "BINARY" => PropertyType::Binary,
-            other => PropertyType::Other(other.to_owned()),
-        }
-    }
-}
-
-/// A user-defined message property (`<UserProperties><PropertyValue>`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UserProperty {
-    /// Name: up to 256 characters of `[A-Za-z0-9_.-]`, not starting or ending with `.`, no `..`.
-    pub name: String,
-    /// Value, up to 4096 characters.
-    pub value: String,
-    /// Type of the value.
-    pub kind: PropertyType,
-}
-
-impl UserProperty {
-    /// A `STRING` property.
-    pub fn string(name: impl Into<String>, value: impl Into<String>) -> Self {
-        UserProperty {
-            name: name.into(),
-            value: value.into(),
-            kind: PropertyType::String,
-        }
-    }
-}
-
-pub(crate) fn validate_user_properties(props: &[UserProperty]) -> Result<(), Error> {
-    if props.len() > limits::USER_PROPERTIES_MAX {
-        return Err(invalid(format!(
-            "at most {} user properties per message, got {}",
-            limits::USER_PROPERTIES_MAX,
-            props.len()
-        )));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for p in props {
-        let n = &p.name;
-        let chars_ok = n
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-        if n.is_empty()
-            || n.chars().count() > limits::USER_PROPERTY_NAME_MAX_LEN
-            || !chars_ok
-            || n.starts_with('.')
-            || n.ends_with('.')
-            || n.contains("..")
-        {
-            return Err(invalid(format!("invalid user property name {n:?}")));
-        }
-        if !seen.insert(n.as_str()) {
-            return Err(invalid(format!("duplicate user property name {n:?}")));
-        }
-        if p.value.chars().count() > limits::USER_PROPERTY_VALUE_MAX_LEN {
-            return Err(invalid(format!(
-                "user property {n:?} has a value that is too long"
-            )));
-        }
-        crate::xml::check_text("UserProperty value", &p.value)?;
-    }
-    Ok(())
-}
 
 /// Options for SendMessage (and each BatchSendMessage entry).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,6 +14,9 @@ pub struct SendOptions {
     /// `MessageGroupId`: required by FIFO queues (order and the group lock hold per group);
     /// sent only when set. Must be non-empty when set.
     pub message_group_id: Option<String>,
+    /// System properties (sent only when non-empty); only the client-settable names
+    /// (`traceparent`, `tracestate`, `baggage`) are accepted.
+    pub system_properties: SystemProperties,
 }
 
 impl SendOptions {
@@ -125,7 +32,8 @@ impl SendOptions {
             }
             crate::xml::check_text("MessageGroupId", g)?;
         }
-        validate_user_properties(&self.user_properties)
+        validate_user_properties(&self.user_properties)?;
+        self.system_properties.validate_for_send()
     }
 
     /// Options with only a `MessageGroupId` (for FIFO queues).
@@ -174,6 +82,8 @@ pub struct SendReceipt {
     pub body_md5: String,
     /// A receipt handle, which the service returns for delayed messages.
     pub receipt_handle: Option<ReceiptHandle>,
+    /// The `MessageGroupId` the service echoed (FIFO queues), if any.
+    pub message_group_id: Option<String>,
 }
 
 /// Why one entry of a batch operation failed.
@@ -217,12 +127,19 @@ pub struct ReceivedMessage {
     pub user_properties: Vec<UserProperty>,
     /// The FIFO message group, if any.
     pub message_group_id: Option<String>,
+    /// System properties: trace context and, on dead-lettered messages, the DLQ stamps.
+    pub system_properties: SystemProperties,
 }
 
 impl ReceivedMessage {
     /// The body as UTF-8 text, if it is.
     pub fn body_str(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
+    }
+
+    /// The user property with this name, if the message has one.
+    pub fn user_property(&self, name: &str) -> Option<&UserProperty> {
+        self.user_properties.iter().find(|p| p.name == name)
     }
 }
 
@@ -248,12 +165,19 @@ pub struct PeekedMessage {
     pub user_properties: Vec<UserProperty>,
     /// The FIFO message group, if any.
     pub message_group_id: Option<String>,
+    /// System properties: trace context and, on dead-lettered messages, the DLQ stamps.
+    pub system_properties: SystemProperties,
 }
 
 impl PeekedMessage {
     /// The body as UTF-8 text, if it is.
     pub fn body_str(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
+    }
+
+    /// The user property with this name, if the message has one.
+    pub fn user_property(&self, name: &str) -> Option<&UserProperty> {
+        self.user_properties.iter().find(|p| p.name == name)
     }
 }
 

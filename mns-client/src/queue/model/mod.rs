@@ -40,6 +40,10 @@ pub mod limits {
     pub const USER_PROPERTY_NAME_MAX_LEN: usize = 256;
     /// Longest user property value, in characters.
     pub const USER_PROPERTY_VALUE_MAX_LEN: usize = 4_096;
+    /// Longest system property value, in characters. The reference gives no limit for system
+    /// properties \[unconfirmed\]; this mirrors the user-property limit (and the emulator's),
+    /// which a W3C `traceparent`/`tracestate`/`baggage` header never approaches.
+    pub const SYSTEM_PROPERTY_VALUE_MAX_LEN: usize = 4_096;
 }
 
 pub(crate) fn invalid(msg: impl Into<String>) -> Error {
@@ -58,11 +62,15 @@ fn check_range(what: &str, value: u32, (low, high): (u32, u32)) -> Result<(), Er
 mod attributes;
 mod messages;
 mod names;
+mod properties;
+mod system_properties;
 mod time;
 
 pub use attributes::*;
 pub use messages::*;
 pub use names::*;
+pub use properties::*;
+pub use system_properties::*;
 pub(crate) use time::*;
 
 #[cfg(test)]

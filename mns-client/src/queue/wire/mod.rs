@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use super::model::{
     BatchEntryError, BodyCodec, PeekedMessage, Priority, PropertyType, QueueAttributes,
-    QueueOptions, ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, UserProperty,
-    VisibilityChange, from_millis, from_secs,
+    QueueOptions, ReceiptHandle, ReceivedMessage, SendOptions, SendReceipt, SystemProperties,
+    SystemProperty, UserProperty, VisibilityChange, from_millis, from_secs,
 };
 use crate::error::{Error, ErrorCode};
 use crate::signing::md5_hex_upper;
@@ -29,14 +29,12 @@ pub(crate) fn queue_body(a: &QueueOptions) -> String {
     w.finish()
 }
 
-/// Writes the children of one `<Message>` (SendMessage / BatchSendMessage entry).
-fn message_children(w: &mut XmlWriter, body: &str, opts: &SendOptions) {
-    w.elem("MessageBody", body)
-        .opt_num("DelaySeconds", opts.delay_seconds)
-        .opt_num("Priority", opts.priority.map(Priority::get));
-    if !opts.user_properties.is_empty() {
+/// Writes `<UserProperties>` and `<SystemProperties>`, each only when non-empty (shared with
+/// PublishMessage).
+pub(crate) fn properties(w: &mut XmlWriter, user: &[UserProperty], system: &SystemProperties) {
+    if !user.is_empty() {
         w.open("UserProperties");
-        for p in &opts.user_properties {
+        for p in user {
             w.open("PropertyValue")
                 .elem("Name", &p.name)
                 .elem("Value", &p.value)
@@ -45,6 +43,25 @@ fn message_children(w: &mut XmlWriter, body: &str, opts: &SendOptions) {
         }
         w.close("UserProperties");
     }
+    if !system.is_empty() {
+        w.open("SystemProperties");
+        for p in system {
+            w.open("SystemPropertyValue")
+                .elem("Name", &p.name)
+                .elem("Value", &p.value)
+                .elem("Type", p.kind.as_str())
+                .close("SystemPropertyValue");
+        }
+        w.close("SystemProperties");
+    }
+}
+
+/// Writes the children of one `<Message>` (SendMessage / BatchSendMessage entry).
+fn message_children(w: &mut XmlWriter, body: &str, opts: &SendOptions) {
+    w.elem("MessageBody", body)
+        .opt_num("DelaySeconds", opts.delay_seconds)
+        .opt_num("Priority", opts.priority.map(Priority::get));
+    properties(w, &opts.user_properties, &opts.system_properties);
     if let Some(g) = &opts.message_group_id {
         w.elem("MessageGroupId", g);
     }
@@ -162,6 +179,13 @@ struct PropertiesXml {
 }
 
 #[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct SystemPropertiesXml {
+    #[serde(rename = "SystemPropertyValue")]
+    values: Vec<PropertyXml>,
+}
+
+#[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct MessageXml {
     message_id: Option<String>,
@@ -175,6 +199,7 @@ pub(crate) struct MessageXml {
     dequeue_count: Option<u32>,
     priority: Option<u8>,
     user_properties: Option<PropertiesXml>,
+    system_properties: Option<SystemPropertiesXml>,
     message_group_id: Option<String>,
     error_code: Option<String>,
     error_message: Option<String>,
@@ -235,6 +260,20 @@ pub(crate) fn check_md5(message_id: &str, reported: &str, text: &str) -> Result<
             actual,
         })
     }
+}
+
+fn system_properties(p: Option<SystemPropertiesXml>) -> SystemProperties {
+    p.map(|p| {
+        p.values
+            .into_iter()
+            .map(|v| SystemProperty {
+                name: v.name,
+                value: v.value,
+                kind: PropertyType::parse(&v.kind),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn user_properties(p: Option<PropertiesXml>) -> Vec<UserProperty> {
@@ -317,6 +356,7 @@ impl MessageXml {
             priority: c.priority,
             user_properties: user_properties(self.user_properties),
             message_group_id: self.message_group_id,
+            system_properties: system_properties(self.system_properties),
         })
     }
 
@@ -333,6 +373,7 @@ impl MessageXml {
             priority: c.priority,
             user_properties: user_properties(self.user_properties),
             message_group_id: self.message_group_id,
+            system_properties: system_properties(self.system_properties),
         })
     }
 
@@ -363,6 +404,7 @@ impl MessageXml {
             message_id,
             body_md5,
             receipt_handle,
+            message_group_id: self.message_group_id,
         }))
     }
 }
@@ -398,6 +440,13 @@ mod tests {
              <m:Type>STRING</m:Type></m:PropertyValue><m:PropertyValue><m:Name>n</m:Name><m:Value/>\
              <m:Type>NUMBER</m:Type></m:PropertyValue></m:UserProperties><m:MessageGroupId>g</m:MessageGroupId></m:Message>",
             "<Message><ErrorCode>MessageNotExist</ErrorCode><ErrorMessage>none</ErrorMessage></Message>",
+            "<Message><MessageId>s</MessageId><SystemProperties><SystemPropertyValue><Name>traceparent</Name>\
+             <Value>00-a</Value><Type>STRING</Type></SystemPropertyValue>\
+             <SystemPropertyValue><Name>DLQSourceArn</Name><Value/><Type>STRING</Type>\
+             </SystemPropertyValue><PropertyValue><Name>no</Name></PropertyValue></SystemProperties>\
+             <UserProperties><SystemPropertyValue><Name>x</Name></SystemPropertyValue>\
+             <PropertyValue><Name>u</Name><Value>1</Value></PropertyValue></UserProperties></Message>",
+            "<Message><MessageId>e</MessageId><SystemProperties/></Message>",
         ];
         for xml in one {
             let serde: MessageXml = from_xml(xml).unwrap();
@@ -496,6 +545,37 @@ mod tests {
         );
         assert_eq!(m.message_group_id.as_deref(), Some("g1"));
         assert_eq!(m.priority, Priority::DEFAULT);
+    }
+
+    #[test]
+    fn system_properties_decode_and_encode() {
+        let xml = "<Message><MessageId>m</MessageId><ReceiptHandle>h</ReceiptHandle><MessageBody>b</MessageBody>\
+                   <EnqueueTime>1</EnqueueTime><NextVisibleTime>2</NextVisibleTime>\
+                   <SystemProperties><SystemPropertyValue><Name>DLQMessageType</Name><Value>QUEUE</Value>\
+                   <Type>STRING</Type></SystemPropertyValue><SystemPropertyValue><Name>DLQOriginMessageId</Name>\
+                   <Value>orig</Value><Type>STRING</Type></SystemPropertyValue></SystemProperties></Message>";
+        let m = MessageXml::decode(xml)
+            .unwrap()
+            .into_received(BodyCodec::Raw)
+            .ok()
+            .unwrap();
+        assert_eq!(m.system_properties.dlq_message_type(), Some("QUEUE"));
+        assert_eq!(m.system_properties.dlq_origin_message_id(), Some("orig"));
+        assert_eq!(m.system_properties.traceparent(), None);
+        let opts = SendOptions {
+            user_properties: vec![UserProperty::boolean("ok", true)],
+            system_properties: SystemProperties::new().with(SystemProperty::baggage("k=v")),
+            message_group_id: Some("g".into()),
+            ..SendOptions::default()
+        };
+        assert_eq!(
+            send_body("b", &opts),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Message xmlns=\"http://mns.aliyuncs.com/doc/v1/\">\
+             <MessageBody>b</MessageBody><UserProperties><PropertyValue><Name>ok</Name><Value>true</Value>\
+             <Type>BOOLEAN</Type></PropertyValue></UserProperties><SystemProperties><SystemPropertyValue>\
+             <Name>baggage</Name><Value>k=v</Value><Type>STRING</Type></SystemPropertyValue></SystemProperties>\
+             <MessageGroupId>g</MessageGroupId></Message>"
+        );
     }
 
     #[test]

@@ -26,7 +26,38 @@ enum MessageField {
     PropName,
     PropValue,
     PropType,
+    SysName,
+    SysValue,
+    SysType,
     Ignored,
+}
+
+/// Which property list the reader is inside.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PropertyList {
+    None,
+    User,
+    System,
+}
+
+impl PropertyList {
+    /// The list a child of `<Message>` named `name` opens.
+    fn of(name: &str) -> Self {
+        match name {
+            "UserProperties" => Self::User,
+            "SystemProperties" => Self::System,
+            _ => Self::None,
+        }
+    }
+
+    /// The element name of one entry of this list.
+    fn entry(self) -> &'static str {
+        match self {
+            Self::User => "PropertyValue",
+            Self::System => "SystemPropertyValue",
+            Self::None => "",
+        }
+    }
 }
 
 impl MessageField {
@@ -48,11 +79,14 @@ impl MessageField {
         }
     }
 
-    fn of_property_child(name: &str) -> Self {
-        match name {
-            "Name" => Self::PropName,
-            "Value" => Self::PropValue,
-            "Type" => Self::PropType,
+    fn of_property_child(list: PropertyList, name: &str) -> Self {
+        match (list, name) {
+            (PropertyList::User, "Name") => Self::PropName,
+            (PropertyList::User, "Value") => Self::PropValue,
+            (PropertyList::User, "Type") => Self::PropType,
+            (PropertyList::System, "Name") => Self::SysName,
+            (PropertyList::System, "Value") => Self::SysValue,
+            (PropertyList::System, "Type") => Self::SysType,
             _ => Self::Ignored,
         }
     }
@@ -88,24 +122,56 @@ impl MessageXml {
             F::GroupId => self.message_group_id = Some(text),
             F::ErrorCode => self.error_code = Some(text),
             F::ErrorMessage => self.error_message = Some(text),
-            F::PropName | F::PropValue | F::PropType => {
-                let p = match self
-                    .user_properties
-                    .as_mut()
-                    .and_then(|p| p.values.last_mut())
-                {
+            F::PropName | F::PropValue | F::PropType | F::SysName | F::SysValue | F::SysType => {
+                let last = if matches!(field, F::PropName | F::PropValue | F::PropType) {
+                    self.user_properties
+                        .as_mut()
+                        .and_then(|p| p.values.last_mut())
+                } else {
+                    self.system_properties
+                        .as_mut()
+                        .and_then(|p| p.values.last_mut())
+                };
+                let p = match last {
                     Some(p) => p,
                     None => prop()?,
                 };
                 match field {
-                    F::PropName => p.name = text,
-                    F::PropValue => p.value = text,
+                    F::PropName | F::SysName => p.name = text,
+                    F::PropValue | F::SysValue => p.value = text,
                     _ => p.kind = text,
                 }
             }
             F::Ignored => {}
         }
         Ok(())
+    }
+
+    /// Starts a `<UserProperties>` or `<SystemProperties>` list.
+    fn open_list(&mut self, list: PropertyList) {
+        match list {
+            PropertyList::User => {
+                self.user_properties
+                    .get_or_insert_with(PropertiesXml::default);
+            }
+            PropertyList::System => {
+                self.system_properties
+                    .get_or_insert_with(SystemPropertiesXml::default);
+            }
+            PropertyList::None => {}
+        }
+    }
+
+    /// Starts one entry of a property list.
+    fn push_entry(&mut self, list: PropertyList) {
+        let values = match list {
+            PropertyList::User => self.user_properties.as_mut().map(|p| &mut p.values),
+            PropertyList::System => self.system_properties.as_mut().map(|p| &mut p.values),
+            PropertyList::None => None,
+        };
+        if let Some(v) = values {
+            v.push(PropertyXml::default());
+        }
     }
 
     /// Decodes a `<Message>` document (SendMessage, ReceiveMessage, PeekMessage responses).
@@ -136,7 +202,9 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
     // Text of the element being read, when it is a field at the right depth.
     let mut field: Option<(MessageField, usize)> = None;
     let mut text = String::new();
-    let mut in_properties = false;
+    let mut in_properties = PropertyList::None;
+    // Whether the element at property-entry depth is an entry of `in_properties`.
+    let mut in_entry = false;
     let mut root_seen = false;
 
     loop {
@@ -155,18 +223,24 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     messages.push(MessageXml::default());
                 } else if let Some(m) = messages.last_mut().filter(|_| depth > message_depth) {
                     let rel = depth - message_depth;
-                    if rel == 1 && name == "UserProperties" {
-                        in_properties = true;
-                        m.user_properties.get_or_insert_with(PropertiesXml::default);
-                    } else if rel == 2 && in_properties && name == "PropertyValue" {
-                        if let Some(p) = m.user_properties.as_mut() {
-                            p.values.push(PropertyXml::default());
+                    let list = if rel == 1 {
+                        PropertyList::of(name)
+                    } else {
+                        PropertyList::None
+                    };
+                    if list != PropertyList::None {
+                        in_properties = list;
+                        m.open_list(list);
+                    } else if rel == 2 && in_properties != PropertyList::None {
+                        in_entry = name == in_properties.entry();
+                        if in_entry {
+                            m.push_entry(in_properties);
                         }
                     } else if rel == 1 {
                         field = Some((MessageField::of_message_child(name), depth));
                         text.clear();
-                    } else if rel == 3 && in_properties {
-                        field = Some((MessageField::of_property_child(name), depth));
+                    } else if rel == 3 && in_entry {
+                        field = Some((MessageField::of_property_child(in_properties, name), depth));
                         text.clear();
                     }
                 }
@@ -186,18 +260,18 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     // An empty field element: empty text (an empty body, say).
                     let rel = depth + 1 - message_depth;
                     let f = match rel {
-                        1 if name == "UserProperties" => {
-                            m.user_properties.get_or_insert_with(PropertiesXml::default);
+                        1 if PropertyList::of(name) != PropertyList::None => {
+                            m.open_list(PropertyList::of(name));
                             MessageField::Ignored
                         }
                         1 => MessageField::of_message_child(name),
-                        2 if in_properties && name == "PropertyValue" => {
-                            if let Some(p) = m.user_properties.as_mut() {
-                                p.values.push(PropertyXml::default());
-                            }
+                        2 if in_properties != PropertyList::None
+                            && name == in_properties.entry() =>
+                        {
+                            m.push_entry(in_properties);
                             MessageField::Ignored
                         }
-                        3 if in_properties => MessageField::of_property_child(name),
+                        3 if in_entry => MessageField::of_property_child(in_properties, name),
                         _ => MessageField::Ignored,
                     };
                     m.set(f, String::new())?;
@@ -213,7 +287,8 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     field = None;
                 }
                 if depth == message_depth + 1 {
-                    in_properties = false;
+                    in_properties = PropertyList::None;
+                    in_entry = false;
                 }
                 depth = depth.saturating_sub(1);
             }

@@ -112,6 +112,13 @@ pub struct PublishOptions {
     pub message_tag: Option<MessageTag>,
     /// Per-endpoint extras for mail and SMS subscriptions.
     pub message_attributes: MessageAttributes,
+    /// User properties (sent only when non-empty; same rules as on queue messages).
+    pub user_properties: Vec<UserProperty>,
+    /// System properties (sent only when non-empty); only `traceparent`, `tracestate` and
+    /// `baggage` may be set by a client.
+    pub system_properties: SystemProperties,
+    /// `MessageGroupId`, for FIFO topics; sent only when set, must be non-empty when set.
+    pub message_group_id: Option<String>,
 }
 
 /// One page of `ListTopic` (reference §2.5).
@@ -168,4 +175,6 @@ pub struct PublishReceipt {
     pub message_id: String,
     /// Upper-case hex MD5 of the transmitted body (already checked by the client).
     pub body_md5: String,
+    /// The `MessageGroupId` the service echoed (FIFO topics), if any.
+    pub message_group_id: Option<String>,
 }

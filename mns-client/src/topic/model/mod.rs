@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
+use crate::queue::model::{SystemProperties, UserProperty};
 
 /// Limits the service applies to topic-side values (reference §1.1, §2, §3).
 pub mod limits {
