@@ -6,7 +6,6 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::TryStreamExt as _;
 use mns_client::signing::{authorization, content_md5, md5_hex_upper, string_to_sign};
-use mns_client::time::FixedTimeSource;
 use mns_client::{
     BatchSendEntry, BodyCodec, Client, CreateOutcome, Credentials, CredentialsError, Endpoint,
     Error, ErrorCode, ListOptions, Priority, ProvideCredentials, QueueOptions, ReceiptHandle,
@@ -15,53 +14,9 @@ use mns_client::{
 use wiremock::matchers::{body_string, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const NOW_SECS: u64 = 1_704_164_645; // Tue, 02 Jan 2024 03:04:05 GMT
+use crate::support::*;
+
 const DATE: &str = "Tue, 02 Jan 2024 03:04:05 GMT";
-const NS: &str = "http://mns.aliyuncs.com/doc/v1/";
-const REQUEST_ID: &str = "61EC20AC324430C923273326";
-
-fn fast_retry() -> RetryConfig {
-    RetryConfig {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(4),
-        ..RetryConfig::default()
-    }
-    .with_jitter_seed(7)
-}
-
-fn builder(server: &MockServer) -> mns_client::ClientBuilder {
-    Client::builder(Endpoint::from_url(&server.uri()).unwrap())
-        .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(FixedTimeSource(UNIX_EPOCH + Duration::from_secs(NOW_SECS)))
-        .retry(fast_retry())
-}
-
-fn client(server: &MockServer) -> Client {
-    builder(server).build().unwrap()
-}
-
-fn xml(status: u16, body: impl Into<String>) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("x-mns-request-id", REQUEST_ID)
-        .set_body_raw(body.into(), "text/xml;charset=utf-8")
-}
-
-fn empty(status: u16) -> ResponseTemplate {
-    ResponseTemplate::new(status).insert_header("x-mns-request-id", REQUEST_ID)
-}
-
-fn error_body(code: &str, message: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Error xmlns="{NS}">
-  <Code>{code}</Code>
-  <Message>{message}</Message>
-  <RequestId>{REQUEST_ID}</RequestId>
-  <HostId>http://1234567890123456.mns.cn-hangzhou.aliyuncs.com</HostId>
-</Error>"#
-    )
-}
 
 fn received_xml(id: &str, handle: &str, body: &str, root: bool) -> String {
     let inner = format!(
@@ -77,46 +32,6 @@ fn received_xml(id: &str, handle: &str, body: &str, root: bool) -> String {
     } else {
         format!("<Message>{inner}</Message>")
     }
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
-}
-
-fn hdr<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
-    r.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn target(r: &Request) -> String {
-    match r.url.query() {
-        Some(q) => format!("{}?{q}", r.url.path()),
-        None => r.url.path().to_owned(),
-    }
-}
-
-/// Recomputes the signature of a received request from its own headers.
-fn assert_signed(r: &Request) {
-    let headers: Vec<(String, String)> = r
-        .headers
-        .iter()
-        .filter(|(n, _)| n.as_str() != "authorization")
-        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    let sts = string_to_sign(r.method.as_str(), &target(r), &headers);
-    assert_eq!(
-        hdr(r, "authorization"),
-        Some(authorization("testid", "testsecret", &sts).as_str()),
-        "signature of {sts:?}"
-    );
-}
-
-fn invalid<T: std::fmt::Debug>(r: Result<T, Error>) -> bool {
-    matches!(r, Err(Error::InvalidInput(_)))
-}
-
-fn service(e: &Error) -> &mns_client::ServiceError {
-    e.as_service()
-        .unwrap_or_else(|| panic!("expected a service error, got {e:?}"))
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -6,115 +6,20 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::TryStreamExt as _;
-use mns_client::signing::{authorization, content_md5, md5_hex_upper, string_to_sign};
-use mns_client::time::FixedTimeSource;
+use mns_client::signing::md5_hex_upper;
 use mns_client::topic::{
     DirectMailAttributes, DysmsAttributes, Endpoint, FilterTag, MessageAttributes, MessageTag,
     NotifyContentFormat, NotifyStrategy, PublishOptions, SubscribeOptions, SubscriptionUpdate,
     TopicOptions,
 };
-use mns_client::{
-    BodyCodec, Client, CreateOutcome, Credentials, Error, ErrorCode, ListOptions, RetryConfig,
-};
+use mns_client::{BodyCodec, CreateOutcome, Credentials, Error, ErrorCode, ListOptions};
 use wiremock::matchers::{any, body_string, header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const NOW_SECS: u64 = 1_704_164_645; // Tue, 02 Jan 2024 03:04:05 GMT
-const NS: &str = "http://mns.aliyuncs.com/doc/v1/";
-const DECL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
-const REQUEST_ID: &str = "65929A40E4B0C1D2E3F40003";
-const HOST: &str = "http://1234567890123456.mns.cn-hangzhou.aliyuncs.com";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(mns_client::Endpoint::from_url(&server.uri()).unwrap())
-        .credentials(Credentials::new("testid", "testsecret"))
-        .time_source(FixedTimeSource(UNIX_EPOCH + Duration::from_secs(NOW_SECS)))
-        .retry(
-            RetryConfig {
-                max_retries: 2,
-                initial_backoff: Duration::from_millis(1),
-                max_backoff: Duration::from_millis(4),
-                ..RetryConfig::default()
-            }
-            .with_jitter_seed(7),
-        )
-        .build()
-        .unwrap()
-}
-
-fn xml(status: u16, body: impl Into<String>) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .insert_header("x-mns-request-id", REQUEST_ID)
-        .set_body_raw(body.into(), "text/xml;charset=utf-8")
-}
-
-fn empty(status: u16) -> ResponseTemplate {
-    ResponseTemplate::new(status).insert_header("x-mns-request-id", REQUEST_ID)
-}
-
-fn error_body(code: &str, message: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Error xmlns="{NS}">
-  <Code>{code}</Code>
-  <Message>{message}</Message>
-  <RequestId>{REQUEST_ID}</RequestId>
-  <HostId>{HOST}</HostId>
-</Error>"#
-    )
-}
+use crate::support::*;
 
 fn doc(root: &str, inner: &str) -> String {
     format!(r#"{DECL}<{root} xmlns="{NS}">{inner}</{root}>"#)
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
-}
-
-fn hdr<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
-    r.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn body(r: &Request) -> &str {
-    std::str::from_utf8(&r.body).unwrap()
-}
-
-fn target(r: &Request) -> String {
-    match r.url.query() {
-        Some(q) => format!("{}?{q}", r.url.path()),
-        None => r.url.path().to_owned(),
-    }
-}
-
-/// Recomputes the signature of a received request from its own headers.
-fn assert_signed(r: &Request) {
-    let headers: Vec<(String, String)> = r
-        .headers
-        .iter()
-        .filter(|(n, _)| n.as_str() != "authorization")
-        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
-        .collect();
-    let sts = string_to_sign(r.method.as_str(), &target(r), &headers);
-    assert_eq!(
-        hdr(r, "authorization"),
-        Some(authorization("testid", "testsecret", &sts).as_str()),
-        "signature of {sts:?}"
-    );
-    assert_eq!(hdr(r, "x-mns-version"), Some("2015-06-06"));
-    if !r.body.is_empty() {
-        assert_eq!(hdr(r, "content-md5"), Some(content_md5(&r.body).as_str()));
-        assert_eq!(hdr(r, "content-type"), Some("text/xml;charset=UTF-8"));
-    }
-}
-
-fn service(e: &Error) -> &mns_client::ServiceError {
-    e.as_service()
-        .unwrap_or_else(|| panic!("expected a service error, got {e:?}"))
-}
-
-fn invalid<T: std::fmt::Debug>(r: Result<T, Error>) -> bool {
-    matches!(r, Err(Error::InvalidInput(_)))
 }
 
 fn secs(s: u64) -> std::time::SystemTime {
