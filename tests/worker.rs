@@ -317,9 +317,12 @@ async fn client_side_dead_letter_keeps_user_properties_and_the_group_id() {
     }
     let queue = h.client.queue("jobs").expect("queue name");
     let dlq = h.client.queue("jobs-dlq").expect("queue name");
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let options = SendOptions {
         user_properties: vec![UserProperty::string("tenant", "acme")],
         message_group_id: Some("order-7".to_owned()),
+        system_properties: mns_client::SystemProperties::new()
+            .with(mns_client::SystemProperty::traceparent(traceparent)),
         ..SendOptions::default()
     };
     queue.send_message_opts("bad", options).await.expect("send");
@@ -349,6 +352,14 @@ async fn client_side_dead_letter_keeps_user_properties_and_the_group_id() {
             dead[0].user_properties[0].value.as_str()
         ),
         ("tenant", "acme")
+    );
+    assert!(
+        dead[0]
+            .system_properties
+            .iter()
+            .any(|p| p.name == "traceparent" && p.value == traceparent),
+        "the trace context travels to the dead-letter queue: {:?}",
+        dead[0].system_properties
     );
 }
 

@@ -247,6 +247,8 @@ async fn dead_letter(shared: &Shared, msg: &ReceivedMessage, handle: ReceiptHand
                 // A FIFO source's message keeps its group, so a FIFO DLQ accepts it and keeps
                 // the group's order; a normal DLQ ignores the group.
                 message_group_id: msg.message_group_id.clone(),
+                // The trace context travels on (the service's own DLQ stamps would be refused).
+                system_properties: msg.system_properties.client_settable(),
                 ..SendOptions::default()
             };
             if let Err(e) = dlq.send_message_opts(&msg.body, options).await {
