@@ -193,6 +193,16 @@ async fn dispatch(
         .path_and_query()
         .map(|pq| pq.as_str())
         .unwrap_or("/");
+    // An `Authorization` that is not text is malformed, not missing (the header list below
+    // keeps only text values).
+    if !shared.auth.config().accept_any_signature
+        && parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .is_some_and(|v| std::str::from_utf8(v.as_bytes()).is_err())
+    {
+        return Err(crate::auth::AuthError::InvalidAuthorizationHeader.into());
+    }
     {
         let headers: Vec<(&str, &str)> = parts
             .headers

@@ -336,7 +336,7 @@ async fn hostile_requests_get_the_service_error_and_change_nothing() {
             "InvalidVersionHeader",
         ),
         case(
-            // Header values that are not UTF-8 are ignored, so the header counts as missing.
+            // An Authorization that is not text is malformed (it used to count as missing).
             "non-UTF-8 Authorization",
             Send::Raw(replace_bytes(
                 raw_request(
@@ -351,7 +351,7 @@ async fn hostile_requests_get_the_service_error_and_change_nothing() {
                 b"\xff\xfe",
             )),
             400,
-            "MissingAuthorizationHeader",
+            "InvalidAuthorizationHeader",
         ),
         // --- Broken XML (§7.2 MalformedXML) ---
         case(
