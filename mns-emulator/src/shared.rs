@@ -87,8 +87,8 @@ impl Shared {
 
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
     /// poisoned lock is used anyway: engine methods validate before they mutate.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Locked> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn lock(&self) -> StateGuard<'_> {
+        StateGuard(self.state.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Wakes every long poll, e.g. after direct engine access through the library API.
@@ -110,6 +110,32 @@ impl Shared {
     }
 }
 
+/// The locked state. Whatever engine call ran under it may have moved dead letters (a receive
+/// past `MaxReceiveCount`, a visibility timeout passing, a push's last failed retry), so
+/// releasing it wakes the long polls of the queues that received them: every path, HTTP or
+/// library API, gets that without another lock round.
+pub(crate) struct StateGuard<'a>(MutexGuard<'a, Locked>);
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = Locked;
+
+    fn deref(&self) -> &Locked {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Locked {
+        &mut self.0
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        self.0.wake_dead_letter_targets();
+    }
+}
+
 impl Locked {
     /// Wakes long polls waiting on `queue` (after a send or visibility change).
     pub(crate) fn wake_queue(&self, queue: &str) {
@@ -118,8 +144,9 @@ impl Locked {
         }
     }
 
-    /// Wakes the long polls of queues that received dead letters since the last call.
-    pub(crate) fn wake_dead_letter_targets(&mut self) {
+    /// Wakes the long polls of queues that received dead letters since the last call (done by
+    /// [`StateGuard`] on release).
+    fn wake_dead_letter_targets(&mut self) {
         for q in self.engine.take_woken_queues() {
             self.wake_queue(&q);
         }

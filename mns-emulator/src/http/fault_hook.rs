@@ -74,8 +74,10 @@ pub(super) async fn dispatch_with_faults(
     if let Some(unread) = take(&slot)
         && !outcome.drop_connection
     {
-        drain(
+        // Read and discarded by the one body reader (bounded by the body limit and deadline).
+        let _ = super::read_body(
             unread,
+            &axum::http::HeaderMap::new(),
             shared.max_request_body_bytes,
             shared.body_read_timeout,
         )
@@ -86,23 +88,6 @@ pub(super) async fn dispatch_with_faults(
 
 fn take(slot: &Mutex<Option<Body>>) -> Option<Body> {
     slot.lock().unwrap_or_else(|e| e.into_inner()).take()
-}
-
-/// Reads and discards a request body, at most `limit` bytes and for at most `deadline`, so the
-/// connection stays usable after an answer that did not need the body.
-async fn drain(body: Body, limit: usize, deadline: std::time::Duration) {
-    use futures_util::StreamExt as _;
-    let read = async {
-        let mut seen = 0usize;
-        let mut stream = body.into_data_stream();
-        while let Some(Ok(chunk)) = stream.next().await {
-            seen += chunk.len();
-            if seen > limit {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(deadline, read).await;
 }
 
 /// A response that fails before its first byte: hyper closes the connection without answering.

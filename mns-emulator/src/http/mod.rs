@@ -124,9 +124,6 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let operation = routed.as_ref().map_or("-", |(route, _)| route.name());
     let (result, drop_connection) =
         fault_hook::dispatch_with_faults(&shared, &ctx, req, routed).await;
-    // Any request may have moved dead letters (a receive past MaxReceiveCount, a visibility
-    // timeout passing): wake the long polls of the queues that received them.
-    shared.lock().wake_dead_letter_targets();
     if drop_connection {
         return fault_hook::dropped_connection();
     }

@@ -151,7 +151,6 @@ async fn run(shared: Arc<Shared>) {
             for q in &due.queues_delivered {
                 state.wake_queue(q);
             }
-            state.wake_dead_letter_targets();
             let settled_any = state.engine.delivery_attempts_len() != before;
             // Anything still due now is an HTTP push waiting for a free slot: a finished attempt
             // wakes us, so do not spin on a deadline in the past.
@@ -192,12 +191,12 @@ async fn attempt(shared: Arc<Shared>, job: HttpPush, started: Millis) {
         tracing::debug!(url = %job.url, attempt = job.attempt, %reason, "push attempt failed");
     }
     let now = shared.clock.now_millis();
-    {
-        let mut state = shared.lock();
-        state.engine.complete_http_push(&job, started, result, now);
-        // The last failed retry may have dead-lettered the notification.
-        state.wake_dead_letter_targets();
-    }
+    // The last failed retry may dead-letter the notification: releasing the lock wakes the
+    // dead-letter queue's long polls.
+    shared
+        .lock()
+        .engine
+        .complete_http_push(&job, started, result, now);
     shared.push.bump_settled();
     shared.push.wake();
 }
