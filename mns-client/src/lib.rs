@@ -158,6 +158,7 @@ struct ReadmeDoctests;
 pub mod account;
 mod client;
 mod common;
+pub mod control;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
