@@ -57,6 +57,7 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+pub mod openapi;
 mod push;
 mod shared;
 pub use push::{

@@ -24,6 +24,8 @@ pub(crate) struct Locked {
     /// `SetAccountAttributes` values (not part of the queue engine).
     pub(crate) logging_bucket: String,
     pub(crate) trace_enabled: Option<String>,
+    /// Control-plane nonces and account settings (`crate::openapi`).
+    pub(crate) openapi: crate::openapi::OpenApiState,
 }
 
 /// State shared by every request handler.
@@ -68,6 +70,7 @@ impl Shared {
                 waiters: HashMap::new(),
                 logging_bucket: String::new(),
                 trace_enabled: None,
+                openapi: crate::openapi::OpenApiState::default(),
             }),
             clock,
             auth,

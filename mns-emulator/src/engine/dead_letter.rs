@@ -126,7 +126,7 @@ pub(crate) fn policy_error(config: &EngineConfig, message: impl Into<String>) ->
 
 impl Engine {
     /// Validates a queue DLQ policy for `source` (of kind `kind`).
-    fn validate_queue_dlq(
+    pub(crate) fn validate_queue_dlq(
         &self,
         source: &str,
         kind: super::QueueKind,

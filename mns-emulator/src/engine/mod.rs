@@ -22,6 +22,7 @@
 //! ```
 
 mod config;
+mod control_meta;
 mod dead_letter;
 mod delivery;
 mod ids;
@@ -40,6 +41,10 @@ use std::hash::BuildHasher;
 use base64::Engine as _;
 
 pub use config::{DlqMoveTiming, EngineConfig};
+pub use control_meta::{
+    MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, RateLimitPolicy, ResourceMeta, ResourceTag,
+    validate_tags,
+};
 pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
     AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,

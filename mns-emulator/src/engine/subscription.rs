@@ -319,6 +319,8 @@ pub(crate) struct SubscriptionStore {
     pub(crate) settings: SubscriptionSettings,
     /// The DLQ policy, as set (control plane only).
     pub(crate) dlq_policy: Option<super::SubscriptionDlqPolicy>,
+    /// Control-plane settings (`control_meta.rs`).
+    pub(crate) meta: super::ResourceMeta,
     pub(crate) create_time: Millis,
     pub(crate) last_modify_time: Millis,
 }

@@ -170,11 +170,15 @@ impl TopicSettings {
 }
 
 #[derive(Debug)]
-struct TopicStore {
+pub(crate) struct TopicStore {
     settings: TopicSettings,
     create_time: Millis,
-    last_modify_time: Millis,
+    pub(crate) last_modify_time: Millis,
     subscriptions: BTreeMap<String, SubscriptionStore>,
+    /// `normal` unless created as FIFO through the control plane.
+    pub(crate) kind: super::QueueKind,
+    /// Control-plane settings (`control_meta.rs`).
+    pub(crate) meta: super::ResourceMeta,
 }
 
 /// All topics, their subscriptions and pending deliveries.
@@ -182,7 +186,7 @@ struct TopicStore {
 pub(crate) struct Topics {
     pub(crate) account_id: String,
     pub(crate) region: String,
-    topics: BTreeMap<String, TopicStore>,
+    pub(crate) topics: BTreeMap<String, TopicStore>,
     pub(crate) deliveries: DeliveryQueue,
 }
 
@@ -286,7 +290,7 @@ impl Engine {
         self.topics.region = region.to_owned();
     }
 
-    fn topic_mut(&mut self, name: &str) -> Result<&mut TopicStore, MnsError> {
+    pub(crate) fn topic_mut(&mut self, name: &str) -> Result<&mut TopicStore, MnsError> {
         self.topics
             .topics
             .get_mut(name)
@@ -356,6 +360,8 @@ impl Engine {
                 create_time: now,
                 last_modify_time: now,
                 subscriptions: BTreeMap::new(),
+                kind: super::QueueKind::Normal,
+                meta: super::ResourceMeta::default(),
             },
         );
         Ok(CreateOutcome::Created)
@@ -461,6 +467,7 @@ impl Engine {
             SubscriptionStore {
                 settings,
                 dlq_policy: None,
+                meta: super::ResourceMeta::default(),
                 create_time: now,
                 last_modify_time: now,
             },
@@ -572,6 +579,14 @@ impl Engine {
             .get(topic)
             .ok_or_else(MnsError::topic_not_exist)?;
         let max = t.settings.maximum_message_size as usize;
+        if t.kind == super::QueueKind::Fifo
+            && input.message_group_id.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(MnsError::new(
+                ErrorCode::FifoMissingMessageGroupId,
+                "A message published to a FIFO topic needs a MessageGroupId.",
+            ));
+        }
         let props_size = super::properties::validate_user_properties(&input.user_properties)?
             + super::properties::validate_system_properties(
                 &input.system_properties,

@@ -16,6 +16,7 @@ mod ecs_metadata;
 pub(crate) mod fault_admin;
 mod fault_hook;
 pub(crate) mod header_case;
+mod openapi;
 mod queue;
 pub(crate) mod request;
 pub(crate) mod route;
@@ -108,6 +109,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let ctx = Ctx {
         base_url: format!("http://{host}"),
     };
+    // The control-plane OpenAPI shares the port; it has its own auth and JSON envelope.
+    if openapi::is_control_plane(&req) {
+        return openapi::serve(&shared, &ctx, req, &request_id).await;
+    }
     let method = req.method().clone();
     let target = req.uri().to_string();
     // Routed once: dispatch, fault injection and logging all see this one answer.

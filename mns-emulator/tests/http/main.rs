@@ -23,5 +23,6 @@ mod http_sdk_replay;
 mod http_signing;
 mod http_topic_ops;
 mod message_properties;
+mod openapi_replay;
 mod replay_captured;
 mod topic_client;

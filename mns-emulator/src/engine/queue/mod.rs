@@ -153,6 +153,8 @@ pub(crate) struct QueueStore {
     pub(crate) dlq_limit: Option<u32>,
     /// Messages taken out for dead-lettering; the engine moves them before the operation returns.
     pub(crate) dead_letters: Vec<DeadLetter>,
+    /// Control-plane settings: tags, rate limit (`control_meta.rs`).
+    pub(crate) meta: super::ResourceMeta,
     messages: BTreeMap<u64, StoredMessage>,
     visible: BTreeSet<(u8, u64)>,
     timers: BTreeSet<(Millis, u64)>,
@@ -186,6 +188,7 @@ impl QueueStore {
             dlq_policy: None,
             dlq_limit: None,
             dead_letters: Vec::new(),
+            meta: super::ResourceMeta::default(),
             messages: BTreeMap::new(),
             visible: BTreeSet::new(),
             timers: BTreeSet::new(),
