@@ -20,6 +20,7 @@ const EXAMPLES: &[&str] = &[
     "credentials",
     "dead_letters",
     "message_properties",
+    "control_plane",
 ];
 
 /// A hung example fails the test instead of hanging CI.
