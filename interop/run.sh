@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Official-SDK interop: runs the official Python SDK (aliyun-mns-sdk 1.3.0, PyPI) and Node SDK
+# Official-SDK interop: runs the official Python SDKs (aliyun-mns-sdk 1.3.0 and the control-plane
+# alibabacloud-mns-open20220119 1.4.1, PyPI) and Node SDK
 # (@alicloud/mns 1.2.0, npm) against the standalone mns-emulator binary, through the whole queue
 # lifecycle and the topic lifecycle (with delivery into queues). Installs everything it needs (a
 # venv under interop/.venv, interop/node_modules), is bounded in time, kills the emulator on exit
@@ -115,7 +116,7 @@ setup_python() {
   if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.interop-stamp" 2>/dev/null)" = "$stamp_value" ]; then
     PYTHON="$venv/bin/python"; PY_PATH=""; return 0
   fi
-  if [ -d "$target/mns" ] && [ "$(cat "$target/.interop-stamp" 2>/dev/null)" = "$stamp_value" ]; then
+  if [ -d "$target/mns" ] && [ -d "$target/alibabacloud_mns_open20220119" ] && [ "$(cat "$target/.interop-stamp" 2>/dev/null)" = "$stamp_value" ]; then
     PYTHON="python3"; PY_PATH="$target"; return 0
   fi
 
@@ -143,7 +144,18 @@ run_python() {
   setup_python || return 1
   (cd "$INTEROP_DIR/python" && PYTHONPATH="${PY_PATH}" PYTHONDONTWRITEBYTECODE=1 \
     timeout 300 "$PYTHON" run_sdk_tests.py) || return 1
-  run_python_properties
+  run_python_properties || return 1
+  run_python_openapi
+}
+
+# The control plane (issue 15): the official OpenAPI SDK (alibabacloud-mns-open20220119, ACS3)
+# creates a FIFO queue with a DLQ policy and tags, lists, updates and deletes queues, topics and
+# subscriptions; the data-plane SDK then uses the queue; last a raw RPC-v1 request as Terraform
+# sends it.
+run_python_openapi() {
+  say "control plane: official Python OpenAPI SDK and a Terraform-style RPC-v1 request"
+  (cd "$INTEROP_DIR/python" && PYTHONPATH="${PY_PATH}" PYTHONDONTWRITEBYTECODE=1 \
+    timeout 120 "$PYTHON" openapi_interop.py) || return 1
 }
 
 # Message properties across SDKs (issue 13): mns-client sends the canonical message (every user
