@@ -11,6 +11,18 @@ use mns_emulator::engine::{
 use crate::{CaseError, Target};
 
 impl Target {
+    /// A control-plane OpenAPI client for this backend: the emulator's port, or
+    /// `mns-open.{region}.aliyuncs.com` with the target's credentials and region.
+    pub fn control_client(&self) -> Result<mns_client::control::ControlClient, CaseError> {
+        let mut builder = mns_client::control::ControlClient::builder(self.region())
+            .credentials(self.credentials().clone())
+            .time_source(self.time_source());
+        if let Some(emu) = self.emulator_handle() {
+            builder = builder.base_url(emu.endpoint());
+        }
+        Ok(builder.build()?)
+    }
+
     fn control(&self) -> Result<&mns_emulator::Emulator, CaseError> {
         self.emulator_handle().map(|e| e.emulator()).ok_or_else(|| {
             format!(

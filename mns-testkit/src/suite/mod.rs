@@ -18,6 +18,7 @@ use crate::{CaseResult, Target};
 
 pub mod account;
 pub mod batch;
+pub mod control_plane;
 pub mod credentials;
 pub mod delay_priority;
 pub mod errors;
@@ -240,6 +241,16 @@ macro_rules! __with_cases {
             properties::group_id_is_echoed_on_send_and_batch => "F§4.2", "SendMessage echoes MessageGroupId; each batch entry's group arrives with its message (normal queue [unconfirmed])";
             properties::publish_carries_properties_and_echoes_group => "F§4.2, F§6", "PublishMessage takes user/system properties and echoes MessageGroupId; forwarding to a queue [unconfirmed]";
             properties::bad_property_names_and_types_are_invalid_argument => "Q§6, F§6", "Unknown or miscased system names, non-STRING system types and unknown user types answer 400 InvalidArgument [unconfirmed]";
+            // Control-plane OpenAPI (F§2–3)
+            control_plane::control_create_queue_with_type_dlq_and_tags => "F§3.2, §3.3", "CreateQueue with QueueType, DlqPolicy, TenantRateLimitPolicy and tags; GetQueueAttributes reads each back; the XML API sees the queue";
+            control_plane::control_created_fifo_queue_has_fifo_and_dlq_semantics => "F§4.2, §5.1", "A FIFO queue with a DLQ created over the OpenAPI refuses sends without a group id and dead-letters after MaxReceiveCount receives";
+            control_plane::control_set_queue_attributes_is_partial => "F§3.3", "SetQueueAttributes changes only the named attributes; {\"Enabled\":false} disables the DLQ and reads back";
+            control_plane::control_list_queues_filters_and_pages => "F§3.3", "ListQueue pages by PageNum and filters by QueueName (prefix [unconfirmed]), QueueType and Tag";
+            control_plane::control_delete_queue_then_get_is_404 => "F§2.6, §3.3", "DeleteQueue removes the queue from both planes; GetQueueAttributes then answers 404 QueueNotExist [unconfirmed]";
+            control_plane::control_bad_dlq_policy_is_refused => "F§5.5", "A DlqPolicy naming the queue itself or a missing queue answers 400 and creates nothing (code [unconfirmed])";
+            control_plane::control_topic_lifecycle => "F§3.4", "CreateTopic (TopicType, MaxMessageSize, tags), Get/SetTopicAttributes, ListTopic, DeleteTopic then 404 TopicNotExist";
+            control_plane::control_subscription_lifecycle => "F§3.5", "Subscribe to a queue ARN with a strategy and DLQ, Get/SetSubscriptionAttributes, ListSubscriptionByTopic, Unsubscribe";
+            control_plane::control_account_attributes_round_trip => "F§3.6", "SetAccountAttributes changes only what it names; GetAccountAttributes reads it back (restored afterwards)";
             // FIFO and dead-letter queues (F§4, F§5); emulator only until the control-plane client exists
             fifo_dlq::fifo_missing_group_id_is_refused => "F§4.2", "A send without MessageGroupId to a FIFO queue answers 400 FifoMissingMessageGroupId and stores nothing (status [unconfirmed])";
             fifo_dlq::fifo_keeps_order_within_a_group => "F§4.3", "Messages of one group are received in send order, groups independently";
