@@ -4,6 +4,7 @@
 //! One test binary with a module per area (linking one binary per file dominated `cargo test`
 //! on two cores).
 
+mod control_http;
 mod control_signing;
 mod queue_http;
 mod response_cap;
