@@ -59,6 +59,8 @@
 //! * Validated newtypes ([`QueueName`], [`Priority`], [`ReceiptHandle`]) and the service's limits
 //!   ([`queue::limits`]) are checked before anything is sent: bad input is
 //!   [`Error::InvalidInput`] and no request leaves the process.
+//! * [`control::ControlClient`] ([`control`]): the control-plane OpenAPI (Mns-open 2022-01-19),
+//!   the only way to set a queue's type (FIFO), dead-letter policies, tags and rate limits.
 //! * [`Worker`] ([`worker`]): a consumer loop over a [`Queue`] with bounded concurrency, batched
 //!   receives and deletes, retry backoff, visibility heartbeats, a dead-letter policy, graceful
 //!   shutdown and counters.

@@ -1,7 +1,7 @@
-//! Control-plane setup for FIFO and dead-letter cases: queue kind and DLQ policies. The XML API
-//! cannot set them (reference mns-openapi-fifo-dlq §1); on the emulator they are set through its
-//! Rust API. Against a live service they need the control-plane OpenAPI client (not available
-//! yet), so these helpers fail there with a clear error.
+//! Control-plane setup: [`Target::control_client`] (the OpenAPI client for any backend), and the
+//! emulator-only helpers of the FIFO and dead-letter cases (queue kind and DLQ policies set
+//! through the emulator's Rust API, stored messages inspected), which fail on a live target with
+//! a clear error.
 
 use mns_client::Queue;
 use mns_emulator::engine::{

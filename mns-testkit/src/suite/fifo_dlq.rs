@@ -1,7 +1,8 @@
-//! FIFO queues and dead-letter queues (reference mns-openapi-fifo-dlq §4, §5). Setting a queue's
-//! type or a DLQ policy needs the control plane, so these cases run on the emulator only until
-//! the control-plane client exists (`CONFORMANCE.md` marks them "emulator only"). Each names the
-//! `EngineConfig` setting it relies on where the reference leaves a point unconfirmed.
+//! FIFO queues and dead-letter queues (reference mns-openapi-fifo-dlq §4, §5). These cases set
+//! queue types and DLQ policies through the emulator's Rust API and inspect its stored messages,
+//! so they run on the emulator only (`CONFORMANCE.md` marks them "emulator only"); the
+//! `control_plane` cases set the same switches through the OpenAPI and run live too. Each names
+//! the `EngineConfig` setting it relies on where the reference leaves a point unconfirmed.
 
 use std::time::Duration;
 
