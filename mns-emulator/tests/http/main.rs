@@ -5,6 +5,7 @@
 
 mod account_client;
 mod control_client;
+mod control_hostile;
 mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;
