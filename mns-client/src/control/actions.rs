@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::model::{
     AccountUpdate, ControlAccountAttributes, ControlListOptions, ControlPage, ControlQueue,
     ControlSubscription, ControlTopic, CreateQueueOptions, CreateTopicOptions, QueueUpdate,
-    SubscribeOptions, SubscriptionUpdate, TopicUpdate,
+    SubscribeOptions, SubscriptionUpdate, Tag, TaggedResourceType, TopicUpdate,
 };
 use super::transport::ControlParams;
 use super::{ControlClient, wire};
@@ -386,6 +386,64 @@ impl ControlClient {
                     .await
             }
         })
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Tags
+    // ------------------------------------------------------------------------------------------
+
+    fn tag_target(
+        &self,
+        resource_type: TaggedResourceType,
+        names: &[&str],
+    ) -> Result<ControlParams, Error> {
+        if names.is_empty() {
+            return Err(Error::InvalidInput("name at least one resource".into()));
+        }
+        let mut p = ControlParams::default();
+        p.query("RegionId", self.region())
+            .query("ResourceType", resource_type.as_str());
+        for (i, name) in names.iter().enumerate() {
+            let name = match resource_type {
+                TaggedResourceType::Queue => queue_name(name)?,
+                TaggedResourceType::Topic => topic_name(name)?,
+            };
+            p.query(&format!("ResourceId.{}", i + 1), name);
+        }
+        Ok(p)
+    }
+
+    /// `TagResources`: adds `tags` to each named queue or topic (a key already present gets the
+    /// new value).
+    pub async fn tag_resources(
+        &self,
+        resource_type: TaggedResourceType,
+        names: &[&str],
+        tags: &[Tag],
+    ) -> Result<(), Error> {
+        if tags.is_empty() {
+            return Err(Error::InvalidInput("name at least one tag".into()));
+        }
+        let mut p = self.tag_target(resource_type, names)?;
+        p.tags(tags);
+        self.call("TagResources", p).await.map(drop)
+    }
+
+    /// `UntagResources`: removes the tags with these keys from each named queue or topic.
+    pub async fn untag_resources(
+        &self,
+        resource_type: TaggedResourceType,
+        names: &[&str],
+        keys: &[&str],
+    ) -> Result<(), Error> {
+        if keys.is_empty() {
+            return Err(Error::InvalidInput("name at least one tag key".into()));
+        }
+        let mut p = self.tag_target(resource_type, names)?;
+        for (i, key) in keys.iter().enumerate() {
+            p.query(&format!("TagKey.{}", i + 1), *key);
+        }
+        self.call("UntagResources", p).await.map(drop)
     }
 
     // ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 //! | queues | `CreateQueue`, `SetQueueAttributes`, `GetQueueAttributes`, `DeleteQueue`, `ListQueue` |
 //! | topics | `CreateTopic`, `SetTopicAttributes`, `GetTopicAttributes`, `DeleteTopic`, `ListTopic` |
 //! | subscriptions | `Subscribe`, `SetSubscriptionAttributes`, `GetSubscriptionAttributes`, `Unsubscribe`, `ListSubscriptionByTopic` |
+//! | tags | `TagResources`, `UntagResources` (what Terraform uses; not in the Python SDK 1.4.1) |
 //! | account | `GetAccountAttributes`, `SetAccountAttributes` |
 //!
 //! Not covered yet: the endpoint ACL actions (`AuthorizeEndpointAcl`, `RevokeEndpointAcl`,
@@ -58,7 +59,7 @@ pub use model::{
     AccountUpdate, ControlAccountAttributes, ControlListOptions, ControlPage, ControlQueue,
     ControlSubscription, ControlTopic, CreateQueueOptions, CreateTopicOptions, PushType,
     QueueDlqPolicy, QueueType, QueueUpdate, RateLimitPolicy, SubscribeOptions,
-    SubscriptionDlqPolicy, SubscriptionUpdate, Tag, TopicType, TopicUpdate,
+    SubscriptionDlqPolicy, SubscriptionUpdate, Tag, TaggedResourceType, TopicType, TopicUpdate,
 };
 pub use transport::{ControlParams, ControlRequest};
 

@@ -89,6 +89,25 @@ impl Tag {
     }
 }
 
+/// What `TagResources` / `UntagResources` address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaggedResourceType {
+    /// Queues (`ResourceType=queue`).
+    Queue,
+    /// Topics (`ResourceType=topic`).
+    Topic,
+}
+
+impl TaggedResourceType {
+    /// `queue` or `topic`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaggedResourceType::Queue => "queue",
+            TaggedResourceType::Topic => "topic",
+        }
+    }
+}
+
 /// A queue's dead-letter policy (`DlqPolicy`): a message received `max_receive_count` times
 /// without being deleted moves to `dead_letter_target_queue` instead of being delivered again.
 ///

@@ -36,6 +36,8 @@ pub(super) fn dispatch(
         "GetSubscriptionAttributes" => topic_actions::get_subscription_attributes(ctx, p),
         "Unsubscribe" => topic_actions::unsubscribe(ctx, p),
         "ListSubscriptionByTopic" => topic_actions::list_subscriptions(ctx, p),
+        "TagResources" => super::tags::tag_resources(ctx, p),
+        "UntagResources" => super::tags::untag_resources(ctx, p),
         "GetAccountAttributes" => get_account_attributes(ctx),
         "SetAccountAttributes" => set_account_attributes(ctx, p),
         "AuthorizeEndpointAcl"

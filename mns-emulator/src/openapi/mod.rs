@@ -19,6 +19,7 @@
 //! | actions | served |
 //! |---|---|
 //! | queues, topics, subscriptions (15 actions) | fully, on the engine |
+//! | `TagResources`, `UntagResources` (sent by Terraform, not in the Python SDK) | on queue and topic tags |
 //! | `GetAccountAttributes`, `SetAccountAttributes` | stored settings (no SLS is written) |
 //! | endpoint ACL (`AuthorizeEndpointAcl`, `RevokeEndpointAcl`, `EnableEndpoint`, `DisableEndpoint`, `GetEndpointAttribute`) and event rules (`CreateEventRule`, `DeleteEventRule`, `GetEventRule`, `ListEventRules`) | answered as for an account without the feature: [`UNSUPPORTED_FEATURE_STATUS`] [`UNSUPPORTED_FEATURE_CODE`] |
 //!
@@ -43,6 +44,7 @@ mod actions;
 mod auth;
 mod error;
 mod params;
+mod tags;
 mod topic_actions;
 
 use std::time::SystemTime;

@@ -169,6 +169,33 @@ async fn hostile_control_plane_input_changes_nothing() {
             404,
             "QueueNotExist",
         ),
+        (
+            "TagResources",
+            vec![
+                ("ResourceType", "queue"),
+                ("ResourceId.1", "dlq"),
+                ("ResourceId.2", "nope"),
+                ("Tag.1.Key", "k"),
+            ],
+            404,
+            "QueueNotExist",
+        ),
+        (
+            "TagResources",
+            vec![
+                ("ResourceType", "bucket"),
+                ("ResourceId.1", "dlq"),
+                ("Tag.1.Key", "k"),
+            ],
+            400,
+            "InvalidResourceType",
+        ),
+        (
+            "UntagResources",
+            vec![("ResourceType", "queue"), ("ResourceId.1", "dlq")],
+            400,
+            "MissingTagKey.1",
+        ),
         ("NoSuchAction", vec![], 404, "InvalidApi.NotFound"),
         (
             "CreateEventRule",
@@ -191,6 +218,12 @@ async fn hostile_control_plane_input_changes_nothing() {
         .await;
     assert_eq!(names, vec!["dlq".to_owned()]);
     assert_eq!(s.emu.emulator().queue_dlq_policy("dlq").unwrap(), None);
+    let meta = s
+        .emu
+        .emulator()
+        .with_engine(|e, _| e.queue_meta("dlq"))
+        .unwrap();
+    assert!(meta.tags.is_empty(), "a failed TagResources tags nothing");
 }
 
 fn rand_nonce() -> u128 {

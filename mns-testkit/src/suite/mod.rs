@@ -250,6 +250,7 @@ macro_rules! __with_cases {
             control_plane::control_bad_dlq_policy_is_refused => "F§5.5", "A DlqPolicy naming the queue itself or a missing queue answers 400 and creates nothing (code [unconfirmed])";
             control_plane::control_topic_lifecycle => "F§3.4", "CreateTopic (TopicType, MaxMessageSize, tags), Get/SetTopicAttributes, ListTopic, DeleteTopic then 404 TopicNotExist";
             control_plane::control_subscription_lifecycle => "F§3.5", "Subscribe to a queue ARN with a strategy and DLQ, Get/SetSubscriptionAttributes, ListSubscriptionByTopic, Unsubscribe";
+            control_plane::control_tag_and_untag_resources => "F§3.1", "TagResources adds tags (a present key gets the new value) and UntagResources removes them, on queues and topics (answers [unconfirmed])";
             control_plane::control_account_attributes_round_trip => "F§3.6", "SetAccountAttributes changes only what it names; GetAccountAttributes reads it back (restored afterwards)";
             // FIFO and dead-letter queues (F§4, F§5); emulator only until the control-plane client exists
             fifo_dlq::fifo_missing_group_id_is_refused => "F§4.2", "A send without MessageGroupId to a FIFO queue answers 400 FifoMissingMessageGroupId and stores nothing (status [unconfirmed])";
