@@ -169,6 +169,33 @@ impl fmt::Debug for ControlClientBuilder {
     }
 }
 
+impl crate::Client {
+    /// A [`ControlClientBuilder`] for `region` that shares this data-plane client's credentials
+    /// provider, retry policy, request timeout, response cap, time source and user agent; add
+    /// [`base_url`](ControlClientBuilder::base_url) for an emulator.
+    ///
+    /// ```
+    /// use mns_client::{Client, Credentials, Endpoint};
+    /// let client = Client::builder(Endpoint::from_url("http://127.0.0.1:9911")?)
+    ///     .credentials(Credentials::new("id", "secret"))
+    ///     .build()?;
+    /// let control = client.control_builder("cn-hangzhou").base_url("http://127.0.0.1:9911").build()?;
+    /// assert_eq!(control.region(), "cn-hangzhou");
+    /// # Ok::<(), mns_client::Error>(())
+    /// ```
+    pub fn control_builder(&self, region: impl Into<String>) -> ControlClientBuilder {
+        let i = &self.inner;
+        let mut b = ControlClientBuilder::new(region.into());
+        b.credentials = Some(Arc::clone(&i.credentials));
+        b.retry = i.retry.clone();
+        b.request_timeout = i.request_timeout;
+        b.max_response_bytes = i.max_response_bytes;
+        b.time_source = i.time_source.clone();
+        b.user_agent = i.user_agent.clone();
+        b
+    }
+}
+
 impl ControlClientBuilder {
     fn new(region: String) -> Self {
         ControlClientBuilder {

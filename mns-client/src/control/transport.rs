@@ -216,7 +216,12 @@ impl ControlClient {
                     if let Some(id) = err.request_id() {
                         span.record("request_id", id);
                     }
-                    if attempt > retry.max_retries || !err.is_retryable() {
+                    // The gateway's throttling codes (`Throttling`, `Throttling.User`, ...) are
+                    // 400s; they are worth another try like the data plane's 429s.
+                    let throttled = err
+                        .as_service()
+                        .is_some_and(|s| s.code.as_str().starts_with("Throttling"));
+                    if attempt > retry.max_retries || !(err.is_retryable() || throttled) {
                         tracing::debug!(error = %err, attempt, "control request failed");
                         return Err(err);
                     }

@@ -206,6 +206,44 @@ async fn server_errors_are_retried() {
 }
 
 #[tokio::test]
+async fn gateway_throttling_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-acs-action", "DeleteQueue"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "RequestId": "R5", "Code": "Throttling.User", "Message": "slow down",
+        })))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(header("x-acs-action", "DeleteQueue"))
+        .respond_with(ok(json!({"Code": 200, "Success": true})))
+        .mount(&server)
+        .await;
+    control(&server).delete_queue("orders").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+/// A control client made from a data-plane client shares its credentials and settings.
+#[tokio::test]
+async fn control_builder_shares_the_data_plane_settings() {
+    let server = MockServer::start().await;
+    Mock::given(header("x-acs-action", "DeleteQueue"))
+        .and(header("x-acs-date", "2024-01-02T03:04:05Z"))
+        .respond_with(ok(json!({"Code": 200, "Success": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let data = super::support::client(&server);
+    let c = data
+        .control_builder("cn-hangzhou")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    c.delete_queue("orders").await.unwrap();
+    assert!(verifies(&server.received_requests().await.unwrap()[0]));
+}
+
+#[tokio::test]
 async fn listing_streams_every_page() {
     let server = MockServer::start().await;
     let page = |n: u32, names: Vec<String>| {
