@@ -1,11 +1,13 @@
-//! Control-plane setup: [`Target::control_client`] (the OpenAPI client for any backend), and the
-//! emulator-only helpers of the FIFO and dead-letter cases (queue kind and DLQ policies set
-//! through the emulator's Rust API, stored messages inspected), which fail on a live target with
-//! a clear error.
+//! Control-plane setup for the FIFO and dead-letter cases: queue types and DLQ policies, which
+//! the XML API cannot set (reference mns-openapi-fifo-dlq §1). Everything goes through the
+//! control-plane OpenAPI client ([`Target::control_client`]): the emulator's port, or
+//! `mns-open.{region}.aliyuncs.com` live, so these helpers work on every backend.
 
 use mns_client::Queue;
-use mns_emulator::engine::{
-    MessageSnapshot, QueueAttributesInput, QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy,
+use mns_client::ReceivedMessage;
+use mns_client::control::{
+    ControlClient, CreateQueueOptions, QueueDlqPolicy, QueueType, QueueUpdate,
+    SubscriptionDlqPolicy, SubscriptionUpdate,
 };
 
 use crate::{CaseError, Target};
@@ -13,8 +15,8 @@ use crate::{CaseError, Target};
 impl Target {
     /// A control-plane OpenAPI client for this backend: the emulator's port, or
     /// `mns-open.{region}.aliyuncs.com` with the target's credentials and region.
-    pub fn control_client(&self) -> Result<mns_client::control::ControlClient, CaseError> {
-        let mut builder = mns_client::control::ControlClient::builder(self.region())
+    pub fn control_client(&self) -> Result<ControlClient, CaseError> {
+        let mut builder = ControlClient::builder(self.region())
             .credentials(self.credentials().clone())
             .time_source(self.time_source());
         if let Some(emu) = self.emulator_handle() {
@@ -23,94 +25,76 @@ impl Target {
         Ok(builder.build()?)
     }
 
-    fn control(&self) -> Result<&mns_emulator::Emulator, CaseError> {
-        self.emulator_handle().map(|e| e.emulator()).ok_or_else(|| {
-            format!(
-                "{} cannot set queue types or DLQ policies without the control-plane OpenAPI",
-                self.backend()
-            )
-            .into()
-        })
-    }
-
-    /// Creates a uniquely named queue of `kind` with an optional DLQ policy (`(target queue
-    /// name, MaxReceiveCount)`) and returns its handle.
-    pub fn create_queue_of_kind(
+    /// Creates a uniquely named queue of `queue_type` with an optional DLQ policy (`(target
+    /// queue name, MaxReceiveCount)`) through the control plane and returns its handle.
+    pub async fn create_queue_of_type(
         &self,
         tag: &str,
-        kind: QueueKind,
+        queue_type: QueueType,
         dlq: Option<(&str, u32)>,
     ) -> Result<Queue, CaseError> {
         let name = self.queue_name(tag);
-        self.control()?.create_queue_with(
-            &name,
-            QueueAttributesInput::default(),
-            kind,
-            dlq.map(|(target, n)| QueueDlqPolicy::new(target, n)),
-        )?;
+        let options = CreateQueueOptions {
+            queue_type: Some(queue_type),
+            dlq_policy: dlq.map(|(target, n)| QueueDlqPolicy::enabled(target, n)),
+            ..CreateQueueOptions::default()
+        };
+        self.control_client()?.create_queue(&name, &options).await?;
         Ok(self.client.queue(&name)?)
     }
 
     /// Creates a uniquely named FIFO queue.
-    pub fn create_fifo_queue(&self, tag: &str) -> Result<Queue, CaseError> {
-        self.create_queue_of_kind(tag, QueueKind::Fifo, None)
+    pub async fn create_fifo_queue(&self, tag: &str) -> Result<Queue, CaseError> {
+        self.create_queue_of_type(tag, QueueType::Fifo, None).await
     }
 
-    /// Sets or removes a queue's DLQ policy; the backend's error is returned as is.
-    pub fn set_queue_dlq_policy(
+    /// Sets a queue's DLQ policy; the service's answer is returned as is.
+    pub async fn set_queue_dlq_policy(
         &self,
         queue: &str,
-        policy: Option<QueueDlqPolicy>,
-    ) -> Result<Result<(), mns_emulator::error::MnsError>, CaseError> {
-        Ok(self.control()?.set_queue_dlq_policy(queue, policy))
+        policy: QueueDlqPolicy,
+    ) -> Result<Result<(), mns_client::Error>, CaseError> {
+        let update = QueueUpdate {
+            dlq_policy: Some(policy),
+            ..QueueUpdate::default()
+        };
+        Ok(self
+            .control_client()?
+            .set_queue_attributes(queue, &update)
+            .await)
     }
 
     /// Gives a subscription a DLQ policy targeting `dlq`.
-    pub fn set_subscription_dlq(
+    pub async fn set_subscription_dlq(
         &self,
         topic: &str,
         subscription: &str,
         dlq: &str,
     ) -> Result<(), CaseError> {
-        self.control()?.set_subscription_dlq_policy(
-            topic,
-            subscription,
-            Some(SubscriptionDlqPolicy::new(dlq)),
-        )?;
+        let update = SubscriptionUpdate {
+            dlq_policy: Some(SubscriptionDlqPolicy::enabled(dlq)),
+            ..SubscriptionUpdate::default()
+        };
+        self.control_client()?
+            .set_subscription_attributes(topic, subscription, &update)
+            .await?;
         Ok(())
     }
+}
 
-    /// Asserts that the queue `dlq` holds a message with `body` carrying the three DLQ system
-    /// properties, `DLQSourceArn` ending in `source_suffix` (`queues/{name}` or
-    /// `topics/{t}/subscriptions/{s}`), and returns it.
-    pub fn assert_dead_lettered(
-        &self,
-        dlq: &str,
-        body: &str,
-        source_suffix: &str,
-    ) -> Result<MessageSnapshot, CaseError> {
-        let emu = self.control()?;
-        let all = emu.inspect_queue(dlq)?;
-        let m = all
-            .into_iter()
-            .find(|m| m.body == body)
-            .ok_or_else(|| format!("no message {body:?} in dead-letter queue {dlq}"))?;
-        let prop = |n: &str| {
-            m.system_properties
-                .iter()
-                .find(|p| p.name == n)
-                .map(|p| p.value.clone())
-        };
-        let arn = prop("DLQSourceArn").ok_or("no DLQSourceArn")?;
-        assert!(
-            arn.ends_with(source_suffix),
-            "DLQSourceArn {arn:?} does not end in {source_suffix:?}"
-        );
-        assert!(prop("DLQMessageType").is_some(), "no DLQMessageType");
-        assert!(
-            prop("DLQOriginMessageId").is_some(),
-            "no DLQOriginMessageId"
-        );
-        Ok(m)
-    }
+/// Asserts that a message received from a dead-letter queue carries the three DLQ system
+/// properties, `DLQSourceArn` ending in `source_suffix` (`queues/{name}` or
+/// `topics/{t}/subscriptions/{s}`); returns its `DLQOriginMessageId`.
+pub(crate) fn assert_dead_lettered(m: &ReceivedMessage, source_suffix: &str) -> String {
+    let props = &m.system_properties;
+    let arn = props.dlq_source_arn().expect("DLQSourceArn");
+    assert!(
+        arn.ends_with(source_suffix),
+        "DLQSourceArn {arn:?} does not end in {source_suffix:?}"
+    );
+    assert!(props.dlq_message_type().is_some(), "no DLQMessageType");
+    props
+        .dlq_origin_message_id()
+        .expect("DLQOriginMessageId")
+        .to_owned()
 }

@@ -81,8 +81,8 @@ pub use target::{Capabilities, CaseError, CaseResult, LIVE_SLACK, Target};
 /// * `conformance_tests!(Target::emulator())`: plain tests.
 /// * `conformance_tests!(live: Target::live_from_env())`: the same tests, `#[ignore]`d so a plain
 ///   `cargo test` never reports a pass it did not earn; run them with `--ignored`. Cases that need
-///   the backend to reach this machine (HTTP push, module [`suite::push`]) or the control plane
-///   (FIFO/DLQ setup, module [`suite::fifo_dlq`]) are not generated.
+///   the backend to reach this machine (HTTP push, module [`suite::push`]) or count push attempts
+///   (the subscription DLQ case of [`suite::fifo_dlq`]) are not generated.
 ///
 /// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
 #[macro_export]
@@ -110,13 +110,13 @@ macro_rules! __emit_tests {
 }
 
 /// Implementation detail of [`conformance_tests!`]: one test, or none for a live run of a case
-/// the live service cannot serve (HTTP push to this machine) or that need the control plane
-/// (FIFO and DLQ setup, module [`suite::fifo_dlq`]).
+/// the live service cannot serve: HTTP push to this machine, and push attempts counted (the
+/// subscription DLQ case of [`suite::fifo_dlq`]).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __emit_test {
     (live $attr:tt $make:expr; push $case:ident $checks:literal) => {};
-    (live $attr:tt $make:expr; fifo_dlq $case:ident $checks:literal) => {};
+    (live $attr:tt $make:expr; fifo_dlq subscription_dlq_catches_the_last_failed_retry $checks:literal) => {};
     ($mode:ident $attr:tt $make:expr; $module:ident $case:ident $checks:literal) => {
         #[doc = $checks]
         #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]

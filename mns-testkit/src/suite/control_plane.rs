@@ -23,9 +23,7 @@ fn queue(t: &Target, tag: &str) -> String {
 
 /// A topic name registered for cleanup.
 fn topic(t: &Target, tag: &str) -> String {
-    let name = t.topic_name(tag);
-    t.register_topic(&name);
-    name
+    t.topic_name(tag)
 }
 
 fn service(e: &Error) -> (u16, String) {

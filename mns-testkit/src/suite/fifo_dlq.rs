@@ -1,16 +1,17 @@
-//! FIFO queues and dead-letter queues (reference mns-openapi-fifo-dlq §4, §5). These cases set
-//! queue types and DLQ policies through the emulator's Rust API and inspect its stored messages,
-//! so they run on the emulator only (`CONFORMANCE.md` marks them "emulator only"); the
-//! `control_plane` cases set the same switches through the OpenAPI and run live too. Each names
-//! the `EngineConfig` setting it relies on where the reference leaves a point unconfirmed.
+//! FIFO queues and dead-letter queues (reference mns-openapi-fifo-dlq §4, §5). Queue types and
+//! DLQ policies are set through the control-plane OpenAPI ([`Target::control_client`]), so these
+//! cases run live too, except the subscription DLQ case, which waits for push attempts only the
+//! emulator can count. Each names the `EngineConfig` setting it relies on where the reference
+//! leaves a point unconfirmed.
 
 use std::time::Duration;
 
+use mns_client::control::{QueueDlqPolicy, QueueType};
 use mns_client::topic::{Endpoint, TopicOptions};
 use mns_client::{ErrorCode, Queue, QueueOptions, SendOptions};
-use mns_emulator::engine::{QueueDlqPolicy, QueueKind};
 
 use super::expect_code;
+use crate::control::assert_dead_lettered;
 use crate::{CaseResult, Target};
 
 /// The default visibility timeout.
@@ -32,7 +33,7 @@ fn bodies(ms: &[mns_client::ReceivedMessage]) -> Vec<&str> {
 
 /// A FIFO queue refuses a message without `MessageGroupId`.
 pub async fn fifo_missing_group_id_is_refused(t: &Target) -> CaseResult {
-    let q = t.create_fifo_queue("fifo-nogroup")?;
+    let q = t.create_fifo_queue("fifo-nogroup").await?;
     expect_code(
         q.send_message("no group").await,
         400,
@@ -48,7 +49,7 @@ pub async fn fifo_missing_group_id_is_refused(t: &Target) -> CaseResult {
 /// Messages of one group come out in send order; groups are independent. Setting:
 /// `fifo_messages_per_group_per_receive` (1) and `fifo_honours_priority` (false).
 pub async fn fifo_keeps_order_within_a_group(t: &Target) -> CaseResult {
-    let q = t.create_fifo_queue("fifo-order")?;
+    let q = t.create_fifo_queue("fifo-order").await?;
     for (body, group) in [
         ("a1", "a"),
         ("b1", "b"),
@@ -83,7 +84,7 @@ pub async fn fifo_keeps_order_within_a_group(t: &Target) -> CaseResult {
 /// While a group's message is in flight the group's later messages are held back (other groups
 /// are served); delete releases the next one, a visibility timeout brings the same one back.
 pub async fn fifo_group_lock_holds_until_delete_or_timeout(t: &Target) -> CaseResult {
-    let q = t.create_fifo_queue("fifo-lock")?;
+    let q = t.create_fifo_queue("fifo-lock").await?;
     for (body, group) in [("a1", "a"), ("a2", "a"), ("b1", "b"), ("b2", "b")] {
         send_in(&q, body, group).await?;
     }
@@ -108,8 +109,9 @@ pub async fn fifo_group_lock_holds_until_delete_or_timeout(t: &Target) -> CaseRe
 /// `dlq_move_timing` (AtNextReceive), `dlq_new_message_id` (true).
 pub async fn queue_dlq_moves_after_max_receives(t: &Target) -> CaseResult {
     let dlq = t.create_queue("dlq", &QueueOptions::default()).await?;
-    let src =
-        t.create_queue_of_kind("dlq-src", QueueKind::Normal, Some((dlq.name().as_str(), 2)))?;
+    let src = t
+        .create_queue_of_type("dlq-src", QueueType::Normal, Some((dlq.name().as_str(), 2)))
+        .await?;
     let sent = src.send_message("poison").await?;
     for _ in 0..2 {
         let m = super::receive_now(&src).await?;
@@ -123,30 +125,24 @@ pub async fn queue_dlq_moves_after_max_receives(t: &Target) -> CaseResult {
     let m = super::receive_now(&dlq).await?;
     assert_eq!(m.body_str(), Some("poison"));
     assert_eq!(m.dequeue_count, 1);
-    let snap = t.assert_dead_lettered(
-        dlq.name().as_str(),
-        "poison",
-        &format!("queues/{}", src.name().as_str()),
-    )?;
-    let origin = snap
-        .system_properties
-        .iter()
-        .find(|p| p.name == "DLQOriginMessageId")
-        .map(|p| p.value.clone());
-    assert_eq!(origin, Some(sent.message_id));
+    let origin = assert_dead_lettered(&m, &format!("queues/{}", src.name().as_str()));
+    assert_eq!(origin, sent.message_id);
     Ok(())
 }
 
-/// A queue cannot be its own dead-letter queue (the policy is refused and nothing changes).
-/// Setting: `dlq_policy_error_code` (InvalidArgument).
+/// A queue cannot be its own dead-letter queue (the policy is refused with 400 and nothing
+/// changes). Setting: `dlq_policy_error_code` (InvalidArgument, `InvalidParameter` on the
+/// control plane).
 pub async fn queue_cannot_be_its_own_dlq(t: &Target) -> CaseResult {
     let q = t.create_queue("self-dlq", &QueueOptions::default()).await?;
     let name = q.name().as_str().to_owned();
     let err = t
-        .set_queue_dlq_policy(&name, Some(QueueDlqPolicy::new(name.clone(), 3)))?
+        .set_queue_dlq_policy(&name, QueueDlqPolicy::enabled(name.clone(), 3))
+        .await?
         .expect_err("a self-DLQ is refused");
-    assert_eq!(err.code().as_str(), "InvalidArgument");
-    assert_eq!(err.status(), 400);
+    assert_eq!(err.as_service().map(|e| e.status), Some(400), "{err}");
+    let attrs = t.control_client()?.get_queue_attributes(&name).await?;
+    assert_eq!(attrs.dlq_policy, None, "nothing changed");
     Ok(())
 }
 
@@ -160,7 +156,8 @@ pub async fn subscription_dlq_catches_the_last_failed_retry(t: &Target) -> CaseR
     let missing = t.unique_name("missing");
     let endpoint = Endpoint::queue(t.region(), t.account_id(), &missing)?;
     topic.subscribe("s", &endpoint).await?;
-    t.set_subscription_dlq(topic.name().as_str(), "s", dlq.name().as_str())?;
+    t.set_subscription_dlq(topic.name().as_str(), "s", dlq.name().as_str())
+        .await?;
     topic.publish_message("undeliverable").await?;
     // BACKOFF_RETRY: the first attempt plus 3 retries, 10–20 s apart.
     for n in 2..=4 {
@@ -173,10 +170,9 @@ pub async fn subscription_dlq_catches_the_last_failed_retry(t: &Target) -> CaseR
     }
     let m = super::receive_now(&dlq).await?;
     assert!(m.body_str().unwrap_or("").contains("undeliverable"));
-    t.assert_dead_lettered(
-        dlq.name().as_str(),
-        m.body_str().unwrap_or(""),
+    assert_dead_lettered(
+        &m,
         &format!("topics/{}/subscriptions/s", topic.name().as_str()),
-    )?;
+    );
     Ok(())
 }

@@ -252,7 +252,7 @@ macro_rules! __with_cases {
             control_plane::control_subscription_lifecycle => "F§3.5", "Subscribe to a queue ARN with a strategy and DLQ, Get/SetSubscriptionAttributes, ListSubscriptionByTopic, Unsubscribe";
             control_plane::control_tag_and_untag_resources => "F§3.1", "TagResources adds tags (a present key gets the new value) and UntagResources removes them, on queues and topics (answers [unconfirmed])";
             control_plane::control_account_attributes_round_trip => "F§3.6", "SetAccountAttributes changes only what it names; GetAccountAttributes reads it back (restored afterwards)";
-            // FIFO and dead-letter queues (F§4, F§5); emulator only until the control-plane client exists
+            // FIFO and dead-letter queues (F§4, F§5); set up through the control-plane OpenAPI
             fifo_dlq::fifo_missing_group_id_is_refused => "F§4.2", "A send without MessageGroupId to a FIFO queue answers 400 FifoMissingMessageGroupId and stores nothing (status [unconfirmed])";
             fifo_dlq::fifo_keeps_order_within_a_group => "F§4.3", "Messages of one group are received in send order, groups independently";
             fifo_dlq::fifo_group_lock_holds_until_delete_or_timeout => "F§4.3", "A group's later messages wait while one is in flight; delete releases the next, a timeout redelivers the same one";
