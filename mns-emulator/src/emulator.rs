@@ -54,6 +54,7 @@ pub struct EmulatorBuilder {
     connection_limits: ConnectionLimits,
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
+    metrics_endpoint: bool,
     fault_plan: Option<FaultPlan>,
     push_key: Option<crate::push::KeyChoice>,
     advertised_url: Option<String>,
@@ -74,6 +75,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("connection_limits", &self.connection_limits)
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
+            .field("metrics_endpoint", &self.metrics_endpoint)
             .field("fault_plan", &self.fault_plan)
             .field(
                 "push_signing_key",
@@ -102,6 +104,7 @@ impl Default for EmulatorBuilder {
             connection_limits: ConnectionLimits::default(),
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
+            metrics_endpoint: false,
             fault_plan: None,
             push_key: None,
             advertised_url: None,
@@ -229,10 +232,20 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Serves the fault admin endpoint [`ADMIN_FAULTS_PATH`](crate::faults::ADMIN_FAULTS_PATH)
-    /// (default `false`): unauthenticated, so only for test set-ups.
+    /// Serves the admin API under [`ADMIN_PREFIX`](crate::admin::ADMIN_PREFIX) (default
+    /// `false`): reset, message inspection, delivery and request logs, the virtual clock, the
+    /// fault plan ([`ADMIN_FAULTS_PATH`](crate::faults::ADMIN_FAULTS_PATH)) and the dashboard.
+    /// Unauthenticated, so only for test set-ups. See [`crate::admin`].
     pub fn admin_endpoint(mut self, yes: bool) -> Self {
         self.admin_endpoint = yes;
+        self
+    }
+
+    /// Serves Prometheus metrics at [`METRICS_PATH`](crate::admin::METRICS_PATH) and a health
+    /// check at [`HEALTH_PATH`](crate::admin::HEALTH_PATH) (default `false`; the
+    /// `mns-emulator` binary turns them on). Read-only and free of secrets.
+    pub fn metrics_endpoint(mut self, yes: bool) -> Self {
+        self.metrics_endpoint = yes;
         self
     }
 
@@ -362,6 +375,7 @@ impl EmulatorBuilder {
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
+            metrics_endpoint: self.metrics_endpoint,
             connection_limits: self.connection_limits,
         })
     }
@@ -380,6 +394,7 @@ pub struct Emulator {
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
+    metrics_endpoint: bool,
     connection_limits: ConnectionLimits,
 }
 
@@ -394,9 +409,10 @@ impl Emulator {
     pub fn router(&self) -> axum::Router {
         let mut router = http::router(self.shared.clone());
         if self.admin_endpoint {
-            router = router.merge(crate::http::fault_admin::admin_routes(
-                self.shared.faults.clone(),
-            ));
+            router = router.merge(crate::admin::admin_routes(self.shared.clone()));
+        }
+        if self.metrics_endpoint {
+            router = router.merge(crate::admin::metrics_routes(self.shared.clone()));
         }
         if self.credentials.config().enabled {
             router.merge(http::credential_routes(self.credentials.clone()))

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
+use mns_emulator::clock::ManualClock;
 use mns_emulator::{ConnectionLimits, Emulator};
 use tracing_subscriber::EnvFilter;
 
@@ -69,12 +70,33 @@ struct Args {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
 
-    /// Serve the fault-injection admin endpoint `/__emulator/faults`: POST a JSON fault plan,
-    /// GET it with per-rule hit counts, DELETE to stop injecting. Unauthenticated, so for test
-    /// set-ups only. Example plan: `{"seed":7,"rules":[{"operation":"SendMessage",
-    /// "probability":0.2,"fault":{"kind":"error","status":500,"code":"InternalError"}}]}`.
+    /// Serve the admin API under `/__emulator` (JSON; described at
+    /// `/__emulator/openapi.json`): the dashboard at `/__emulator/`, reset, every message of a
+    /// queue in every state, the topic delivery log, the last requests, the clock (set and
+    /// advance it with `--clock virtual`) and the fault plan at `/__emulator/faults` (POST a
+    /// JSON plan such as `{"seed":7,"rules":[{"operation":"SendMessage","probability":0.2,
+    /// "fault":{"kind":"error","status":500,"code":"InternalError"}}]}`, GET it with per-rule
+    /// hit counts, DELETE to stop injecting). Unauthenticated, so for test set-ups only.
     #[arg(long, env = "MNS_EMULATOR_ADMIN")]
     admin: bool,
+
+    /// `system` (the wall clock) or `virtual`: a clock that moves only when the admin API sets
+    /// or advances it (`POST /__emulator/clock/advance {"seconds":60}`); visibility timeouts,
+    /// delays, retention, long polls, push retries, STS expiry and the Date skew check all
+    /// follow it. Requests are still signed with the caller's real time, so advancing further
+    /// than `--max-date-skew` needs `--max-date-skew 0`.
+    #[arg(long, value_enum, env = "MNS_EMULATOR_CLOCK", default_value = "system")]
+    clock: ClockMode,
+
+    /// Where a virtual clock starts: RFC 3339 (`2026-01-01T00:00:00Z`) or epoch milliseconds.
+    /// Default: the current time.
+    #[arg(long, value_name = "INSTANT", value_parser = parse_start)]
+    start: Option<std::time::SystemTime>,
+
+    /// Do not serve Prometheus metrics at `/metrics` and the health check at
+    /// `/__emulator/health` (both read-only, served by default).
+    #[arg(long)]
+    no_metrics: bool,
 
     /// Start with the fault plan in this JSON file (the admin endpoint's format).
     #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_FAULTS")]
@@ -100,6 +122,39 @@ struct Args {
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log_level: String,
+
+    /// Log line format on stderr: `text` (coloured only when stderr is a terminal) or `json`
+    /// (one object per line). Every request is logged at `debug` with its operation, status,
+    /// error code and request id.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+/// `--clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClockMode {
+    /// The wall clock.
+    System,
+    /// A clock moved only through the admin API.
+    Virtual,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_start(s: &str) -> Result<std::time::SystemTime, String> {
+    if let Ok(ms) = s.trim().parse::<u64>() {
+        return Ok(mns_emulator::clock::from_millis(ms));
+    }
+    humantime::parse_rfc3339_weak(s.trim()).map_err(|e| {
+        format!("expected an RFC 3339 instant (2026-01-01T00:00:00Z) or epoch milliseconds: {e}")
+    })
 }
 
 fn parse_access_key(s: &str) -> Result<(String, String), String> {
@@ -145,10 +200,15 @@ async fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&args.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => subscriber.json().init(),
+        LogFormat::Text => subscriber
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
 
     let mut builder = Emulator::builder()
         .bind(args.bind)
@@ -156,8 +216,20 @@ async fn main() -> std::process::ExitCode {
         .region(args.region)
         .accept_any_signature(args.accept_any_signature)
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
+    if args.start.is_some() && args.clock != ClockMode::Virtual {
+        eprintln!("mns-emulator: --start needs --clock virtual (the system clock cannot be set)");
+        return std::process::ExitCode::FAILURE;
+    }
+    if args.clock == ClockMode::Virtual {
+        let clock = match args.start {
+            Some(start) => ManualClock::at(start),
+            None => ManualClock::new(),
+        };
+        builder = builder.clock(clock);
+    }
     builder = builder
         .admin_endpoint(args.admin)
+        .metrics_endpoint(!args.no_metrics)
         .connection_limits(ConnectionLimits {
             max_connections: args.max_connections,
             header_read_timeout: args.header_read_timeout,
@@ -219,6 +291,7 @@ async fn main() -> std::process::ExitCode {
     tracing::info!(
         account_id = emulator.account_id(),
         region = emulator.region(),
+        clock = ?args.clock,
         access_keys = ?emulator.keys().keys().iter().map(|k| k.id().to_owned()).collect::<Vec<_>>(),
         "ready"
     );

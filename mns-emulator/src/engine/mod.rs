@@ -29,6 +29,7 @@ pub mod limits;
 pub mod notify_format;
 mod properties;
 mod queue;
+mod reset;
 mod subscription;
 mod subscription_dlq;
 mod topic;

@@ -4,6 +4,7 @@
 //! on two cores).
 
 mod account_client;
+mod admin_api;
 mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;

@@ -568,6 +568,20 @@ impl QueueStore {
         }
     }
 
+    /// Removes every stored message, whatever its state (the admin API's queue reset); the
+    /// queue keeps its settings and policy. Returns how many messages were removed.
+    pub(crate) fn purge(&mut self) -> usize {
+        let removed = self.messages.len();
+        self.messages.clear();
+        self.visible.clear();
+        self.timers.clear();
+        self.inactive_count = 0;
+        self.delayed_count = 0;
+        self.groups.clear();
+        self.dead_letters.clear();
+        removed
+    }
+
     /// Number of stored messages (all states).
     pub(crate) fn len(&self) -> usize {
         self.messages.len()
