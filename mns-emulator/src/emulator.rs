@@ -59,6 +59,7 @@ pub struct EmulatorBuilder {
     push_key: Option<crate::push::KeyChoice>,
     advertised_url: Option<String>,
     queues: Vec<crate::control::DeclaredQueue>,
+    push_ca_certificates: Vec<reqwest::Certificate>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -86,6 +87,7 @@ impl fmt::Debug for EmulatorBuilder {
                 },
             )
             .field("advertised_url", &self.advertised_url)
+            .field("push_ca_certificates", &self.push_ca_certificates.len())
             .finish()
     }
 }
@@ -109,6 +111,7 @@ impl Default for EmulatorBuilder {
             push_key: None,
             advertised_url: None,
             queues: Vec::new(),
+            push_ca_certificates: Vec::new(),
         }
     }
 }
@@ -280,6 +283,23 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Trusts the CA certificate(s) in this PEM text for topic pushes to `https://` endpoints,
+    /// on top of the system's roots (e.g. the CA of a test receiver's self-signed certificate).
+    /// Call again to add more. Fails with [`io::ErrorKind::InvalidInput`] if the text holds no
+    /// certificate or one does not parse, leaving the builder unchanged.
+    pub fn push_ca_certificate_pem(mut self, pem: &[u8]) -> io::Result<Self> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        if certs.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no PEM certificate found",
+            ));
+        }
+        self.push_ca_certificates.extend(certs);
+        Ok(self)
+    }
+
     /// The base URL push receivers reach this emulator at, e.g. `http://mns-emulator:9911` in a
     /// container network. It is where `x-mns-signing-cert-url` points (default: the bound
     /// address, with `0.0.0.0`/`[::]` replaced by the loopback address).
@@ -369,6 +389,9 @@ impl EmulatorBuilder {
         }
         if let Some(url) = &self.advertised_url {
             shared.push.configure_advertised_url(url);
+        }
+        if !self.push_ca_certificates.is_empty() {
+            shared.push.configure_extra_roots(self.push_ca_certificates);
         }
         Ok(Emulator {
             shared: Arc::new(shared),

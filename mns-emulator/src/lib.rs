@@ -55,6 +55,8 @@ struct ReadmeDoctests;
 pub mod admin;
 pub mod auth;
 pub mod clock;
+#[cfg(feature = "cli")]
+pub mod config_file;
 pub mod engine;
 pub mod error;
 pub mod faults;

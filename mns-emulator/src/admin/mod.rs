@@ -45,6 +45,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::Serialize;
 
+#[cfg(feature = "cli")]
+pub(crate) use clock_api::parse_instant;
 pub use metrics::METRICS_PATH;
 pub(crate) use observe::Observer;
 pub use observe::{DEFAULT_REQUEST_LOG_CAPACITY, RequestRecord};
