@@ -158,16 +158,16 @@ pub(crate) struct Forwarded {
 /// Pending deliveries and the logs.
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryQueue {
-    pending: BTreeMap<u64, Delivery>,
+    pub(super) pending: BTreeMap<u64, Delivery>,
     /// Deliveries waiting for their next attempt (not in flight), by due time.
-    due: BTreeSet<(Millis, u64)>,
+    pub(super) due: BTreeSet<(Millis, u64)>,
     /// Deliveries whose HTTP attempt is in flight.
-    in_flight: BTreeSet<u64>,
-    next_id: u64,
+    pub(super) in_flight: BTreeSet<u64>,
+    pub(super) next_id: u64,
     attempts: VecDeque<DeliveryAttempt>,
     delivered: VecDeque<DeliveryRecord>,
     dropped: VecDeque<DeliveryRecord>,
-    rng: u64,
+    pub(super) rng: u64,
 }
 
 fn push_capped<T>(log: &mut VecDeque<T>, item: T) {

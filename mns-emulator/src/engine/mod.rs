@@ -25,6 +25,7 @@ mod config;
 mod dead_letter;
 mod delivery;
 mod ids;
+pub mod image;
 pub mod limits;
 pub mod notify_format;
 mod properties;
@@ -44,6 +45,11 @@ pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
     AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
     TOPIC_RETENTION_MILLIS,
+};
+pub use image::{
+    DeliveryImage, DlqPolicyImage, ForwardedImage, GlobalsImage, ImageError, MessageImage,
+    MessageStateImage, PropertyImage, QueueImage, QueueKindImage, STATE_FORMAT_VERSION, StateImage,
+    SubscriptionImage, TopicImage,
 };
 pub use limits::{validate_batch_size, validate_wait_seconds};
 pub use subscription::{
@@ -73,6 +79,8 @@ pub type Millis = u64;
 /// `Debug` shows the settings and queue names only, never message bodies.
 pub struct Engine {
     config: EngineConfig,
+    /// The seed ids, handles and retry delays derive from (kept for the state image).
+    seed: u64,
     codec: IdCodec,
     queues: BTreeMap<String, QueueStore>,
     /// Queue name → deletion time, for `QueueDeletedRecently` (only when the window is on).
@@ -106,6 +114,7 @@ impl Engine {
             std::collections::hash_map::RandomState::new().hash_one(0x006d_6e73_u64)
         });
         Engine {
+            seed,
             codec: IdCodec::new(seed),
             config,
             queues: BTreeMap::new(),

@@ -143,9 +143,9 @@ pub struct PublishedMessage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TopicSettings {
-    maximum_message_size: u32,
-    logging_enabled: bool,
+pub(super) struct TopicSettings {
+    pub(super) maximum_message_size: u32,
+    pub(super) logging_enabled: bool,
 }
 
 impl Default for TopicSettings {
@@ -170,11 +170,11 @@ impl TopicSettings {
 }
 
 #[derive(Debug)]
-struct TopicStore {
-    settings: TopicSettings,
-    create_time: Millis,
-    last_modify_time: Millis,
-    subscriptions: BTreeMap<String, SubscriptionStore>,
+pub(super) struct TopicStore {
+    pub(super) settings: TopicSettings,
+    pub(super) create_time: Millis,
+    pub(super) last_modify_time: Millis,
+    pub(super) subscriptions: BTreeMap<String, SubscriptionStore>,
 }
 
 /// All topics, their subscriptions and pending deliveries.
@@ -182,7 +182,7 @@ struct TopicStore {
 pub(crate) struct Topics {
     pub(crate) account_id: String,
     pub(crate) region: String,
-    topics: BTreeMap<String, TopicStore>,
+    pub(super) topics: BTreeMap<String, TopicStore>,
     pub(crate) deliveries: DeliveryQueue,
 }
 

@@ -4,6 +4,7 @@
 //! on two cores).
 
 mod engine_fifo_dlq;
+mod engine_image;
 mod engine_model;
 mod engine_proptest;
 mod engine_queue;

@@ -24,8 +24,10 @@
 mod dead_letter;
 mod fifo;
 mod handles;
+mod image;
 
 pub(crate) use dead_letter::DeadLetter;
+pub(crate) use image::{system_image, system_of, user_image, user_of};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
