@@ -21,6 +21,7 @@
 //! engine.delete_message("jobs", &got[0].receipt_handle, 3_000).unwrap();
 //! ```
 
+mod changes;
 mod config;
 mod dead_letter;
 mod delivery;
@@ -40,6 +41,7 @@ use std::hash::BuildHasher;
 
 use base64::Engine as _;
 
+pub use changes::{ChangeSet, RowChange};
 pub use config::{DlqMoveTiming, EngineConfig};
 pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
@@ -94,6 +96,8 @@ pub struct Engine {
     dlq_sources: BTreeMap<String, String>,
     /// Queues that received dead letters since [`Engine::take_woken_queues`] was last called.
     woken: Vec<String>,
+    /// Change tracking for persistence (`changes.rs`); off by default.
+    log: changes::ChangeLog,
 }
 
 impl std::fmt::Debug for Engine {
@@ -124,6 +128,7 @@ impl Engine {
             topics: topic::Topics::new(seed),
             dlq_sources: BTreeMap::new(),
             woken: Vec::new(),
+            log: changes::ChangeLog::default(),
         }
     }
 
@@ -245,6 +250,7 @@ impl Engine {
                 now,
             ),
         );
+        self.queue_meta_changed(name);
         Ok(CreateOutcome::Created)
     }
 
@@ -268,6 +274,7 @@ impl Engine {
         let q = self.queue_at(name, now)?;
         q.settings = settings;
         q.last_modify_time = now;
+        self.queue_meta_changed(name);
         self.advance_queue(name, now)
     }
 
@@ -295,6 +302,7 @@ impl Engine {
                 Ok(())
             };
         }
+        self.log.drop_queue(name);
         if self.config.queue_deleted_recently_window > 0 {
             let window = self.config.queue_deleted_recently_window;
             self.deleted_recently

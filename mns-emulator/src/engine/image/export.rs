@@ -24,7 +24,7 @@ fn subscription_policy(p: &SubscriptionDlqPolicy) -> DlqPolicyImage {
     }
 }
 
-fn queue_row(q: &QueueStore) -> QueueImage {
+pub(crate) fn queue_row(q: &QueueStore) -> QueueImage {
     let s = &q.settings;
     QueueImage {
         name: q.name.clone(),

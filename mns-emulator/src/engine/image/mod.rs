@@ -35,6 +35,7 @@
 //! ```
 
 mod export;
+pub(crate) use export::queue_row;
 mod import;
 
 use serde::{Deserialize, Serialize};
