@@ -158,16 +158,20 @@ pub(crate) struct Forwarded {
 /// Pending deliveries and the logs.
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryQueue {
-    pending: BTreeMap<u64, Delivery>,
+    pub(super) pending: BTreeMap<u64, Delivery>,
     /// Deliveries waiting for their next attempt (not in flight), by due time.
-    due: BTreeSet<(Millis, u64)>,
+    pub(super) due: BTreeSet<(Millis, u64)>,
     /// Deliveries whose HTTP attempt is in flight.
-    in_flight: BTreeSet<u64>,
-    next_id: u64,
+    pub(super) in_flight: BTreeSet<u64>,
+    pub(super) next_id: u64,
     attempts: VecDeque<DeliveryAttempt>,
     delivered: VecDeque<DeliveryRecord>,
     dropped: VecDeque<DeliveryRecord>,
-    rng: u64,
+    pub(super) rng: u64,
+    /// Whether changes are recorded in `changed` (for `Engine::take_changes`).
+    pub(super) track: bool,
+    /// Deliveries added, attempted, settled or dropped since the last `Engine::take_changes`.
+    pub(super) changed: Vec<u64>,
 }
 
 fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
@@ -210,10 +214,18 @@ impl DeliveryQueue {
         z ^ (z >> 31)
     }
 
+    /// Records that delivery `id` changed (when tracking).
+    pub(super) fn mark(&mut self, id: u64) {
+        if self.track {
+            self.changed.push(id);
+        }
+    }
+
     /// Adds a delivery due at `now`; returns its id.
     pub(crate) fn enqueue(&mut self, mut d: Delivery, now: Millis) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        self.mark(id);
         d.id = id;
         d.next_due = now;
         self.due.insert((now, id));
@@ -235,6 +247,7 @@ impl DeliveryQueue {
             .map(|d| d.id)
             .collect();
         for id in ids {
+            self.mark(id);
             if let Some(d) = self.pending.remove(&id) {
                 self.due.remove(&(d.next_due, id));
                 self.in_flight.remove(&id);
@@ -367,6 +380,7 @@ impl Engine {
                 http_budget -= 1;
             }
             q.due.remove(&(at, id));
+            q.mark(id);
             let Some(mut d) = q.pending.remove(&id) else {
                 continue;
             };
@@ -456,6 +470,7 @@ impl Engine {
         if !q.in_flight.remove(&push.delivery_id) {
             return;
         }
+        q.mark(push.delivery_id);
         let Some(d) = q.pending.remove(&push.delivery_id) else {
             return;
         };

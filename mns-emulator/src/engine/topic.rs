@@ -143,9 +143,9 @@ pub struct PublishedMessage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TopicSettings {
-    maximum_message_size: u32,
-    logging_enabled: bool,
+pub(super) struct TopicSettings {
+    pub(super) maximum_message_size: u32,
+    pub(super) logging_enabled: bool,
 }
 
 impl Default for TopicSettings {
@@ -170,11 +170,11 @@ impl TopicSettings {
 }
 
 #[derive(Debug)]
-struct TopicStore {
-    settings: TopicSettings,
-    create_time: Millis,
-    last_modify_time: Millis,
-    subscriptions: BTreeMap<String, SubscriptionStore>,
+pub(super) struct TopicStore {
+    pub(super) settings: TopicSettings,
+    pub(super) create_time: Millis,
+    pub(super) last_modify_time: Millis,
+    pub(super) subscriptions: BTreeMap<String, SubscriptionStore>,
 }
 
 /// All topics, their subscriptions and pending deliveries.
@@ -182,7 +182,7 @@ struct TopicStore {
 pub(crate) struct Topics {
     pub(crate) account_id: String,
     pub(crate) region: String,
-    topics: BTreeMap<String, TopicStore>,
+    pub(super) topics: BTreeMap<String, TopicStore>,
     pub(crate) deliveries: DeliveryQueue,
 }
 
@@ -358,6 +358,7 @@ impl Engine {
                 subscriptions: BTreeMap::new(),
             },
         );
+        self.log.topic(name);
         Ok(CreateOutcome::Created)
     }
 
@@ -372,6 +373,7 @@ impl Engine {
         let t = self.topic_mut(name)?;
         t.settings = t.settings.overlay(&attrs)?;
         t.last_modify_time = now;
+        self.log.topic(name);
         Ok(())
     }
 
@@ -395,6 +397,7 @@ impl Engine {
     pub fn delete_topic(&mut self, name: &str, now: Millis) -> Result<(), MnsError> {
         let now = self.observe(now);
         if self.topics.topics.remove(name).is_some() {
+            self.log.drop_topic(name);
             self.topics
                 .deliveries
                 .drop_where(|d| d.topic == name, "the topic was deleted", now);
@@ -465,6 +468,7 @@ impl Engine {
                 last_modify_time: now,
             },
         );
+        self.log.subscription(topic, name);
         Ok(CreateOutcome::Created)
     }
 
@@ -497,6 +501,7 @@ impl Engine {
             s.settings.filter_tag = tag;
         }
         s.last_modify_time = now;
+        self.log.subscription(topic, name);
         Ok(())
     }
 
@@ -524,6 +529,7 @@ impl Engine {
         let now = self.observe(now);
         let t = self.topic_mut(topic)?;
         if t.subscriptions.remove(name).is_some() {
+            self.log.subscription(topic, name);
             self.topics.deliveries.drop_where(
                 |d| d.topic == topic && d.subscription == name,
                 "the subscription was deleted",
