@@ -92,10 +92,16 @@ impl Shared {
     /// every queue, topic, message and delivery goes; waiting long polls wake and answer
     /// `QueueNotExist`.
     pub(crate) fn reset_engine(&self) {
+        let config = self.lock().engine.config().clone();
+        self.replace_engine(Engine::new(config));
+    }
+
+    /// Swaps in `engine` (reset, snapshot restore) under this emulator's account; waiting long
+    /// polls wake and re-check against the new state, and the push task re-plans.
+    pub(crate) fn replace_engine(&self, mut engine: Engine) {
+        engine.set_topic_account(&self.account_id, &self.region);
         {
             let mut state = self.lock();
-            let mut engine = Engine::new(state.engine.config().clone());
-            engine.set_topic_account(&self.account_id, &self.region);
             state.engine = engine;
             for (_, n) in state.waiters.drain() {
                 n.notify_waiters();

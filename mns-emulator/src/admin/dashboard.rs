@@ -34,6 +34,8 @@ mod tests {
         for path in [
             "/__emulator/health",
             "/__emulator/reset",
+            "/__emulator/snapshot",
+            "/__emulator/restore",
             "/__emulator/queues",
             "/__emulator/queues/{queue}/messages",
             "/__emulator/topics",

@@ -13,6 +13,8 @@
 //! GET    /__emulator/                       the dashboard (HTML)
 //! GET    /__emulator/health                 {"status":"ok","clock":"virtual","now_ms":…}
 //! POST   /__emulator/reset                  {} everything | {"queue":"q"} | {"topic":"t"}
+//! GET    /__emulator/snapshot               {"clock_ms":…,"clock_mode":…,"image":{state image}}
+//! POST   /__emulator/restore                a snapshot: state (and a virtual clock) back
 //! GET    /__emulator/queues                 queues with visible / in-flight / delayed counts
 //! GET    /__emulator/queues/{q}/messages    every message in every state, no side effects
 //! GET    /__emulator/topics                 topics with their subscriptions
@@ -33,6 +35,7 @@ mod faults;
 pub(crate) mod inspect;
 pub(crate) mod metrics;
 mod observe;
+mod snapshot;
 
 use std::sync::Arc;
 
@@ -101,6 +104,8 @@ pub(crate) fn admin_routes(shared: Arc<Shared>) -> Router {
             get(dashboard::openapi),
         )
         .route(&format!("{ADMIN_PREFIX}/reset"), post(reset))
+        .route(&format!("{ADMIN_PREFIX}/snapshot"), get(snapshot::snapshot))
+        .route(&format!("{ADMIN_PREFIX}/restore"), post(snapshot::restore))
         .route(&format!("{ADMIN_PREFIX}/queues"), get(list_queues))
         .route(
             &format!("{ADMIN_PREFIX}/queues/{{queue}}/messages"),

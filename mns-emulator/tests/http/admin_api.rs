@@ -350,3 +350,88 @@ async fn the_dashboard_and_the_openapi_document_are_served() {
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.0.3");
 }
+
+#[tokio::test]
+async fn snapshot_reset_restore_gives_back_identical_state() {
+    let h = admin().await;
+    h.create_queue("dead", "").await;
+    let handle = three_states(&h).await;
+    h.emu
+        .emulator()
+        .set_queue_dlq_policy(
+            "q",
+            Some(mns_emulator::engine::QueueDlqPolicy::new("dead", 5)),
+        )
+        .unwrap();
+    h.emu
+        .with_engine(|e, now| {
+            e.create_topic(
+                "t",
+                mns_emulator::engine::TopicAttributesInput::default(),
+                now,
+            )
+        })
+        .unwrap();
+    let (status, snapshot) = get_json(&h, "/__emulator/snapshot").await;
+    assert_eq!(status, 200);
+    assert_eq!(snapshot["clock_ms"], T0_MS);
+    let (_, messages_before) = get_json(&h, "/__emulator/queues/q/messages").await;
+
+    post_json(&h, "/__emulator/clock/advance", r#"{"seconds":5}"#).await;
+    post_json(&h, "/__emulator/reset", "{}").await;
+    let (_, emptied) = get_json(&h, "/__emulator/queues").await;
+    assert_eq!(emptied["queues"], json!([]));
+
+    let (status, restored) = post_json(&h, "/__emulator/restore", &snapshot.to_string()).await;
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["clock_restored"], true);
+    let (_, again) = get_json(&h, "/__emulator/snapshot").await;
+    assert_eq!(again, snapshot, "identical state and clock");
+    let (_, messages_after) = get_json(&h, "/__emulator/queues/q/messages").await;
+    assert_eq!(messages_after, messages_before);
+    assert_eq!(
+        h.emu.emulator().queue_dlq_policy("q").unwrap(),
+        Some(mns_emulator::engine::QueueDlqPolicy::new("dead", 5))
+    );
+    // The receipt handle issued before the snapshot still deletes its message.
+    let deleted = h
+        .send(Req::delete(&format!(
+            "/queues/q/messages?ReceiptHandle={handle}"
+        )))
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+}
+
+#[tokio::test]
+async fn a_bad_snapshot_is_refused_and_changes_nothing() {
+    let h = admin().await;
+    three_states(&h).await;
+    let (_, snapshot) = get_json(&h, "/__emulator/snapshot").await;
+    let mut other_version = snapshot.clone();
+    other_version["image"]["format_version"] = json!(99);
+    let mut inconsistent = snapshot.clone();
+    let first = inconsistent["image"]["messages"][0].clone();
+    inconsistent["image"]["messages"]
+        .as_array_mut()
+        .unwrap()
+        .push(first);
+    let mut extra = snapshot.clone();
+    extra["surprise"] = json!(1);
+    for (body, status, says) in [
+        ("{not json".to_owned(), 400, "malformed"),
+        ("[]".to_owned(), 400, "JSON object"),
+        (json!({"clock_ms": 1}).to_string(), 400, "no \"image\""),
+        (extra.to_string(), 400, "surprise"),
+        (other_version.to_string(), 400, "version 99"),
+        (inconsistent.to_string(), 422, "inconsistent"),
+    ] {
+        let (got, answer) = post_json(&h, "/__emulator/restore", &body).await;
+        assert_eq!(got, status, "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(says),
+            "{says}: {answer}"
+        );
+    }
+    let (_, after) = get_json(&h, "/__emulator/snapshot").await;
+    assert_eq!(after, snapshot, "nothing changed");
+}
