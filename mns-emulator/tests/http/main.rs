@@ -5,6 +5,7 @@
 
 mod account_client;
 mod admin_api;
+mod admin_dashboard;
 mod credentials_e2e;
 mod faults;
 mod fuzz_seeds;
