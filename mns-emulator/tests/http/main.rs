@@ -25,5 +25,6 @@ mod http_sdk_replay;
 mod http_signing;
 mod http_topic_ops;
 mod message_properties;
+mod push_https;
 mod replay_captured;
 mod topic_client;
