@@ -435,3 +435,60 @@ async fn a_bad_snapshot_is_refused_and_changes_nothing() {
     let (_, after) = get_json(&h, "/__emulator/snapshot").await;
     assert_eq!(after, snapshot, "nothing changed");
 }
+
+#[tokio::test]
+async fn topics_subscriptions_and_the_delivery_log() {
+    let h = admin().await;
+    h.create_queue("inbox", "").await;
+    let endpoint = format!(
+        "acs:mns:{}:{}:queues/inbox",
+        h.emu.region(),
+        h.emu.account_id()
+    );
+    h.emu
+        .with_engine(|e, now| {
+            e.create_topic(
+                "t",
+                mns_emulator::engine::TopicAttributesInput::default(),
+                now,
+            )?;
+            let sub = mns_emulator::engine::SubscribeInput {
+                endpoint: Some(endpoint.clone()),
+                filter_tag: Some("vip".to_owned()),
+                ..Default::default()
+            };
+            e.subscribe("t", "to-inbox", sub, now)?;
+            let mut message = mns_emulator::engine::PublishMessageInput::new("hello");
+            message.message_tag = Some("vip".to_owned());
+            e.publish_message("t", message, now)
+        })
+        .unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        h.emu.deliveries().wait_for_attempts(1),
+    )
+    .await
+    .expect("delivered within 30 s");
+    let (_, topics) = get_json(&h, "/__emulator/topics").await;
+    let sub = &topics["topics"][0]["subscriptions"][0];
+    assert_eq!(sub["name"], "to-inbox");
+    assert_eq!(sub["endpoint"], endpoint.as_str());
+    assert_eq!(sub["filter_tag"], "vip");
+    let (status, log) = get_json(&h, "/__emulator/deliveries?topic=t").await;
+    assert_eq!(status, 200);
+    assert_eq!(log["pending"], 0);
+    assert_eq!(log["attempts"][0]["delivered"], true);
+    assert_eq!(log["delivered"][0]["subscription"], "to-inbox");
+    assert!(
+        log["delivered"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("hello")
+    );
+    let (_, other) = get_json(&h, "/__emulator/deliveries?topic=other").await;
+    assert_eq!(other["delivered"], json!([]));
+    let (status, _) = post_json(&h, "/__emulator/reset", r#"{"topic":"t"}"#).await;
+    assert_eq!(status, 200);
+    let (status, _) = post_json(&h, "/__emulator/reset", r#"{"topic":"nope"}"#).await;
+    assert_eq!(status, 404);
+}

@@ -156,6 +156,19 @@ visibility_timeout = 45
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.text("VisibilityTimeout").as_deref(), Some("45"));
+    // The binary serves metrics by default.
+    let metrics = http
+        .get(format!("{endpoint}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"mns_emulator_queue_messages{queue="declared",state="active"} 0"#),
+        "{metrics}"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.0.id().to_string()])
@@ -201,4 +214,14 @@ fn an_invalid_config_file_fails_at_start_with_the_line() {
         "{err}"
     );
     let _ = std::fs::remove_file(config);
+}
+
+#[test]
+fn start_needs_the_virtual_clock() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
+        .args(["--bind", "127.0.0.1:0", "--start", "2024-01-02T03:04:05Z"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--clock virtual"));
 }
