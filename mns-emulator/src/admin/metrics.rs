@@ -1,8 +1,8 @@
 //! Prometheus metrics (`GET /metrics`, OpenMetrics text) through `prometheus-client`.
 //!
 //! Request counters and the latency histogram are updated per request ([`super::Observer`]);
-//! message counters by the queue handlers; queue depths, waiting long polls and the delivery log
-//! are read from the engine at scrape time, so they are exact whenever they are scraped.
+//! message counters by the queue handlers; queue depths, waiting long polls and the delivery
+//! totals are read from the engine at scrape time, so they are exact whenever they are scraped.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::engine::DeliveryTotals;
 use crate::shared::Shared;
 
 /// The path metrics are served at.
@@ -63,7 +64,10 @@ pub(crate) struct Metrics {
     pub(crate) messages_received: Counter,
     pub(crate) messages_deleted: Counter,
     queue_messages: Family<QueueStateLabels, Gauge>,
-    deliveries: Family<OutcomeLabel, Gauge>,
+    deliveries: Family<OutcomeLabel, Counter>,
+    attempts: Family<OutcomeLabel, Counter>,
+    /// The engine's totals at the previous scrape (a replaced engine restarts from zero).
+    last_totals: Mutex<DeliveryTotals>,
     pending_deliveries: Gauge,
     long_polls: Gauge,
     /// Serialises scrapes: each one rewrites the scrape-time gauges before encoding.
@@ -109,11 +113,17 @@ impl Metrics {
             "Messages stored per queue and state (active, inactive = in flight, delayed)",
             queue_messages.clone(),
         );
-        let deliveries = Family::<OutcomeLabel, Gauge>::default();
+        let deliveries = Family::<OutcomeLabel, Counter>::default();
         registry.register(
             "topic_deliveries",
-            "Ended topic deliveries in the delivery log (its newest entries), by outcome",
+            "Topic deliveries that ended, by outcome (delivered, dropped)",
             deliveries.clone(),
+        );
+        let attempts = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "topic_delivery_attempts",
+            "Topic delivery attempts, by outcome (delivered, failed)",
+            attempts.clone(),
         );
         let pending_deliveries = Gauge::default();
         registry.register(
@@ -136,6 +146,8 @@ impl Metrics {
             messages_deleted,
             queue_messages,
             deliveries,
+            attempts,
+            last_totals: Mutex::new(DeliveryTotals::default()),
             pending_deliveries,
             long_polls,
             scrape: Mutex::new(()),
@@ -160,14 +172,13 @@ impl Metrics {
     pub(crate) fn render(&self, shared: &Shared) -> String {
         let _scrape = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         let now = shared.clock.now_millis();
-        let (queues, delivered, dropped, pending) = {
+        let (queues, totals, pending) = {
             let mut state = shared.lock();
             let queues = super::inspect::all_queue_attributes(&mut state.engine, now);
             let engine = &state.engine;
             (
                 queues,
-                engine.delivered_notifications().len(),
-                engine.dropped_notifications().len(),
+                engine.delivery_totals(),
                 engine.pending_deliveries(),
             )
         };
@@ -187,14 +198,38 @@ impl Metrics {
             }
         }
         let gauge = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        self.deliveries
-            .get_or_create(&OutcomeLabel {
-                outcome: "delivered",
-            })
-            .set(gauge(delivered));
-        self.deliveries
-            .get_or_create(&OutcomeLabel { outcome: "dropped" })
-            .set(gauge(dropped));
+        {
+            let mut last = self.last_totals.lock().unwrap_or_else(|e| e.into_inner());
+            // Counters only grow: add what happened since the last scrape; after a reset or
+            // restore the engine's totals restart from zero, so all of them are new.
+            let delta = |new: u64, old: u64| if new >= old { new - old } else { new };
+            for (family, outcome, new, old) in [
+                (
+                    &self.deliveries,
+                    "delivered",
+                    totals.delivered,
+                    last.delivered,
+                ),
+                (&self.deliveries, "dropped", totals.dropped, last.dropped),
+                (
+                    &self.attempts,
+                    "delivered",
+                    totals.attempts_delivered,
+                    last.attempts_delivered,
+                ),
+                (
+                    &self.attempts,
+                    "failed",
+                    totals.attempts_failed,
+                    last.attempts_failed,
+                ),
+            ] {
+                family
+                    .get_or_create(&OutcomeLabel { outcome })
+                    .inc_by(delta(new, old));
+            }
+            *last = totals;
+        }
         self.pending_deliveries.set(gauge(pending));
         self.long_polls.set(gauge(*shared.waiting.borrow()));
         let mut out = String::new();

@@ -172,6 +172,24 @@ pub(crate) struct DeliveryQueue {
     pub(super) track: bool,
     /// Deliveries added, attempted, settled or dropped since the last `Engine::take_changes`.
     pub(super) changed: Vec<u64>,
+    /// Running totals (not capped like the logs), for metrics.
+    totals: DeliveryTotals,
+}
+
+/// Running totals of topic deliveries since the engine was built (not part of the state
+/// image; a restored engine starts from zero). Unlike the logs they are never capped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryTotals {
+    /// Attempts that delivered.
+    pub attempts_delivered: u64,
+    /// Attempts that failed (each is retried or ends the delivery).
+    pub attempts_failed: u64,
+    /// Deliveries that ended delivered.
+    pub delivered: u64,
+    /// Deliveries that ended dropped (retries exhausted, topic or subscription gone, reset,
+    /// retention over).
+    pub dropped: u64,
 }
 
 fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
@@ -292,9 +310,12 @@ impl DeliveryQueue {
             },
         );
         if outcome.is_delivered() {
+            self.totals.attempts_delivered += 1;
+            self.totals.delivered += 1;
             push_capped(&mut self.delivered, record(&d, now, None));
             return None;
         }
+        self.totals.attempts_failed += 1;
         let random = self.random();
         match d.strategy.retry_delay(d.attempts - 1, random) {
             Some(delay) if now.saturating_add(delay) < d.expires_at => {
@@ -304,6 +325,7 @@ impl DeliveryQueue {
             }
             Some(_) => {
                 let r = record(&d, now, Some("the retention period ended".to_owned()));
+                self.totals.dropped += 1;
                 push_capped(&mut self.dropped, r);
             }
             None => return Some(d),
@@ -318,6 +340,7 @@ impl DeliveryQueue {
             d.strategy.max_retries(),
             d.strategy
         );
+        self.totals.dropped += 1;
         push_capped(&mut self.dropped, record(d, now, Some(reason)));
     }
 
@@ -524,7 +547,12 @@ impl Engine {
         self.topics.deliveries.attempts.len()
     }
 
-    /// Every delivered notification so far, oldest first.
+    /// Running totals of attempts and ended deliveries (see [`DeliveryTotals`]).
+    pub fn delivery_totals(&self) -> DeliveryTotals {
+        self.topics.deliveries.totals
+    }
+
+    /// Every delivered notification so far (the newest [`MAX_LOG_ENTRIES`]), oldest first.
     pub fn delivered_notifications(&self) -> Vec<DeliveryRecord> {
         self.topics.deliveries.delivered.iter().cloned().collect()
     }

@@ -46,8 +46,8 @@ pub use changes::{ChangeSet, RowChange};
 pub use config::{DlqMoveTiming, EngineConfig};
 pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
-    AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
-    TOPIC_RETENTION_MILLIS,
+    AttemptOutcome, DeliveryAttempt, DeliveryRecord, DeliveryTotals, DueDeliveries, HttpPush,
+    MAX_LOG_ENTRIES, TOPIC_RETENTION_MILLIS,
 };
 pub use image::{
     DeliveryImage, DlqPolicyImage, ForwardedImage, GlobalsImage, ImageError, MessageImage,

@@ -487,6 +487,23 @@ async fn topics_subscriptions_and_the_delivery_log() {
     );
     let (_, other) = get_json(&h, "/__emulator/deliveries?topic=other").await;
     assert_eq!(other["delivered"], json!([]));
+    let metrics = h
+        .http
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"mns_emulator_topic_deliveries_total{outcome="delivered"} 1"#,
+        r#"mns_emulator_topic_delivery_attempts_total{outcome="delivered"} 1"#,
+        r#"mns_emulator_topic_delivery_attempts_total{outcome="failed"} 0"#,
+        "mns_emulator_topic_deliveries_pending 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line:?} in\n{metrics}");
+    }
     let (status, _) = post_json(&h, "/__emulator/reset", r#"{"topic":"t"}"#).await;
     assert_eq!(status, 200);
     let (status, _) = post_json(&h, "/__emulator/reset", r#"{"topic":"nope"}"#).await;
