@@ -520,6 +520,12 @@ impl Emulator {
         self.shared.lock().engine.inspect_queue(queue, now)
     }
 
+    /// The newest `limit` MNS requests served, oldest first (operation, status, code, latency,
+    /// access key id; never a secret): the admin API's request log.
+    pub fn recent_requests(&self, limit: usize) -> Vec<crate::admin::RequestRecord> {
+        self.shared.observer.recent(limit)
+    }
+
     /// How many receive requests are currently long-polling (parked until a message or their
     /// deadline).
     pub fn waiting_receives(&self) -> usize {
@@ -626,6 +632,11 @@ impl RunningEmulator {
     /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).
     pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
         self.emulator.inspect_queue(queue)
+    }
+
+    /// The newest MNS requests served (see [`Emulator::recent_requests`]).
+    pub fn recent_requests(&self, limit: usize) -> Vec<crate::admin::RequestRecord> {
+        self.emulator.recent_requests(limit)
     }
 
     /// How many receives are long-polling (see [`Emulator::waiting_receives`]).

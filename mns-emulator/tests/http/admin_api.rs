@@ -272,6 +272,10 @@ async fn the_request_log_names_operations_and_keys_never_secrets() {
     assert_eq!(entries[0]["status"], 201);
     assert_eq!(entries[0]["code"], Value::Null);
     assert!(entries[0]["request_id"].as_str().unwrap().len() == 24);
+    // The same log in-process.
+    let records = h.emu.recent_requests(1);
+    assert_eq!(records[0].operation, "GetQueueAttributes");
+    assert_eq!(records[0].code.as_deref(), Some("QueueNotExist"));
 }
 
 #[tokio::test]
