@@ -44,6 +44,12 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn now_millis(&self) -> u64 {
         to_millis(self.now())
     }
+
+    /// The [`ManualClock`] behind this clock, if it is one: the admin API's clock endpoints
+    /// set and advance it (see `crate::admin`). `None` by default (a real clock cannot be moved).
+    fn manual(&self) -> Option<&ManualClock> {
+        None
+    }
 }
 
 /// Converts a time to milliseconds since the Unix epoch; times before the epoch become 0.
@@ -153,6 +159,10 @@ impl fmt::Debug for ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         *self.time.borrow()
+    }
+
+    fn manual(&self) -> Option<&ManualClock> {
+        Some(self)
     }
 
     fn sleep_until(&self, deadline: SystemTime) -> Sleep {

@@ -54,10 +54,12 @@ pub struct EmulatorBuilder {
     connection_limits: ConnectionLimits,
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
+    metrics_endpoint: bool,
     fault_plan: Option<FaultPlan>,
     push_key: Option<crate::push::KeyChoice>,
     advertised_url: Option<String>,
     queues: Vec<crate::control::DeclaredQueue>,
+    push_ca_certificates: Vec<reqwest::Certificate>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -74,6 +76,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("connection_limits", &self.connection_limits)
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
+            .field("metrics_endpoint", &self.metrics_endpoint)
             .field("fault_plan", &self.fault_plan)
             .field(
                 "push_signing_key",
@@ -84,6 +87,7 @@ impl fmt::Debug for EmulatorBuilder {
                 },
             )
             .field("advertised_url", &self.advertised_url)
+            .field("push_ca_certificates", &self.push_ca_certificates.len())
             .finish()
     }
 }
@@ -102,10 +106,12 @@ impl Default for EmulatorBuilder {
             connection_limits: ConnectionLimits::default(),
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
+            metrics_endpoint: false,
             fault_plan: None,
             push_key: None,
             advertised_url: None,
             queues: Vec::new(),
+            push_ca_certificates: Vec::new(),
         }
     }
 }
@@ -229,10 +235,20 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Serves the fault admin endpoint [`ADMIN_FAULTS_PATH`](crate::faults::ADMIN_FAULTS_PATH)
-    /// (default `false`): unauthenticated, so only for test set-ups.
+    /// Serves the admin API under [`ADMIN_PREFIX`](crate::admin::ADMIN_PREFIX) (default
+    /// `false`): reset, message inspection, delivery and request logs, the virtual clock, the
+    /// fault plan ([`ADMIN_FAULTS_PATH`](crate::faults::ADMIN_FAULTS_PATH)) and the dashboard.
+    /// Unauthenticated, so only for test set-ups. See [`crate::admin`].
     pub fn admin_endpoint(mut self, yes: bool) -> Self {
         self.admin_endpoint = yes;
+        self
+    }
+
+    /// Serves Prometheus metrics at [`METRICS_PATH`](crate::admin::METRICS_PATH) and a health
+    /// check at [`HEALTH_PATH`](crate::admin::HEALTH_PATH) (default `false`; the
+    /// `mns-emulator` binary turns them on). Read-only and free of secrets.
+    pub fn metrics_endpoint(mut self, yes: bool) -> Self {
+        self.metrics_endpoint = yes;
         self
     }
 
@@ -265,6 +281,23 @@ impl EmulatorBuilder {
     pub fn generate_push_signing_key(mut self) -> Self {
         self.push_key = Some(crate::push::KeyChoice::Generate);
         self
+    }
+
+    /// Trusts the CA certificate(s) in this PEM text for topic pushes to `https://` endpoints,
+    /// on top of the system's roots (e.g. the CA of a test receiver's self-signed certificate).
+    /// Call again to add more. Fails with [`io::ErrorKind::InvalidInput`] if the text holds no
+    /// certificate or one does not parse, leaving the builder unchanged.
+    pub fn push_ca_certificate_pem(mut self, pem: &[u8]) -> io::Result<Self> {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        if certs.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "no PEM certificate found",
+            ));
+        }
+        self.push_ca_certificates.extend(certs);
+        Ok(self)
     }
 
     /// The base URL push receivers reach this emulator at, e.g. `http://mns-emulator:9911` in a
@@ -357,11 +390,15 @@ impl EmulatorBuilder {
         if let Some(url) = &self.advertised_url {
             shared.push.configure_advertised_url(url);
         }
+        if !self.push_ca_certificates.is_empty() {
+            shared.push.configure_extra_roots(self.push_ca_certificates);
+        }
         Ok(Emulator {
             shared: Arc::new(shared),
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
+            metrics_endpoint: self.metrics_endpoint,
             connection_limits: self.connection_limits,
         })
     }
@@ -380,6 +417,7 @@ pub struct Emulator {
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
+    metrics_endpoint: bool,
     connection_limits: ConnectionLimits,
 }
 
@@ -394,9 +432,10 @@ impl Emulator {
     pub fn router(&self) -> axum::Router {
         let mut router = http::router(self.shared.clone());
         if self.admin_endpoint {
-            router = router.merge(crate::http::fault_admin::admin_routes(
-                self.shared.faults.clone(),
-            ));
+            router = router.merge(crate::admin::admin_routes(self.shared.clone()));
+        }
+        if self.metrics_endpoint {
+            router = router.merge(crate::admin::metrics_routes(self.shared.clone()));
         }
         if self.credentials.config().enabled {
             router.merge(http::credential_routes(self.credentials.clone()))
@@ -479,6 +518,12 @@ impl Emulator {
     pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
         let now = self.shared.clock.now_millis();
         self.shared.lock().engine.inspect_queue(queue, now)
+    }
+
+    /// The newest `limit` MNS requests served, oldest first (operation, status, code, latency,
+    /// access key id; never a secret): the admin API's request log.
+    pub fn recent_requests(&self, limit: usize) -> Vec<crate::admin::RequestRecord> {
+        self.shared.observer.recent(limit)
     }
 
     /// How many receive requests are currently long-polling (parked until a message or their
@@ -587,6 +632,11 @@ impl RunningEmulator {
     /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).
     pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
         self.emulator.inspect_queue(queue)
+    }
+
+    /// The newest MNS requests served (see [`Emulator::recent_requests`]).
+    pub fn recent_requests(&self, limit: usize) -> Vec<crate::admin::RequestRecord> {
+        self.emulator.recent_requests(limit)
     }
 
     /// How many receives are long-polling (see [`Emulator::waiting_receives`]).

@@ -41,6 +41,9 @@
 //!   same listener, issuing temporary keys that expire on the emulator's clock.
 //! * A private HTTP layer maps requests to engine calls and renders XML; long polls wait on a
 //!   per-queue notification plus a clock sleep until the next message can become visible.
+//! * [`admin`]: the admin HTTP API under `/__emulator` (reset, inspection of every message,
+//!   the delivery and request logs, the virtual clock, the fault plan, a dashboard) and the
+//!   Prometheus `/metrics` and health endpoints.
 //! * The `mns-emulator` binary serves the same thing standalone (`mns-emulator --help`).
 #![deny(rustdoc::broken_intra_doc_links)]
 
@@ -49,8 +52,11 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
+#[cfg(feature = "cli")]
+pub mod config_file;
 pub mod engine;
 pub mod error;
 pub mod faults;

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) push: crate::push::PushHub,
     /// Fault injection (`crate::faults`).
     pub(crate) faults: crate::faults::FaultInjector,
+    /// Request log and metrics (`crate::admin`).
+    pub(crate) observer: crate::admin::Observer,
 }
 
 impl Shared {
@@ -85,7 +87,30 @@ impl Shared {
             waiting: watch::Sender::new(0),
             push: crate::push::PushHub::new(),
             faults: crate::faults::FaultInjector::default(),
+            observer: crate::admin::Observer::default(),
         }
+    }
+
+    /// Replaces the engine with an empty one of the same settings (the admin API's reset):
+    /// every queue, topic, message and delivery goes; waiting long polls wake and answer
+    /// `QueueNotExist`.
+    pub(crate) fn reset_engine(&self) {
+        let config = self.lock().engine.config().clone();
+        self.replace_engine(Engine::new(config));
+    }
+
+    /// Swaps in `engine` (reset, snapshot restore) under this emulator's account; waiting long
+    /// polls wake and re-check against the new state, and the push task re-plans.
+    pub(crate) fn replace_engine(&self, mut engine: Engine) {
+        engine.set_topic_account(&self.account_id, &self.region);
+        {
+            let mut state = self.lock();
+            state.engine = engine;
+            for (_, n) in state.waiters.drain() {
+                n.notify_waiters();
+            }
+        }
+        self.push.wake();
     }
 
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a

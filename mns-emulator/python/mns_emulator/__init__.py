@@ -92,7 +92,8 @@ class Emulator:
     :param region: the region it reports (and checks in V4 signatures).
     :param access_key_id: the access key id it accepts.
     :param access_key_secret: the matching secret.
-    :param admin: serve the unauthenticated fault-injection admin endpoint.
+    :param admin: serve the unauthenticated admin API (``/__emulator/...``: reset, clock,
+        message inspection, logs, faults, dashboard).
     :param extra_args: further ``mns-emulator`` flags (see ``mns-emulator --help``).
     :param startup_timeout: seconds to wait for the emulator to answer.
     :param binary: the binary to run (default: :func:`find_binary`).
@@ -238,17 +239,19 @@ class Emulator:
         self.stop()
         return False
 
-    # ------------------------------------------------------------------ fault admin
+    # ------------------------------------------------------------------ admin API
 
-    def _admin(self, method, body=None):
+    def admin_request(self, method, path, body=None):
+        """One call to the admin API (``Emulator(admin=True)``): ``path`` under the endpoint,
+        e.g. ``/__emulator/queues``; ``body`` a dict sent as JSON. Returns the decoded JSON
+        answer (``None`` for an empty one); a refusal raises :class:`EmulatorError` with the
+        emulator's reason. The API is described at ``/__emulator/openapi.json``."""
         if not self.admin:
-            raise EmulatorError("the fault admin endpoint is off: start with Emulator(admin=True)")
+            raise EmulatorError("the admin API is off: start with Emulator(admin=True)")
         if self.endpoint is None:
             raise EmulatorError("not started")
         data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(
-            self.endpoint + _ADMIN_FAULTS_PATH, data=data, method=method
-        )
+        request = urllib.request.Request(self.endpoint + path, data=data, method=method)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
@@ -256,9 +259,34 @@ class Emulator:
                 text = response.read().decode("utf-8")
         except urllib.error.HTTPError as err:
             raise EmulatorError(
-                "%s %s: %s %s" % (method, _ADMIN_FAULTS_PATH, err.code, err.read().decode("utf-8"))
+                "%s %s: %s %s" % (method, path, err.code, err.read().decode("utf-8"))
             )
         return json.loads(text) if text.strip() else None
+
+    def _admin(self, method, body=None):
+        return self.admin_request(method, _ADMIN_FAULTS_PATH, body)
+
+    def clock(self):
+        """The emulator's clock: ``{"mode": "virtual"|"system", "now_ms": ..., "now": ...}``."""
+        return self.admin_request("GET", "/__emulator/clock")
+
+    def advance_clock(self, seconds):
+        """Move a virtual clock (``extra_args=["--clock", "virtual"]``) forward; returns it."""
+        return self.admin_request("POST", "/__emulator/clock/advance", {"seconds": seconds})
+
+    def reset(self, queue=None, topic=None):
+        """Reset everything, or empty one queue (settings kept) or one topic."""
+        body = {}
+        if queue is not None:
+            body["queue"] = queue
+        if topic is not None:
+            body["topic"] = topic
+        return self.admin_request("POST", "/__emulator/reset", body)
+
+    def queue_messages(self, queue):
+        """Every message of ``queue`` in every state (``visible``, ``in_flight`` with its
+        ``receipt_handle`` and ``next_visible_time_ms``, ``delayed``), without side effects."""
+        return self.admin_request("GET", "/__emulator/queues/%s/messages" % queue)["messages"]
 
     def set_faults(self, plan):
         """Inject faults from now on: ``plan`` is the emulator's JSON fault plan as a dict, e.g.

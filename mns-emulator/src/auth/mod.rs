@@ -301,6 +301,14 @@ impl Authenticator {
     }
 }
 
+/// The access key id an `Authorization` header names (classic or V4), for logs and the admin
+/// request log; `None` when the header does not parse. Never the secret or the signature.
+pub(crate) fn presented_access_key_id(authorization: &str) -> Option<&str> {
+    Presented::parse(authorization)
+        .ok()
+        .map(|p| p.access_key_id())
+}
+
 /// The signature a request presents, by scheme.
 enum Presented<'a> {
     Classic {

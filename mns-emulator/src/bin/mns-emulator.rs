@@ -8,7 +8,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Parser;
+use mns_emulator::clock::ManualClock;
+use mns_emulator::config_file::{ClockSetting, ConfigFile, LogFormatSetting};
 use mns_emulator::{ConnectionLimits, Emulator};
 use tracing_subscriber::EnvFilter;
 
@@ -17,9 +18,14 @@ use tracing_subscriber::EnvFilter;
 /// Point an MNS SDK at the printed endpoint with one of the configured access keys (by default
 /// `testid` / `testsecret`). Requests are signature-checked like the real service unless
 /// `--accept-any-signature` is given. State lives in memory and is lost on exit.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "mns-emulator", version, about, long_about)]
 struct Args {
+    /// Read settings, and queues, topics, subscriptions and DLQ policies to create at start,
+    /// from this TOML file (see the README). Flags and their environment variables win over it.
+    #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_CONFIG")]
+    config: Option<std::path::PathBuf>,
+
     /// Address and port to listen on (port 0 picks a free port).
     #[arg(long, env = "MNS_EMULATOR_BIND", default_value = "127.0.0.1:9911")]
     bind: SocketAddr,
@@ -69,12 +75,33 @@ struct Args {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
     shutdown_grace: Duration,
 
-    /// Serve the fault-injection admin endpoint `/__emulator/faults`: POST a JSON fault plan,
-    /// GET it with per-rule hit counts, DELETE to stop injecting. Unauthenticated, so for test
-    /// set-ups only. Example plan: `{"seed":7,"rules":[{"operation":"SendMessage",
-    /// "probability":0.2,"fault":{"kind":"error","status":500,"code":"InternalError"}}]}`.
+    /// Serve the admin API under `/__emulator` (JSON; described at
+    /// `/__emulator/openapi.json`): the dashboard at `/__emulator/`, reset, every message of a
+    /// queue in every state, the topic delivery log, the last requests, the clock (set and
+    /// advance it with `--clock virtual`) and the fault plan at `/__emulator/faults` (POST a
+    /// JSON plan such as `{"seed":7,"rules":[{"operation":"SendMessage","probability":0.2,
+    /// "fault":{"kind":"error","status":500,"code":"InternalError"}}]}`, GET it with per-rule
+    /// hit counts, DELETE to stop injecting). Unauthenticated, so for test set-ups only.
     #[arg(long, env = "MNS_EMULATOR_ADMIN")]
     admin: bool,
+
+    /// `system` (the wall clock) or `virtual`: a clock that moves only when the admin API sets
+    /// or advances it (`POST /__emulator/clock/advance {"seconds":60}`); visibility timeouts,
+    /// delays, retention, long polls, push retries, STS expiry and the Date skew check all
+    /// follow it. Requests are still signed with the caller's real time, so advancing further
+    /// than `--max-date-skew` needs `--max-date-skew 0`.
+    #[arg(long, value_enum, env = "MNS_EMULATOR_CLOCK", default_value = "system")]
+    clock: ClockMode,
+
+    /// Where a virtual clock starts: RFC 3339 (`2026-01-01T00:00:00Z`) or epoch milliseconds.
+    /// Default: the current time.
+    #[arg(long, value_name = "INSTANT", value_parser = parse_start)]
+    start: Option<std::time::SystemTime>,
+
+    /// Do not serve Prometheus metrics at `/metrics` and the health check at
+    /// `/__emulator/health` (both read-only, served by default).
+    #[arg(long)]
+    no_metrics: bool,
 
     /// Start with the fault plan in this JSON file (the admin endpoint's format).
     #[arg(long, value_name = "FILE", env = "MNS_EMULATOR_FAULTS")]
@@ -96,10 +123,49 @@ struct Args {
     #[arg(long, value_name = "URL", env = "MNS_EMULATOR_ADVERTISED_URL")]
     advertised_url: Option<String>,
 
+    /// Trust this CA certificate (PEM file; repeat for several) for topic pushes to `https://`
+    /// endpoints, on top of the system's roots: e.g. the CA of a test receiver's self-signed
+    /// certificate.
+    #[arg(long = "push-ca-certificate", value_name = "FILE")]
+    push_ca_certificates: Vec<std::path::PathBuf>,
+
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log_level: String,
+
+    /// Log line format on stderr: `text` (coloured only when stderr is a terminal) or `json`
+    /// (one object per line). Every request is logged at `debug` with its operation, status,
+    /// error code and request id.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+/// `--clock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ClockMode {
+    /// The wall clock.
+    System,
+    /// A clock moved only through the admin API.
+    Virtual,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_start(s: &str) -> Result<std::time::SystemTime, String> {
+    if let Ok(ms) = s.trim().parse::<u64>() {
+        return Ok(mns_emulator::clock::from_millis(ms));
+    }
+    humantime::parse_rfc3339_weak(s.trim()).map_err(|e| {
+        format!("expected an RFC 3339 instant (2026-01-01T00:00:00Z) or epoch milliseconds: {e}")
+    })
 }
 
 fn parse_access_key(s: &str) -> Result<(String, String), String> {
@@ -139,16 +205,129 @@ async fn shutdown_signal() {
     }
 }
 
+/// Whether `id` was given on the command line or through its environment variable (then it
+/// wins over the configuration file).
+fn given(matches: &clap::ArgMatches, id: &str) -> bool {
+    matches!(
+        matches.value_source(id),
+        Some(clap::parser::ValueSource::CommandLine | clap::parser::ValueSource::EnvVariable)
+    )
+}
+
+/// Fills every setting not given as a flag from the configuration file.
+fn merge(args: &mut Args, matches: &clap::ArgMatches, file: &ConfigFile) {
+    macro_rules! take {
+        ($field:ident) => {
+            if !given(matches, stringify!($field))
+                && let Some(v) = &file.$field
+            {
+                args.$field = v.clone();
+            }
+        };
+        ($field:ident, opt) => {
+            if !given(matches, stringify!($field)) && file.$field.is_some() {
+                args.$field = file.$field.clone();
+            }
+        };
+    }
+    take!(bind);
+    take!(account_id);
+    take!(region);
+    take!(accept_any_signature);
+    take!(max_date_skew);
+    take!(max_connections);
+    take!(header_read_timeout);
+    take!(body_read_timeout);
+    take!(idle_timeout);
+    take!(shutdown_grace);
+    take!(admin);
+    take!(generate_push_signing_key);
+    take!(log_level);
+    take!(push_ca_certificates);
+    take!(faults, opt);
+    take!(push_signing_key, opt);
+    take!(advertised_url, opt);
+    take!(start, opt);
+    if !given(matches, "no_metrics")
+        && let Some(on) = file.metrics
+    {
+        args.no_metrics = !on;
+    }
+    if !given(matches, "clock")
+        && let Some(c) = file.clock
+    {
+        args.clock = match c {
+            ClockSetting::System => ClockMode::System,
+            ClockSetting::Virtual => ClockMode::Virtual,
+        };
+    }
+    if !given(matches, "log_format")
+        && let Some(f) = file.log_format
+    {
+        args.log_format = match f {
+            LogFormatSetting::Text => LogFormat::Text,
+            LogFormatSetting::Json => LogFormat::Json,
+        };
+    }
+    if !given(matches, "access_keys")
+        && let Some(keys) = &file.access_keys
+    {
+        args.access_keys = keys
+            .iter()
+            .filter_map(|k| parse_access_key(k).ok())
+            .collect();
+    }
+}
+
+/// Reads `--config`: the file (with its text, for error lines) or the message to exit with.
+fn load_config(path: &std::path::Path) -> Result<(ConfigFile, String), String> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    let file = ConfigFile::parse(&source)
+        .map_err(|e| format!("invalid config file {}: {e}", path.display()))?;
+    if let Some(bad) = file
+        .access_keys
+        .iter()
+        .flatten()
+        .find_map(|k| parse_access_key(k).err())
+    {
+        return Err(format!(
+            "invalid config file {}: access_keys: {bad}",
+            path.display()
+        ));
+    }
+    Ok((file, source))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let args = Args::parse();
+    let matches = <Args as clap::CommandFactory>::command().get_matches();
+    let mut args = match <Args as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
+    let config = match args.config.as_deref().map(load_config).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mns-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if let Some((file, _)) = &config {
+        merge(&mut args, &matches, file);
+    }
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&args.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => subscriber.json().init(),
+        LogFormat::Text => subscriber
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
 
     let mut builder = Emulator::builder()
         .bind(args.bind)
@@ -156,8 +335,20 @@ async fn main() -> std::process::ExitCode {
         .region(args.region)
         .accept_any_signature(args.accept_any_signature)
         .max_date_skew((args.max_date_skew > 0).then(|| Duration::from_secs(args.max_date_skew)));
+    if args.start.is_some() && args.clock != ClockMode::Virtual {
+        eprintln!("mns-emulator: --start needs --clock virtual (the system clock cannot be set)");
+        return std::process::ExitCode::FAILURE;
+    }
+    if args.clock == ClockMode::Virtual {
+        let clock = match args.start {
+            Some(start) => ManualClock::at(start),
+            None => ManualClock::new(),
+        };
+        builder = builder.clock(clock);
+    }
     builder = builder
         .admin_endpoint(args.admin)
+        .metrics_endpoint(!args.no_metrics)
         .connection_limits(ConnectionLimits {
             max_connections: args.max_connections,
             header_read_timeout: args.header_read_timeout,
@@ -205,10 +396,42 @@ async fn main() -> std::process::ExitCode {
             }
         }
     }
+    for path in &args.push_ca_certificates {
+        let added = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| {
+                builder
+                    .push_ca_certificate_pem(&pem)
+                    .map_err(|e| e.to_string())
+            });
+        match added {
+            Ok(b) => builder = b,
+            Err(e) => {
+                eprintln!(
+                    "mns-emulator: cannot use push CA certificate {}: {e}",
+                    path.display()
+                );
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     for (id, secret) in args.access_keys {
         builder = builder.access_key(id, secret);
     }
-    let emulator = match builder.start().await {
+    let emulator = match builder.try_build() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("mns-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if let (Some(path), Some((file, source))) = (&args.config, &config)
+        && let Err(e) = file.declare(&emulator, source)
+    {
+        eprintln!("mns-emulator: invalid config file {}: {e}", path.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    let emulator = match emulator.start().await {
         Ok(e) => e,
         Err(e) => {
             eprintln!("mns-emulator: cannot listen on {}: {e}", args.bind);
@@ -219,6 +442,7 @@ async fn main() -> std::process::ExitCode {
     tracing::info!(
         account_id = emulator.account_id(),
         region = emulator.region(),
+        clock = ?args.clock,
         access_keys = ?emulator.keys().keys().iter().map(|k| k.id().to_owned()).collect::<Vec<_>>(),
         "ready"
     );

@@ -136,6 +136,7 @@ impl Engine {
             .ok_or_else(MnsError::queue_not_exist)?;
         q.meta.tags = tags;
         q.last_modify_time = now;
+        self.queue_meta_changed(name);
         Ok(())
     }
 
@@ -153,6 +154,7 @@ impl Engine {
             .ok_or_else(MnsError::queue_not_exist)?;
         q.meta.rate_limit = policy;
         q.last_modify_time = now;
+        self.queue_meta_changed(name);
         Ok(())
     }
 
@@ -170,6 +172,7 @@ impl Engine {
         let outcome = self.create_topic(name, attrs, now)?;
         if let Some(t) = self.topics.topics.get_mut(name) {
             t.kind = kind;
+            self.log.topic(name);
         }
         Ok(outcome)
     }
@@ -204,6 +207,7 @@ impl Engine {
         let t = self.topic_mut(name)?;
         t.meta.tags = tags;
         t.last_modify_time = now;
+        self.log.topic(name);
         Ok(())
     }
 
@@ -224,6 +228,7 @@ impl Engine {
         let s = self.topics.subscription_mut(topic, name)?;
         s.meta.rate_limit = policy;
         s.last_modify_time = now;
+        self.log.subscription(topic, name);
         Ok(())
     }
 }

@@ -214,6 +214,7 @@ impl Engine {
         if let Some(q) = self.queues.get_mut(name) {
             q.dlq_policy = dlq;
         }
+        self.queue_meta_changed(name);
         self.sync_dlq_source(name);
         Ok(outcome)
     }
@@ -239,6 +240,7 @@ impl Engine {
             .ok_or_else(MnsError::queue_not_exist)?;
         q.dlq_policy = policy;
         q.last_modify_time = now;
+        self.queue_meta_changed(name);
         self.sync_dlq_source(name);
         Ok(())
     }

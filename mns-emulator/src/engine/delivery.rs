@@ -158,16 +158,38 @@ pub(crate) struct Forwarded {
 /// Pending deliveries and the logs.
 #[derive(Debug, Default)]
 pub(crate) struct DeliveryQueue {
-    pending: BTreeMap<u64, Delivery>,
+    pub(super) pending: BTreeMap<u64, Delivery>,
     /// Deliveries waiting for their next attempt (not in flight), by due time.
-    due: BTreeSet<(Millis, u64)>,
+    pub(super) due: BTreeSet<(Millis, u64)>,
     /// Deliveries whose HTTP attempt is in flight.
-    in_flight: BTreeSet<u64>,
-    next_id: u64,
+    pub(super) in_flight: BTreeSet<u64>,
+    pub(super) next_id: u64,
     attempts: VecDeque<DeliveryAttempt>,
     delivered: VecDeque<DeliveryRecord>,
     dropped: VecDeque<DeliveryRecord>,
-    rng: u64,
+    pub(super) rng: u64,
+    /// Whether changes are recorded in `changed` (for `Engine::take_changes`).
+    pub(super) track: bool,
+    /// Deliveries added, attempted, settled or dropped since the last `Engine::take_changes`.
+    pub(super) changed: Vec<u64>,
+    /// Running totals (not capped like the logs), for metrics.
+    totals: DeliveryTotals,
+}
+
+/// Running totals of topic deliveries since the engine was built (not part of the state
+/// image; a restored engine starts from zero). Unlike the logs they are never capped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryTotals {
+    /// Attempts that delivered.
+    pub attempts_delivered: u64,
+    /// Attempts that failed (each is retried or ends the delivery).
+    pub attempts_failed: u64,
+    /// Deliveries that ended delivered.
+    pub delivered: u64,
+    /// Deliveries that ended dropped (retries exhausted, topic or subscription gone, reset,
+    /// retention over).
+    pub dropped: u64,
 }
 
 fn push_capped<T>(log: &mut VecDeque<T>, item: T) {
@@ -210,10 +232,18 @@ impl DeliveryQueue {
         z ^ (z >> 31)
     }
 
+    /// Records that delivery `id` changed (when tracking).
+    pub(super) fn mark(&mut self, id: u64) {
+        if self.track {
+            self.changed.push(id);
+        }
+    }
+
     /// Adds a delivery due at `now`; returns its id.
     pub(crate) fn enqueue(&mut self, mut d: Delivery, now: Millis) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        self.mark(id);
         d.id = id;
         d.next_due = now;
         self.due.insert((now, id));
@@ -235,6 +265,7 @@ impl DeliveryQueue {
             .map(|d| d.id)
             .collect();
         for id in ids {
+            self.mark(id);
             if let Some(d) = self.pending.remove(&id) {
                 self.due.remove(&(d.next_due, id));
                 self.in_flight.remove(&id);
@@ -279,9 +310,12 @@ impl DeliveryQueue {
             },
         );
         if outcome.is_delivered() {
+            self.totals.attempts_delivered += 1;
+            self.totals.delivered += 1;
             push_capped(&mut self.delivered, record(&d, now, None));
             return None;
         }
+        self.totals.attempts_failed += 1;
         let random = self.random();
         match d.strategy.retry_delay(d.attempts - 1, random) {
             Some(delay) if now.saturating_add(delay) < d.expires_at => {
@@ -291,6 +325,7 @@ impl DeliveryQueue {
             }
             Some(_) => {
                 let r = record(&d, now, Some("the retention period ended".to_owned()));
+                self.totals.dropped += 1;
                 push_capped(&mut self.dropped, r);
             }
             None => return Some(d),
@@ -305,6 +340,7 @@ impl DeliveryQueue {
             d.strategy.max_retries(),
             d.strategy
         );
+        self.totals.dropped += 1;
         push_capped(&mut self.dropped, record(d, now, Some(reason)));
     }
 
@@ -367,6 +403,7 @@ impl Engine {
                 http_budget -= 1;
             }
             q.due.remove(&(at, id));
+            q.mark(id);
             let Some(mut d) = q.pending.remove(&id) else {
                 continue;
             };
@@ -456,6 +493,7 @@ impl Engine {
         if !q.in_flight.remove(&push.delivery_id) {
             return;
         }
+        q.mark(push.delivery_id);
         let Some(d) = q.pending.remove(&push.delivery_id) else {
             return;
         };
@@ -509,7 +547,12 @@ impl Engine {
         self.topics.deliveries.attempts.len()
     }
 
-    /// Every delivered notification so far, oldest first.
+    /// Running totals of attempts and ended deliveries (see [`DeliveryTotals`]).
+    pub fn delivery_totals(&self) -> DeliveryTotals {
+        self.topics.deliveries.totals
+    }
+
+    /// Every delivered notification so far (the newest [`MAX_LOG_ENTRIES`]), oldest first.
     pub fn delivered_notifications(&self) -> Vec<DeliveryRecord> {
         self.topics.deliveries.delivered.iter().cloned().collect()
     }

@@ -21,15 +21,18 @@
 //! engine.delete_message("jobs", &got[0].receipt_handle, 3_000).unwrap();
 //! ```
 
+mod changes;
 mod config;
 mod control_meta;
 mod dead_letter;
 mod delivery;
 mod ids;
+pub mod image;
 pub mod limits;
 pub mod notify_format;
 mod properties;
 mod queue;
+mod reset;
 mod subscription;
 mod subscription_dlq;
 mod topic;
@@ -40,6 +43,7 @@ use std::hash::BuildHasher;
 
 use base64::Engine as _;
 
+pub use changes::{ChangeSet, RowChange};
 pub use config::{DlqMoveTiming, EngineConfig};
 pub use control_meta::{
     MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, RateLimitPolicy, ResourceMeta, ResourceTag,
@@ -47,8 +51,13 @@ pub use control_meta::{
 };
 pub use dead_letter::{QueueDlqPolicy, QueueKind, SubscriptionDlqPolicy};
 pub use delivery::{
-    AttemptOutcome, DeliveryAttempt, DeliveryRecord, DueDeliveries, HttpPush, MAX_LOG_ENTRIES,
-    TOPIC_RETENTION_MILLIS,
+    AttemptOutcome, DeliveryAttempt, DeliveryRecord, DeliveryTotals, DueDeliveries, HttpPush,
+    MAX_LOG_ENTRIES, TOPIC_RETENTION_MILLIS,
+};
+pub use image::{
+    DeliveryImage, DlqPolicyImage, ForwardedImage, GlobalsImage, ImageError, MessageImage,
+    MessageStateImage, MetaImage, PropertyImage, QueueImage, QueueKindImage, RateLimitImage,
+    STATE_FORMAT_VERSION, StateImage, SubscriptionImage, TagImage, TopicImage,
 };
 pub use limits::{validate_batch_size, validate_wait_seconds};
 pub use subscription::{
@@ -78,6 +87,8 @@ pub type Millis = u64;
 /// `Debug` shows the settings and queue names only, never message bodies.
 pub struct Engine {
     config: EngineConfig,
+    /// The seed ids, handles and retry delays derive from (kept for the state image).
+    seed: u64,
     codec: IdCodec,
     queues: BTreeMap<String, QueueStore>,
     /// Queue name → deletion time, for `QueueDeletedRecently` (only when the window is on).
@@ -91,6 +102,8 @@ pub struct Engine {
     dlq_sources: BTreeMap<String, String>,
     /// Queues that received dead letters since [`Engine::take_woken_queues`] was last called.
     woken: Vec<String>,
+    /// Change tracking for persistence (`changes.rs`); off by default.
+    log: changes::ChangeLog,
 }
 
 impl std::fmt::Debug for Engine {
@@ -111,6 +124,7 @@ impl Engine {
             std::collections::hash_map::RandomState::new().hash_one(0x006d_6e73_u64)
         });
         Engine {
+            seed,
             codec: IdCodec::new(seed),
             config,
             queues: BTreeMap::new(),
@@ -120,6 +134,7 @@ impl Engine {
             topics: topic::Topics::new(seed),
             dlq_sources: BTreeMap::new(),
             woken: Vec::new(),
+            log: changes::ChangeLog::default(),
         }
     }
 
@@ -241,6 +256,7 @@ impl Engine {
                 now,
             ),
         );
+        self.queue_meta_changed(name);
         Ok(CreateOutcome::Created)
     }
 
@@ -264,6 +280,7 @@ impl Engine {
         let q = self.queue_at(name, now)?;
         q.settings = settings;
         q.last_modify_time = now;
+        self.queue_meta_changed(name);
         self.advance_queue(name, now)
     }
 
@@ -291,6 +308,7 @@ impl Engine {
                 Ok(())
             };
         }
+        self.log.drop_queue(name);
         if self.config.queue_deleted_recently_window > 0 {
             let window = self.config.queue_deleted_recently_window;
             self.deleted_recently

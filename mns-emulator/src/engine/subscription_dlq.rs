@@ -34,6 +34,7 @@ impl Engine {
         let s = self.topics.subscription_mut(topic, name)?;
         s.dlq_policy = policy;
         s.last_modify_time = now;
+        self.log.subscription(topic, name);
         Ok(())
     }
 

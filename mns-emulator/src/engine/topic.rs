@@ -143,9 +143,9 @@ pub struct PublishedMessage {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TopicSettings {
-    maximum_message_size: u32,
-    logging_enabled: bool,
+pub(super) struct TopicSettings {
+    pub(super) maximum_message_size: u32,
+    pub(super) logging_enabled: bool,
 }
 
 impl Default for TopicSettings {
@@ -171,10 +171,10 @@ impl TopicSettings {
 
 #[derive(Debug)]
 pub(crate) struct TopicStore {
-    settings: TopicSettings,
-    create_time: Millis,
+    pub(super) settings: TopicSettings,
+    pub(crate) create_time: Millis,
     pub(crate) last_modify_time: Millis,
-    subscriptions: BTreeMap<String, SubscriptionStore>,
+    pub(crate) subscriptions: BTreeMap<String, SubscriptionStore>,
     /// `normal` unless created as FIFO through the control plane.
     pub(crate) kind: super::QueueKind,
     /// Control-plane settings (`control_meta.rs`).
@@ -364,6 +364,7 @@ impl Engine {
                 meta: super::ResourceMeta::default(),
             },
         );
+        self.log.topic(name);
         Ok(CreateOutcome::Created)
     }
 
@@ -378,6 +379,7 @@ impl Engine {
         let t = self.topic_mut(name)?;
         t.settings = t.settings.overlay(&attrs)?;
         t.last_modify_time = now;
+        self.log.topic(name);
         Ok(())
     }
 
@@ -401,6 +403,7 @@ impl Engine {
     pub fn delete_topic(&mut self, name: &str, now: Millis) -> Result<(), MnsError> {
         let now = self.observe(now);
         if self.topics.topics.remove(name).is_some() {
+            self.log.drop_topic(name);
             self.topics
                 .deliveries
                 .drop_where(|d| d.topic == name, "the topic was deleted", now);
@@ -472,6 +475,7 @@ impl Engine {
                 last_modify_time: now,
             },
         );
+        self.log.subscription(topic, name);
         Ok(CreateOutcome::Created)
     }
 
@@ -504,6 +508,7 @@ impl Engine {
             s.settings.filter_tag = tag;
         }
         s.last_modify_time = now;
+        self.log.subscription(topic, name);
         Ok(())
     }
 
@@ -531,6 +536,7 @@ impl Engine {
         let now = self.observe(now);
         let t = self.topic_mut(topic)?;
         if t.subscriptions.remove(name).is_some() {
+            self.log.subscription(topic, name);
             self.topics.deliveries.drop_where(
                 |d| d.topic == topic && d.subscription == name,
                 "the subscription was deleted",

@@ -13,7 +13,6 @@
 mod account;
 mod certificate;
 mod ecs_metadata;
-pub(crate) mod fault_admin;
 mod fault_hook;
 pub(crate) mod header_case;
 mod openapi;
@@ -97,7 +96,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// The start of a request, for its latency.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "latency is real processing time, measured on the monotonic clock whatever the \
+              emulator's clock does"
+)]
+fn started() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let started = started();
     let request_id = shared.next_request_id();
     let host = request::base_host(req.uri(), req.headers()).unwrap_or_else(|| {
         shared
@@ -127,11 +137,19 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .and_then(|query| Route::resolve(&method, path, &query).map(|route| (route, query)))
     };
     let operation = routed.as_ref().map_or("-", |(route, _)| route.name());
+    let access_key_id = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::presented_access_key_id)
+        .map(str::to_owned);
+    let path = req.uri().path().to_owned();
     let (result, drop_connection) =
         fault_hook::dispatch_with_faults(&shared, &ctx, req, routed).await;
     if drop_connection {
         return fault_hook::dropped_connection();
     }
+    let code = result.as_ref().err().map(|e| e.code().as_str().to_owned());
     let (status, body, location) = match result {
         Ok(reply) => (reply.status, reply.body, reply.location),
         Err(err) => {
@@ -158,6 +176,21 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         h.insert(header::LOCATION, loc);
     }
     header_case::apply(&mut response);
+    let latency = started.elapsed();
+    shared.observer.record(
+        crate::admin::RequestRecord {
+            request_id,
+            at_ms: shared.clock.now_millis(),
+            operation: operation.to_owned(),
+            method: method.to_string(),
+            path,
+            status: status.as_u16(),
+            code,
+            latency_ms: latency.as_secs_f64() * 1000.0,
+            access_key_id,
+        },
+        latency,
+    );
     response
 }
 

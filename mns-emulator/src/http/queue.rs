@@ -89,11 +89,17 @@ pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, M
     let reply = match request {
         SendRequest::Single(m) => {
             let sent = state.engine.send_messages(queue, vec![m], now)?;
+            shared.observer.metrics.messages_sent.inc();
             let first = sent.first().ok_or_else(MnsError::internal_error)?;
             Reply::xml(StatusCode::CREATED, xml::sent_message_document(first))
         }
         SendRequest::Batch(ms) => {
             let sent = state.engine.send_messages(queue, ms, now)?;
+            shared
+                .observer
+                .metrics
+                .messages_sent
+                .inc_by(sent.len() as u64);
             Reply::xml(StatusCode::CREATED, xml::sent_messages_document(&sent))
         }
     };
@@ -158,6 +164,11 @@ pub(super) async fn receive(
             let mut state = shared.lock();
             let msgs = state.engine.receive_messages(queue, max, now)?;
             if !msgs.is_empty() {
+                shared
+                    .observer
+                    .metrics
+                    .messages_received
+                    .inc_by(msgs.len() as u64);
                 let body = match batch {
                     None => xml::received_message_document(&msgs[0]),
                     Some(_) => xml::received_messages_document(&msgs),
@@ -198,6 +209,7 @@ pub(super) fn delete_message(
         }
         let mut state = shared.lock();
         state.engine.delete_message(queue, handle, now)?;
+        shared.observer.metrics.messages_deleted.inc();
         // Deleting the head of a FIFO group releases the group's next message.
         state.wake_queue(queue);
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
@@ -209,6 +221,11 @@ pub(super) fn delete_message(
     let failures = {
         let mut state = shared.lock();
         let failures = state.engine.batch_delete_messages(queue, &handles, now)?;
+        shared
+            .observer
+            .metrics
+            .messages_deleted
+            .inc_by(handles.len().saturating_sub(failures.len()) as u64);
         state.wake_queue(queue);
         failures
     };

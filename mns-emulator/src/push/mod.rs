@@ -57,6 +57,8 @@ pub(crate) struct PushHub {
     generated: tokio::sync::OnceCell<Result<Arc<PushSigner>, String>>,
     /// The base URL receivers reach this emulator at, when configured.
     advertised_url: OnceLock<String>,
+    /// CA certificates trusted for `https://` endpoints on top of the system's roots.
+    extra_roots: OnceLock<Vec<reqwest::Certificate>>,
 }
 
 impl PushHub {
@@ -68,7 +70,14 @@ impl PushHub {
             key_choice: OnceLock::new(),
             generated: tokio::sync::OnceCell::new(),
             advertised_url: OnceLock::new(),
+            extra_roots: OnceLock::new(),
         }
+    }
+
+    /// Trusts these CA certificates for `https://` pushes, on top of the system's roots
+    /// (first call wins).
+    pub(crate) fn configure_extra_roots(&self, roots: Vec<reqwest::Certificate>) {
+        let _ = self.extra_roots.set(roots);
     }
 
     /// Advertises `url` (no trailing slash) as this emulator's base URL in
@@ -101,11 +110,14 @@ impl PushHub {
     /// The HTTP client for pushes.
     fn http(&self) -> &reqwest::Client {
         self.http.get_or_init(|| {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 .no_proxy()
                 .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default()
+                .tls_certs_merge(self.extra_roots.get().cloned().unwrap_or_default());
+            builder.build().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "cannot build the push client with the configured CA certificates; pushes use the system roots only");
+                reqwest::Client::default()
+            })
         })
     }
 

@@ -4,6 +4,8 @@
 //! on two cores).
 
 mod account_client;
+mod admin_api;
+mod admin_dashboard;
 mod control_client;
 mod control_hostile;
 mod credentials_e2e;
@@ -26,5 +28,6 @@ mod http_signing;
 mod http_topic_ops;
 mod message_properties;
 mod openapi_replay;
+mod push_https;
 mod replay_captured;
 mod topic_client;

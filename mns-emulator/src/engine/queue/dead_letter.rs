@@ -33,6 +33,7 @@ impl QueueStore {
         let Some(mut msg) = self.messages.remove(&seq) else {
             return;
         };
+        self.mark(seq);
         if self.mode.fifo() {
             msg.state = group_state;
             self.fifo_remove(seq, &msg);
@@ -72,6 +73,7 @@ impl QueueStore {
         msg.generation = msg.generation.wrapping_add(1);
         self.messages.insert(seq, msg);
         self.index_new(seq);
+        self.mark(seq);
     }
 }
 

@@ -114,6 +114,26 @@ impl QueueStore {
         self.refresh_group(group);
     }
 
+    /// Adds a restored message to its group (counting it if Inactive), without listing yet.
+    pub(super) fn fifo_restore(&mut self, seq: u64, msg: &StoredMessage) {
+        let Some(group) = group_id(msg) else {
+            return;
+        };
+        let g = self.groups.entry(group.to_owned()).or_default();
+        g.seqs.insert(seq);
+        if msg.state == MessageState::Inactive {
+            g.inactive += 1;
+        }
+    }
+
+    /// Re-lists every group (after a restore).
+    pub(super) fn fifo_relist_all(&mut self) {
+        let names: Vec<String> = self.groups.keys().cloned().collect();
+        for name in names {
+            self.refresh_group(&name);
+        }
+    }
+
     /// Up to `n` Active messages that directly follow `head` in its group (for batch receives
     /// that may take several messages of one group; none when `n` is 0).
     pub(super) fn fifo_followers(&self, head: u64, n: usize) -> Vec<u64> {

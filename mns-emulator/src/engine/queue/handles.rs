@@ -43,6 +43,7 @@ impl QueueStore {
         config: &EngineConfig,
     ) -> Result<(), MnsError> {
         let seq = self.current_handle(handle, codec, config)?;
+        self.mark(seq);
         if let Some(msg) = self.messages.remove(&seq) {
             self.forget_index(seq, &msg);
         }
@@ -61,6 +62,7 @@ impl QueueStore {
         now: Millis,
     ) -> Result<VisibilityChanged, MnsError> {
         let seq = self.current_handle(handle, codec, config)?;
+        self.mark(seq);
         let Some(msg) = self.messages.get_mut(&seq) else {
             return Err(MnsError::message_not_exist());
         };

@@ -24,8 +24,10 @@
 mod dead_letter;
 mod fifo;
 mod handles;
+mod image;
 
 pub(crate) use dead_letter::DeadLetter;
+pub(crate) use image::{system_image, system_of, user_image, user_of};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -162,6 +164,12 @@ pub(crate) struct QueueStore {
     delayed_count: u64,
     /// FIFO message groups by id (always empty in a normal queue).
     groups: HashMap<String, fifo::Group>,
+    /// Whether changes are recorded (`changed`, `meta_changed`) for `Engine::take_changes`.
+    pub(crate) track: bool,
+    /// Messages stored, changed or removed since the last `Engine::take_changes` (may repeat).
+    pub(crate) changed: Vec<u64>,
+    /// Whether the queue's own row (settings, policy, times) changed since then.
+    pub(crate) meta_changed: bool,
 }
 
 fn secs_to_ms(secs: u32) -> Millis {
@@ -195,6 +203,16 @@ impl QueueStore {
             inactive_count: 0,
             delayed_count: 0,
             groups: HashMap::new(),
+            track: false,
+            changed: Vec::new(),
+            meta_changed: false,
+        }
+    }
+
+    /// Records that message `seq` changed (when tracking).
+    fn mark(&mut self, seq: u64) {
+        if self.track {
+            self.changed.push(seq);
         }
     }
 
@@ -220,12 +238,14 @@ impl QueueStore {
             let seq = *entry.key();
             let msg = entry.remove();
             self.forget_index(seq, &msg);
+            self.mark(seq);
         }
         while let Some(&(at, seq)) = self.timers.first() {
             if at > now {
                 break;
             }
             self.timers.pop_first();
+            self.mark(seq);
             let Some(msg) = self.messages.get_mut(&seq) else {
                 continue;
             };
@@ -407,6 +427,7 @@ impl QueueStore {
         };
         self.messages.insert(seq, msg);
         self.index_new(seq);
+        self.mark(seq);
         SentMessage {
             message_id: codec.message_id(seq),
             body_md5: ids::md5_hex(&md5),
@@ -458,6 +479,7 @@ impl QueueStore {
     fn take(&mut self, seq: u64, codec: &IdCodec, now: Millis) -> ReceivedMessage {
         let visibility = secs_to_ms(self.settings.visibility_timeout);
         let fifo = self.mode.fifo();
+        self.mark(seq);
         let msg = self
             .messages
             .get_mut(&seq)
@@ -567,8 +589,25 @@ impl QueueStore {
         for (_, seq) in &self.timers {
             if let Some(msg) = self.messages.get_mut(seq) {
                 msg.generation = msg.generation.wrapping_add(1);
+                if self.track {
+                    self.changed.push(*seq);
+                }
             }
         }
+    }
+
+    /// Removes every stored message, whatever its state (the admin API's queue reset); the
+    /// queue keeps its settings and policy. Returns how many messages were removed.
+    pub(crate) fn purge(&mut self) -> usize {
+        let removed = self.messages.len();
+        self.messages.clear();
+        self.visible.clear();
+        self.timers.clear();
+        self.inactive_count = 0;
+        self.delayed_count = 0;
+        self.groups.clear();
+        self.dead_letters.clear();
+        removed
     }
 
     /// Number of stored messages (all states).

@@ -1,0 +1,97 @@
+//! What the emulator records about the requests it serves: a ring of the last requests (the
+//! admin API's request log and the dashboard) and the Prometheus metrics (`super::metrics`).
+//! Recorded by the HTTP layer once per MNS request, after the answer is known.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::metrics::Metrics;
+
+/// How many requests the log keeps by default (the oldest is dropped first).
+pub const DEFAULT_REQUEST_LOG_CAPACITY: usize = 1000;
+
+/// One served request, as the request log shows it. Never holds a secret: the access key id
+/// only, no signature, no security token, no body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRecord {
+    /// The request id the emulator answered with.
+    pub request_id: String,
+    /// When it was answered, on the emulator's clock, epoch ms.
+    pub at_ms: u64,
+    /// The MNS operation (`SendMessage`, …), `-` when the request did not route.
+    pub operation: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query (which may carry receipt handles).
+    pub path: String,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// MNS error code, for errors.
+    pub code: Option<String>,
+    /// Time spent answering, in (real) milliseconds: long polls include their wait.
+    pub latency_ms: f64,
+    /// The access key id the request was signed with, when it was signed.
+    pub access_key_id: Option<String>,
+}
+
+/// The request log and the metrics of one emulator.
+#[derive(Debug)]
+pub(crate) struct Observer {
+    requests: Mutex<VecDeque<RequestRecord>>,
+    capacity: usize,
+    pub(crate) metrics: Metrics,
+}
+
+impl Default for Observer {
+    fn default() -> Self {
+        Observer {
+            requests: Mutex::new(VecDeque::new()),
+            capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            metrics: Metrics::new(),
+        }
+    }
+}
+
+impl Observer {
+    /// Records one answered request in the log and the metrics.
+    pub(crate) fn record(&self, record: RequestRecord, latency: Duration) {
+        self.metrics.observe_request(
+            &record.operation,
+            record.code.as_deref().unwrap_or("OK"),
+            latency,
+        );
+        tracing::debug!(
+            operation = %record.operation,
+            status = record.status,
+            code = record.code.as_deref().unwrap_or("-"),
+            request_id = %record.request_id,
+            latency_ms = record.latency_ms,
+            "request"
+        );
+        let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if log.len() == self.capacity {
+            log.pop_front();
+        }
+        log.push_back(record);
+    }
+
+    /// The newest `limit` requests, oldest first.
+    pub(crate) fn recent(&self, limit: usize) -> Vec<RequestRecord> {
+        let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter()
+            .skip(log.len().saturating_sub(limit))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets the logged requests (metrics are counters and keep counting).
+    pub(crate) fn clear(&self) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}

@@ -1,0 +1,206 @@
+//! Change tracking: what the engine changed since it was last asked, as state-image rows.
+//!
+//! The engine stays sans-IO: a persistence layer (the emulator's data directory) turns change
+//! tracking on with [`Engine::set_change_tracking`] and, after each operation, takes the rows to
+//! write with [`Engine::take_changes`]. Tracking costs nothing while off (the default): every
+//! mark is behind one `bool`.
+//!
+//! The rows are read from the engine when they are taken, so a message changed several times
+//! in one batch is written once, as it is now; one that is gone is deleted. Applying a
+//! [`ChangeSet`] in order to a store holding the previous image yields the current image.
+//!
+//! ```
+//! use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, RowChange, SendMessageInput};
+//!
+//! let mut engine = Engine::new(EngineConfig::default());
+//! engine.set_change_tracking(true);
+//! engine.create_queue("jobs", QueueAttributesInput::default(), 1_000).unwrap();
+//! engine.send_messages("jobs", vec![SendMessageInput::new("hello")], 1_000).unwrap();
+//! let changes = engine.take_changes().unwrap();
+//! assert!(matches!(&changes.ops[0], RowChange::PutQueue(q) if q.name == "jobs"));
+//! assert!(matches!(&changes.ops[1], RowChange::PutMessage(m) if m.body == "hello"));
+//! assert!(engine.take_changes().is_none());
+//! ```
+
+use std::collections::BTreeSet;
+
+use super::Engine;
+use super::image::{
+    DeliveryImage, GlobalsImage, MessageImage, QueueImage, SubscriptionImage, TopicImage,
+};
+
+/// One row to write or remove, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RowChange {
+    /// The queue was deleted: remove its row and every message row of that queue.
+    DropQueue(String),
+    /// Write (insert or replace) a queue's row.
+    PutQueue(Box<QueueImage>),
+    /// Write a message's row (keyed by its sequence number; it may have moved queues).
+    PutMessage(Box<MessageImage>),
+    /// Remove message `seq` *if it is still recorded in `queue`* (a dead letter moved to another
+    /// queue in the same batch keeps its row there).
+    DeleteMessage {
+        /// The queue it left.
+        queue: String,
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// The topic was deleted: remove its row and every subscription row of that topic.
+    DropTopic(String),
+    /// Write a topic's row.
+    PutTopic(Box<TopicImage>),
+    /// Write a subscription's row.
+    PutSubscription(Box<SubscriptionImage>),
+    /// Remove a subscription's row.
+    DeleteSubscription {
+        /// Its topic.
+        topic: String,
+        /// Its name.
+        name: String,
+    },
+    /// Write a pending delivery's row.
+    PutDelivery(Box<DeliveryImage>),
+    /// Remove a delivery's row (delivered or dropped).
+    DeleteDelivery(u64),
+}
+
+/// Everything that changed in one batch of operations: the rows to apply in order, then the
+/// engine-wide row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// Row changes, drops first.
+    pub ops: Vec<RowChange>,
+    /// The engine-wide row as of now (sequence numbers, clock, recently deleted queues).
+    pub globals: GlobalsImage,
+}
+
+/// Engine-level marks (queue and delivery stores keep their own).
+#[derive(Debug, Default)]
+pub(crate) struct ChangeLog {
+    pub(crate) on: bool,
+    dropped_queues: Vec<String>,
+    dropped_topics: Vec<String>,
+    topics: BTreeSet<String>,
+    subscriptions: BTreeSet<(String, String)>,
+}
+
+impl ChangeLog {
+    pub(crate) fn drop_queue(&mut self, name: &str) {
+        if self.on {
+            self.dropped_queues.push(name.to_owned());
+        }
+    }
+
+    pub(crate) fn drop_topic(&mut self, name: &str) {
+        if self.on {
+            self.dropped_topics.push(name.to_owned());
+            self.topics.remove(name);
+            self.subscriptions.retain(|(t, _)| t != name);
+        }
+    }
+
+    pub(crate) fn topic(&mut self, name: &str) {
+        if self.on {
+            self.topics.insert(name.to_owned());
+        }
+    }
+
+    pub(crate) fn subscription(&mut self, topic: &str, name: &str) {
+        if self.on {
+            self.subscriptions
+                .insert((topic.to_owned(), name.to_owned()));
+        }
+    }
+}
+
+impl Engine {
+    /// Turns change tracking on or off (see the [module docs](self)). Turning it on starts from
+    /// a clean slate: only later changes are reported.
+    pub fn set_change_tracking(&mut self, on: bool) {
+        self.log = ChangeLog {
+            on,
+            ..ChangeLog::default()
+        };
+        for q in self.queues.values_mut() {
+            q.track = on;
+            q.changed.clear();
+            q.meta_changed = false;
+        }
+        self.topics.deliveries.track = on;
+        self.topics.deliveries.changed.clear();
+    }
+
+    /// Marks a queue's own row changed (when tracking).
+    pub(crate) fn queue_meta_changed(&mut self, name: &str) {
+        let on = self.log.on;
+        if let Some(q) = self.queues.get_mut(name) {
+            q.track = on;
+            q.meta_changed |= on;
+        }
+    }
+
+    /// The rows changed since the last call (or since tracking was turned on), or `None` when
+    /// nothing changed or tracking is off. Reads that only advanced the clock report nothing.
+    pub fn take_changes(&mut self) -> Option<ChangeSet> {
+        if !self.log.on {
+            return None;
+        }
+        let mut ops = Vec::new();
+        for name in std::mem::take(&mut self.log.dropped_queues) {
+            ops.push(RowChange::DropQueue(name));
+        }
+        for name in std::mem::take(&mut self.log.dropped_topics) {
+            ops.push(RowChange::DropTopic(name));
+        }
+        for q in self.queues.values_mut() {
+            if q.meta_changed {
+                q.meta_changed = false;
+                ops.push(RowChange::PutQueue(Box::new(super::image::queue_row(q))));
+            }
+            if q.changed.is_empty() {
+                continue;
+            }
+            let mut seqs = std::mem::take(&mut q.changed);
+            seqs.sort_unstable();
+            seqs.dedup();
+            for seq in seqs {
+                ops.push(match q.message_image(seq) {
+                    Some(m) => RowChange::PutMessage(Box::new(m)),
+                    None => RowChange::DeleteMessage {
+                        queue: q.name.clone(),
+                        seq,
+                    },
+                });
+            }
+        }
+        for name in std::mem::take(&mut self.log.topics) {
+            if let Some(t) = self.topic_image(&name) {
+                ops.push(RowChange::PutTopic(Box::new(t)));
+            }
+        }
+        for (topic, name) in std::mem::take(&mut self.log.subscriptions) {
+            ops.push(match self.subscription_image(&topic, &name) {
+                Some(s) => RowChange::PutSubscription(Box::new(s)),
+                None => RowChange::DeleteSubscription { topic, name },
+            });
+        }
+        let mut ids = std::mem::take(&mut self.topics.deliveries.changed);
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            ops.push(match self.delivery_image(id) {
+                Some(d) => RowChange::PutDelivery(Box::new(d)),
+                None => RowChange::DeleteDelivery(id),
+            });
+        }
+        if ops.is_empty() {
+            return None;
+        }
+        Some(ChangeSet {
+            ops,
+            globals: self.globals_image(),
+        })
+    }
+}
