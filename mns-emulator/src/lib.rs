@@ -57,6 +57,8 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+#[cfg(feature = "persistence")]
+pub mod persist;
 mod push;
 mod shared;
 pub use push::{

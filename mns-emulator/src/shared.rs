@@ -24,6 +24,9 @@ pub(crate) struct Locked {
     /// `SetAccountAttributes` values (not part of the queue engine).
     pub(crate) logging_bucket: String,
     pub(crate) trace_enabled: Option<String>,
+    /// The data directory's journal: every release of the lock records the engine's changes.
+    #[cfg(feature = "persistence")]
+    pub(crate) journal: Option<Arc<crate::persist::Journal>>,
 }
 
 /// State shared by every request handler.
@@ -49,6 +52,9 @@ pub(crate) struct Shared {
     pub(crate) push: crate::push::PushHub,
     /// Fault injection (`crate::faults`).
     pub(crate) faults: crate::faults::FaultInjector,
+    /// The data directory's journal, when there is one: responses wait on it.
+    #[cfg(feature = "persistence")]
+    pub(crate) journal: Option<Arc<crate::persist::Journal>>,
 }
 
 impl Shared {
@@ -68,6 +74,8 @@ impl Shared {
                 waiters: HashMap::new(),
                 logging_bucket: String::new(),
                 trace_enabled: None,
+                #[cfg(feature = "persistence")]
+                journal: None,
             }),
             clock,
             auth,
@@ -82,7 +90,32 @@ impl Shared {
             waiting: watch::Sender::new(0),
             push: crate::push::PushHub::new(),
             faults: crate::faults::FaultInjector::default(),
+            #[cfg(feature = "persistence")]
+            journal: None,
         }
+    }
+
+    /// Records every later engine change in `journal` (the data directory).
+    #[cfg(feature = "persistence")]
+    pub(crate) fn set_journal(&mut self, journal: Arc<crate::persist::Journal>) {
+        self.state
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .journal = Some(journal.clone());
+        self.journal = Some(journal);
+    }
+
+    /// Waits until every engine change made so far is durable (at once without a data
+    /// directory); `Err` if the data directory cannot be written.
+    pub(crate) async fn durable(&self) -> Result<(), crate::error::MnsError> {
+        #[cfg(feature = "persistence")]
+        if let Some(j) = &self.journal {
+            return j
+                .wait_durable()
+                .await
+                .map_err(|_| crate::error::MnsError::internal_error());
+        }
+        Ok(())
     }
 
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
@@ -133,6 +166,15 @@ impl std::ops::DerefMut for StateGuard<'_> {
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         self.0.wake_dead_letter_targets();
+        #[cfg(feature = "persistence")]
+        {
+            let locked = &mut *self.0;
+            if let Some(journal) = &locked.journal
+                && let Some(changes) = locked.engine.take_changes()
+            {
+                journal.record(changes);
+            }
+        }
     }
 }
 

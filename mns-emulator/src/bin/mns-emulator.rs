@@ -16,7 +16,8 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Point an MNS SDK at the printed endpoint with one of the configured access keys (by default
 /// `testid` / `testsecret`). Requests are signature-checked like the real service unless
-/// `--accept-any-signature` is given. State lives in memory and is lost on exit.
+/// `--accept-any-signature` is given. State lives in memory and is lost on exit, unless
+/// `--data-dir` keeps it on disk.
 #[derive(Debug, Parser)]
 #[command(name = "mns-emulator", version, about, long_about)]
 struct Args {
@@ -95,6 +96,12 @@ struct Args {
     /// points), e.g. `http://mns-emulator:9911`. Default: the bound address.
     #[arg(long, value_name = "URL", env = "MNS_EMULATOR_ADVERTISED_URL")]
     advertised_url: Option<String>,
+
+    /// Keep queues, messages, topics and subscriptions in this directory (created if missing):
+    /// every change answered with success is on disk first, and a restart (even after kill -9)
+    /// restores it exactly. Off by default: state lives in memory only.
+    #[arg(long, value_name = "DIR", env = "MNS_EMULATOR_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
 
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
@@ -207,6 +214,15 @@ async fn main() -> std::process::ExitCode {
     }
     for (id, secret) in args.access_keys {
         builder = builder.access_key(id, secret);
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = match builder.data_dir(dir) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("mns-emulator: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
     }
     let emulator = match builder.start().await {
         Ok(e) => e,

@@ -116,7 +116,8 @@ impl ChangeLog {
 }
 
 impl Engine {
-    /// Turns change tracking on or off (see the [module docs](self)). Turning it on starts from
+    /// Turns change tracking on or off ([`Engine::take_changes`] reports the rows changed since
+    /// the last call; a persistence layer writes them). Turning it on starts from
     /// a clean slate: only later changes are reported.
     pub fn set_change_tracking(&mut self, on: bool) {
         self.log = ChangeLog {

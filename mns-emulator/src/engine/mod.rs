@@ -51,7 +51,7 @@ pub use delivery::{
 pub use image::{
     DeliveryImage, DlqPolicyImage, ForwardedImage, GlobalsImage, ImageError, MessageImage,
     MessageStateImage, PropertyImage, QueueImage, QueueKindImage, STATE_FORMAT_VERSION, StateImage,
-    SubscriptionImage, TopicImage,
+    SubscriptionImage, TopicImage, check_version,
 };
 pub use limits::{validate_batch_size, validate_wait_seconds};
 pub use subscription::{

@@ -127,6 +127,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if drop_connection {
         return fault_hook::dropped_connection();
     }
+    // With a data directory, no answer leaves before the changes behind it are durable.
+    let result = match shared.durable().await {
+        Ok(()) => result,
+        Err(e) => Err(e),
+    };
     let (status, body, location) = match result {
         Ok(reply) => (reply.status, reply.body, reply.location),
         Err(err) => {

@@ -5,3 +5,5 @@
 
 mod client_resilience;
 mod http_stress;
+#[cfg(feature = "persistence")]
+mod persistence;

@@ -1,0 +1,136 @@
+//! The data directory: the standalone emulator's state kept on disk, so nothing acknowledged is
+//! lost when it stops, crashes or is killed (`--data-dir`, [`crate::EmulatorBuilder::data_dir`]).
+//!
+//! Off by default: without a data directory the emulator is purely in memory, at full speed.
+//!
+//! How it works. The engine stays sans-IO: with change tracking on, it reports after each
+//! operation the state-image rows that changed ([`crate::engine::Engine::take_changes`]). When
+//! the engine lock is released (every path: HTTP, topic push, the library API), the changes go
+//! to the journal's writer thread in lock order. The writer commits everything queued in one
+//! SQLite transaction (group commit: concurrent requests share one fsync) and only then lets
+//! their responses leave, so every success answer describes durable state. On start the rows are
+//! read back into a state image and [`crate::engine::Engine::from_image`] rebuilds the engine:
+//! in-flight messages keep their receipt handles and next-visible times, delayed messages their
+//! delays, retention counts from the original enqueue time, and the clock never goes back past
+//! the stored high-water mark.
+//!
+//! The store and its durability settings are described in `sqlite.rs`
+//! ([`DATABASE_FILE`] inside the directory). The row format is the state image's
+//! ([`crate::engine::STATE_FORMAT_VERSION`]), the same as the admin snapshot's.
+//!
+//! Bad input never loses data: a directory that cannot be created or written, a file that is
+//! not ours, another format version, a corrupt or truncated database, or a directory another
+//! emulator holds each make the start fail with a [`DataDirError`] naming the path, and the
+//! files are left as they were.
+
+mod builder;
+mod journal;
+mod sqlite;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub(crate) use journal::Journal;
+pub use journal::JournalStats;
+pub use sqlite::DATABASE_FILE;
+
+use crate::engine::{Engine, EngineConfig, ImageError, StateImage};
+
+/// Why a data directory cannot be used. The emulator does not start; nothing is changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataDirError {
+    /// Another emulator (or any process) holds the directory's database.
+    #[error("the data directory {} is in use by another emulator (its database is locked)", .path.display())]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The database is damaged (corrupt or truncated).
+    #[error("the data directory's database {} is corrupt or truncated ({detail}); it was left untouched", .path.display())]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's or the row reader's diagnosis.
+        detail: String,
+    },
+    /// The file is an SQLite database of something else.
+    #[error("{} is not an mns-emulator data file; it was left untouched", .path.display())]
+    Foreign {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The state in the file is of another format version, or inconsistent.
+    #[error("cannot restore the state in {}: {error}; it was left untouched", .path.display())]
+    Image {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: ImageError,
+    },
+    /// The directory or file cannot be created, read or written.
+    #[error("cannot use the data directory {}: {detail}", .path.display())]
+    Io {
+        /// The directory or database file.
+        path: PathBuf,
+        /// What failed.
+        detail: String,
+    },
+}
+
+/// An opened data directory: its lock is held and its state read, not yet serving.
+#[derive(Debug)]
+pub(crate) struct OpenedDataDir {
+    store: sqlite::SqliteStore,
+    image: Option<StateImage>,
+    path: PathBuf,
+}
+
+impl OpenedDataDir {
+    /// Opens `dir` and checks its state against `config`.
+    pub(crate) fn open(dir: &Path, config: &EngineConfig) -> Result<Self, DataDirError> {
+        let (store, image) = sqlite::SqliteStore::open(dir)?;
+        let path = dir.join(DATABASE_FILE);
+        if let Some(image) = &image {
+            Engine::from_image(config.clone(), image.clone()).map_err(|error| {
+                DataDirError::Image {
+                    path: path.clone(),
+                    error,
+                }
+            })?;
+        }
+        Ok(OpenedDataDir { store, image, path })
+    }
+
+    /// The engine the directory holds (a new one when it is new), with change tracking on, and
+    /// the journal that will record its changes.
+    pub(crate) fn start(
+        self,
+        config: EngineConfig,
+    ) -> Result<(Engine, Arc<Journal>), DataDirError> {
+        let OpenedDataDir {
+            mut store,
+            image,
+            path,
+        } = self;
+        let mut engine = match image {
+            Some(image) => {
+                Engine::from_image(config, image).map_err(|error| DataDirError::Image {
+                    path: path.clone(),
+                    error,
+                })?
+            }
+            None => {
+                // A new directory: record the seed at once, so ids stay stable from the start.
+                let engine = Engine::new(config);
+                store
+                    .write_image(&engine.export_image())
+                    .map_err(|detail| DataDirError::Io { path, detail })?;
+                engine
+            }
+        };
+        engine.set_change_tracking(true);
+        let journal = Journal::start(Box::new(move |batch| store.apply(batch)));
+        Ok((engine, journal))
+    }
+}

@@ -1,0 +1,203 @@
+//! The data directory (`mns_emulator::persist`), in process: a restart restores the state
+//! exactly (handles, visibility, delays, counters, the clock), and a directory that cannot be
+//! used is refused with an error naming it, its files left as they were. The SIGKILL test is
+//! `crash_recovery.rs`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mns_client::queue::{QueueOptions, SendOptions};
+use mns_client::{Client, Credentials, Endpoint};
+use mns_emulator::clock::ManualClock;
+use mns_emulator::persist::{DATABASE_FILE, DataDirError};
+use mns_emulator::{Emulator, RunningEmulator};
+
+const T0: u64 = 1_700_000_000_000;
+
+async fn start(dir: &Path, clock: &ManualClock) -> RunningEmulator {
+    Emulator::builder()
+        .clock(clock.clone())
+        // The client signs with the wall clock; the emulator runs on a manual one.
+        .max_date_skew(None)
+        .data_dir(dir)
+        .expect("the data directory opens")
+        .start()
+        .await
+        .expect("the emulator starts")
+}
+
+fn client(emu: &RunningEmulator) -> Client {
+    Client::builder(Endpoint::from_url(emu.endpoint()).unwrap())
+        .credentials(Credentials::new("testid", "testsecret"))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_restart_restores_the_state_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at_millis(T0);
+    let emu = start(dir.path(), &clock).await;
+    let q = client(&emu).queue("jobs").unwrap();
+    q.create(&QueueOptions {
+        visibility_timeout: Some(60),
+        ..QueueOptions::default()
+    })
+    .await
+    .unwrap();
+    q.send_message("in-flight").await.unwrap();
+    let gone = q.send_message("deleted").await.unwrap();
+    let delayed = q
+        .send_message_opts(
+            "delayed",
+            SendOptions {
+                delay_seconds: Some(100),
+                ..SendOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    let held = q.receive_message(None).await.unwrap().unwrap();
+    assert_eq!(held.body, b"in-flight");
+    let deleted = q.receive_message(None).await.unwrap().unwrap();
+    assert_eq!(deleted.message_id, gone.message_id);
+    q.delete_message(&deleted.receipt_handle).await.unwrap();
+    let before = q.get_attributes().await.unwrap();
+    emu.shutdown().await;
+
+    clock.advance(Duration::from_secs(10));
+    let emu = start(dir.path(), &clock).await;
+    let q = client(&emu).queue("jobs").unwrap();
+    let after = q.get_attributes().await.unwrap();
+    assert_eq!(
+        (
+            after.active_messages,
+            after.inactive_messages,
+            after.delay_messages
+        ),
+        (0, 1, 1)
+    );
+    assert_eq!(after.create_time, before.create_time);
+    // Nothing visible: one in flight (50 s left), one delayed (90 s left).
+    assert!(q.receive_message(None).await.unwrap().is_none());
+    // The handle issued before the restart still works.
+    let changed = q
+        .change_message_visibility(&held.receipt_handle, 5)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(6));
+    let again = q.receive_message(None).await.unwrap().unwrap();
+    assert_eq!(again.message_id, held.message_id);
+    assert_eq!(again.dequeue_count, 2);
+    assert!(
+        q.delete_message(&changed.receipt_handle).await.is_err(),
+        "the older handle is stale"
+    );
+    q.delete_message(&again.receipt_handle).await.unwrap();
+    // The delay continues from the original send.
+    clock.advance(Duration::from_secs(83));
+    assert!(q.receive_message(None).await.unwrap().is_none());
+    clock.advance(Duration::from_secs(1));
+    let late = q.receive_message(None).await.unwrap().unwrap();
+    assert_eq!(late.message_id, delayed.message_id);
+    emu.shutdown().await;
+
+    // A third start sees only what the second left: the delayed message, in flight.
+    let emu = start(dir.path(), &clock).await;
+    let q = client(&emu).queue("jobs").unwrap();
+    let attrs = q.get_attributes().await.unwrap();
+    assert_eq!(
+        (
+            attrs.active_messages,
+            attrs.inactive_messages,
+            attrs.delay_messages
+        ),
+        (0, 1, 0)
+    );
+    q.delete_message(&late.receipt_handle).await.unwrap();
+    let stats = emu.emulator().data_dir_stats().expect("a data directory");
+    assert!(stats.commits >= 1 && stats.commits <= stats.change_sets);
+    emu.shutdown().await;
+}
+
+/// Opening `dir` fails; the database file (if any) is byte-for-byte what it was.
+fn refused(dir: &Path) -> DataDirError {
+    let file = dir.join(DATABASE_FILE);
+    let before = std::fs::read(&file).ok();
+    let err = Emulator::builder()
+        .data_dir(dir)
+        .expect_err("the directory is refused");
+    assert_eq!(std::fs::read(&file).ok(), before, "{err}");
+    err
+}
+
+async fn directory_with_a_queue(dir: &Path) {
+    let clock = ManualClock::at_millis(T0);
+    let emu = start(dir, &clock).await;
+    client(&emu)
+        .queue("kept")
+        .unwrap()
+        .create(&QueueOptions::default())
+        .await
+        .unwrap();
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_second_emulator_on_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Emulator::builder().data_dir(dir.path()).unwrap();
+    let err = Emulator::builder().data_dir(dir.path()).unwrap_err();
+    assert!(matches!(err, DataDirError::InUse { .. }), "{err}");
+    assert!(err.to_string().contains(&dir.path().display().to_string()));
+    drop(first.build());
+}
+
+#[tokio::test]
+async fn a_corrupt_or_truncated_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(DATABASE_FILE),
+        b"this is not a database, it is a note someone left here".repeat(40),
+    )
+    .unwrap();
+    let err = refused(dir.path());
+    assert!(matches!(err, DataDirError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(DATABASE_FILE));
+
+    let dir = tempfile::tempdir().unwrap();
+    directory_with_a_queue(dir.path()).await;
+    let file = dir.path().join(DATABASE_FILE);
+    let len = std::fs::metadata(&file).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    f.set_len(len / 2).unwrap();
+    drop(f);
+    let err = refused(dir.path());
+    assert!(matches!(err, DataDirError::Corrupt { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn another_format_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    directory_with_a_queue(dir.path()).await;
+    // SQLite's `user_version` is the big-endian u32 at byte 60 of the header.
+    let file = dir.path().join(DATABASE_FILE);
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(&file, &bytes).unwrap();
+    let err = refused(dir.path());
+    assert!(
+        err.to_string().contains("version 99"),
+        "names the version: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_directory_that_cannot_be_created_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = Emulator::builder().data_dir(file.join("data")).unwrap_err();
+    assert!(matches!(err, DataDirError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("a-file"));
+}
