@@ -103,6 +103,12 @@ struct Args {
     #[arg(long, value_name = "DIR", env = "MNS_EMULATOR_DATA_DIR")]
     data_dir: Option<std::path::PathBuf>,
 
+    /// With `--data-dir`: `full` fsyncs every commit before answering (survives power loss;
+    /// the default), `normal` hands it to the OS (survives the emulator being killed, not the
+    /// machine crashing; faster on slow disks).
+    #[arg(long, value_name = "LEVEL", default_value = "full", value_parser = mns_emulator::persist::Durability::parse)]
+    data_dir_sync: mns_emulator::persist::Durability,
+
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
@@ -216,7 +222,7 @@ async fn main() -> std::process::ExitCode {
         builder = builder.access_key(id, secret);
     }
     if let Some(dir) = &args.data_dir {
-        builder = match builder.data_dir(dir) {
+        builder = match builder.data_dir_with(dir, args.data_dir_sync) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("mns-emulator: {e}");

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{DataDirError, JournalStats, OpenedDataDir};
+use super::{DataDirError, Durability, JournalStats, OpenedDataDir};
 use crate::{Emulator, EmulatorBuilder};
 
 impl EmulatorBuilder {
@@ -24,8 +24,21 @@ impl EmulatorBuilder {
     /// # emu.shutdown().await;
     /// # Ok(()) }
     /// ```
-    pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, DataDirError> {
-        self.data_dir = Some(OpenedDataDir::open(dir.as_ref(), &self.engine_config)?);
+    pub fn data_dir(self, dir: impl AsRef<Path>) -> Result<Self, DataDirError> {
+        self.data_dir_with(dir, Durability::default())
+    }
+
+    /// [`EmulatorBuilder::data_dir`] with a chosen [`Durability`].
+    pub fn data_dir_with(
+        mut self,
+        dir: impl AsRef<Path>,
+        durability: Durability,
+    ) -> Result<Self, DataDirError> {
+        self.data_dir = Some(OpenedDataDir::open(
+            dir.as_ref(),
+            durability,
+            &self.engine_config,
+        )?);
         Ok(self)
     }
 }

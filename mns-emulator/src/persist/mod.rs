@@ -36,6 +36,43 @@ pub use sqlite::DATABASE_FILE;
 
 use crate::engine::{Engine, EngineConfig, ImageError, StateImage};
 
+/// When a success answer may leave: after its change survives what.
+///
+/// SQLite's own two levels (`synchronous=FULL` / `NORMAL` in WAL mode). Both survive the
+/// emulator process crashing or being killed (`kill -9`): the change is in the operating
+/// system's hands before the answer leaves. Only [`Durability::PowerLoss`] also survives the
+/// machine crashing or losing power, at the price of one fsync per commit (group commit shares
+/// it between concurrent requests; BENCHMARKS.md has the figures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Durability {
+    /// Every commit is fsynced before its answers leave (`synchronous=FULL`). The default.
+    #[default]
+    PowerLoss,
+    /// Every commit is written to the operating system before its answers leave, fsynced at
+    /// checkpoints (`synchronous=NORMAL`): safe against the emulator crashing or being killed,
+    /// not against the machine crashing.
+    ProcessCrash,
+}
+
+impl Durability {
+    /// Parses `full` / `normal` (the `--data-dir-sync` spellings, SQLite's names).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(Durability::PowerLoss),
+            "normal" => Ok(Durability::ProcessCrash),
+            _ => Err(format!("expected full or normal, got {s:?}")),
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::PowerLoss => "FULL",
+            Durability::ProcessCrash => "NORMAL",
+        }
+    }
+}
+
 /// Why a data directory cannot be used. The emulator does not start; nothing is changed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -88,8 +125,12 @@ pub(crate) struct OpenedDataDir {
 
 impl OpenedDataDir {
     /// Opens `dir` and checks its state against `config`.
-    pub(crate) fn open(dir: &Path, config: &EngineConfig) -> Result<Self, DataDirError> {
-        let (store, image) = sqlite::SqliteStore::open(dir)?;
+    pub(crate) fn open(
+        dir: &Path,
+        durability: Durability,
+        config: &EngineConfig,
+    ) -> Result<Self, DataDirError> {
+        let (store, image) = sqlite::SqliteStore::open(dir, durability.pragma())?;
         let path = dir.join(DATABASE_FILE);
         if let Some(image) = &image {
             Engine::from_image(config.clone(), image.clone()).map_err(|error| {

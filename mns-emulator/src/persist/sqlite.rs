@@ -8,9 +8,11 @@
 //! * `locking_mode=EXCLUSIVE`, then an immediate write: the process holds the database lock
 //!   until it exits (the OS drops it on `kill -9`), so a second emulator on the same directory
 //!   fails at once with "in use" instead of both writing.
-//! * `journal_mode=WAL` and `synchronous=FULL`: a commit returns only after the write-ahead log
-//!   is fsynced, so a committed transaction survives a crash or power loss; an interrupted one
-//!   is rolled back on the next open.
+//! * `journal_mode=WAL` and `synchronous=FULL` (the default [`super::Durability::PowerLoss`]): a
+//!   commit returns only after the write-ahead log is fsynced, so a committed transaction
+//!   survives a crash or power loss; an interrupted one is rolled back on the next open. With
+//!   [`super::Durability::ProcessCrash`], `synchronous=NORMAL`: the log is written at commit and
+//!   fsynced at checkpoints, which survives the process dying but not the machine.
 //! * `application_id` marks the file as ours and `user_version` holds
 //!   [`STATE_FORMAT_VERSION`]: another file or another version is refused, never rewritten.
 //! * `quick_check` on open: a corrupt or truncated file is refused with SQLite's diagnosis.
@@ -90,7 +92,10 @@ fn json<T: serde::Serialize>(row: &T) -> String {
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`, takes its lock and reads the image it
     /// holds (`None` for a new store).
-    pub(crate) fn open(dir: &Path) -> Result<(SqliteStore, Option<StateImage>), DataDirError> {
+    pub(crate) fn open(
+        dir: &Path,
+        synchronous: &str,
+    ) -> Result<(SqliteStore, Option<StateImage>), DataDirError> {
         std::fs::create_dir_all(dir).map_err(|e| DataDirError::Io {
             path: dir.to_owned(),
             detail: format!("cannot create the directory: {e}"),
@@ -121,7 +126,7 @@ impl SqliteStore {
                 detail: format!("the database stays in {mode} journal mode, not WAL"),
             });
         }
-        conn.pragma_update(None, "synchronous", "FULL")
+        conn.pragma_update(None, "synchronous", synchronous)
             .map_err(err("cannot configure the database"))?;
         let check: String = conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
