@@ -4,7 +4,8 @@
 //! every acknowledged send is there exactly once (unless its delete was acknowledged), no
 //! acknowledged delete came back, nothing is there twice or that was never sent, and the
 //! counters agree with the messages. Then the next round restarts the child on the same
-//! directory (so it must serve what the last one left) and kills it again.
+//! directory (so it must serve what the last one left) and kills it again. Rounds alternate
+//! between `--data-dir-sync full` and `normal`: both promise to survive the process dying.
 //!
 //! CI size: 5 rounds × 4 clients (about 10 s). Longer run (RELIABILITY.md):
 //! `MNS_CRASH_ROUNDS=50 cargo test -p mns-emulator --test reliability -- crash_recovery --nocapture`
@@ -61,9 +62,10 @@ impl Lcg {
     }
 }
 
-async fn spawn_child(dir: &std::path::Path) -> (tokio::process::Child, String) {
+async fn spawn_child(dir: &std::path::Path, sync: &str) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
         .args(["--bind", "127.0.0.1:0", "--log-level", "error"])
+        .args(["--data-dir-sync", sync])
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::piped())
@@ -260,7 +262,9 @@ async fn acknowledged_changes_survive_sigkill() {
     let mut rng = Lcg(2026);
     let rounds = rounds();
     for round in 0..rounds {
-        let (mut child, endpoint) = spawn_child(dir.path()).await;
+        // Both durability levels must survive the process being killed.
+        let sync = if round % 2 == 0 { "full" } else { "normal" };
+        let (mut child, endpoint) = spawn_child(dir.path(), sync).await;
         let q = queue(&endpoint);
         // The restarted emulator serves: the queue from the last round is there (204).
         q.create(&QueueOptions {
@@ -291,7 +295,7 @@ async fn acknowledged_changes_survive_sigkill() {
         let l = ledger.lock().unwrap();
         let stored = verify(dir.path(), &l, round);
         eprintln!(
-            "crash round {round}: {} answered operations so far, {} acknowledged sends, {} acknowledged deletes, {} unanswered sends, {} unanswered deletes, {stored} stored",
+            "crash round {round} ({sync}): {} answered operations so far, {} acknowledged sends, {} acknowledged deletes, {} unanswered sends, {} unanswered deletes, {stored} stored",
             l.answered,
             l.acked.len(),
             l.deleted.len(),
