@@ -33,6 +33,9 @@ use super::image::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RowChange {
+    /// The whole state was replaced ([`Engine::restore_image`]): remove every row; the rest of
+    /// the change set writes every row of the new state.
+    Reset,
     /// The queue was deleted: remove its row and every message row of that queue.
     DropQueue(String),
     /// Write (insert or replace) a queue's row.
@@ -80,6 +83,8 @@ pub struct ChangeSet {
 #[derive(Debug, Default)]
 pub(crate) struct ChangeLog {
     pub(crate) on: bool,
+    /// The whole state was replaced: the next change set rewrites every row.
+    reset: bool,
     dropped_queues: Vec<String>,
     dropped_topics: Vec<String>,
     topics: BTreeSet<String>,
@@ -133,6 +138,21 @@ impl Engine {
         self.topics.deliveries.changed.clear();
     }
 
+    /// Replaces the whole state with `image` (the admin API's restore), keeping this engine's
+    /// settings (the seed is the image's, see [`Engine::from_image`]). Nothing changes on error.
+    ///
+    /// With change tracking on, the next [`Engine::take_changes`] starts with
+    /// [`RowChange::Reset`] and writes every row of the restored state, so a data directory
+    /// then holds exactly the image.
+    pub fn restore_image(&mut self, image: super::StateImage) -> Result<(), super::ImageError> {
+        let mut restored = Engine::from_image(self.config.clone(), image)?;
+        let tracking = self.log.on;
+        restored.set_change_tracking(tracking);
+        restored.log.reset = tracking;
+        *self = restored;
+        Ok(())
+    }
+
     /// Marks a queue's own row changed (when tracking).
     pub(crate) fn queue_meta_changed(&mut self, name: &str) {
         let on = self.log.on;
@@ -147,6 +167,45 @@ impl Engine {
     pub fn take_changes(&mut self) -> Option<ChangeSet> {
         if !self.log.on {
             return None;
+        }
+        if self.log.reset {
+            self.set_change_tracking(true);
+            let image = self.export_image();
+            let mut ops = vec![RowChange::Reset];
+            ops.extend(
+                image
+                    .queues
+                    .into_iter()
+                    .map(|q| RowChange::PutQueue(Box::new(q))),
+            );
+            ops.extend(
+                image
+                    .messages
+                    .into_iter()
+                    .map(|m| RowChange::PutMessage(Box::new(m))),
+            );
+            ops.extend(
+                image
+                    .topics
+                    .into_iter()
+                    .map(|t| RowChange::PutTopic(Box::new(t))),
+            );
+            ops.extend(
+                image
+                    .subscriptions
+                    .into_iter()
+                    .map(|s| RowChange::PutSubscription(Box::new(s))),
+            );
+            ops.extend(
+                image
+                    .deliveries
+                    .into_iter()
+                    .map(|d| RowChange::PutDelivery(Box::new(d))),
+            );
+            return Some(ChangeSet {
+                ops,
+                globals: image.globals,
+            });
         }
         let mut ops = Vec::new();
         for name in std::mem::take(&mut self.log.dropped_queues) {

@@ -294,6 +294,10 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, op: &RowChange) -> rusqlite::Result
         Ok(())
     };
     match op {
+        RowChange::Reset => tx.execute_batch(
+            "DELETE FROM queues; DELETE FROM messages; DELETE FROM topics;
+             DELETE FROM subscriptions; DELETE FROM deliveries;",
+        ),
         RowChange::DropQueue(name) => {
             run("DELETE FROM queues WHERE name = ?1", &[name])?;
             run("DELETE FROM messages WHERE queue = ?1", &[name])

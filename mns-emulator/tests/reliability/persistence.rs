@@ -151,6 +151,12 @@ async fn a_second_emulator_on_the_same_directory_is_refused() {
     assert!(matches!(err, DataDirError::InUse { .. }), "{err}");
     assert!(err.to_string().contains(&dir.path().display().to_string()));
     drop(first.build());
+    // The same once the directory holds state (another opening path).
+    directory_with_a_queue(dir.path()).await;
+    let first = Emulator::builder().data_dir(dir.path()).unwrap();
+    let err = refused(dir.path());
+    assert!(matches!(err, DataDirError::InUse { .. }), "{err}");
+    drop(first);
 }
 
 #[tokio::test]
@@ -200,4 +206,33 @@ async fn a_directory_that_cannot_be_created_is_refused() {
     let err = Emulator::builder().data_dir(file.join("data")).unwrap_err();
     assert!(matches!(err, DataDirError::Io { .. }), "{err}");
     assert!(err.to_string().contains("a-file"));
+}
+
+#[tokio::test]
+async fn a_restored_image_replaces_what_the_directory_holds() {
+    use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
+
+    let mut other = Engine::new(EngineConfig::default());
+    other
+        .create_queue("restored", QueueAttributesInput::default(), T0)
+        .unwrap();
+    other
+        .send_messages("restored", vec![SendMessageInput::new("m")], T0)
+        .unwrap();
+    let image = other.export_image();
+
+    let dir = tempfile::tempdir().unwrap();
+    directory_with_a_queue(dir.path()).await;
+    let clock = ManualClock::at_millis(T0);
+    let emu = start(dir.path(), &clock).await;
+    emu.with_engine(|e, _| e.restore_image(image.clone()))
+        .unwrap();
+    emu.shutdown().await;
+
+    let emu = start(dir.path(), &clock).await;
+    let now = emu.with_engine(|e, _| e.export_image());
+    assert_eq!(now.queues, image.queues, "only the restored queue");
+    assert_eq!(now.messages, image.messages);
+    assert_eq!(now.globals.seed, image.globals.seed);
+    emu.shutdown().await;
 }
