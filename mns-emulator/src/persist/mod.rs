@@ -34,7 +34,7 @@ pub(crate) use journal::Journal;
 pub use journal::JournalStats;
 pub use sqlite::DATABASE_FILE;
 
-use crate::engine::{Engine, EngineConfig, ImageError, StateImage};
+use crate::engine::{Engine, EngineConfig, ImageError};
 
 /// When a success answer may leave: after its change survives what.
 ///
@@ -119,12 +119,13 @@ pub enum DataDirError {
 #[derive(Debug)]
 pub(crate) struct OpenedDataDir {
     store: sqlite::SqliteStore,
-    image: Option<StateImage>,
+    /// The engine the directory holds and the settings it was built with (`None`: new).
+    restored: Option<(EngineConfig, Engine)>,
     path: PathBuf,
 }
 
 impl OpenedDataDir {
-    /// Opens `dir` and checks its state against `config`.
+    /// Opens `dir` and rebuilds the engine it holds with `config` (checking the state).
     pub(crate) fn open(
         dir: &Path,
         durability: Durability,
@@ -132,35 +133,39 @@ impl OpenedDataDir {
     ) -> Result<Self, DataDirError> {
         let (store, image) = sqlite::SqliteStore::open(dir, durability.pragma())?;
         let path = dir.join(DATABASE_FILE);
-        if let Some(image) = &image {
-            Engine::from_image(config.clone(), image.clone()).map_err(|error| {
-                DataDirError::Image {
+        let restored = match image {
+            Some(image) => Some((
+                config.clone(),
+                Engine::from_image(config.clone(), image).map_err(|error| DataDirError::Image {
                     path: path.clone(),
                     error,
-                }
-            })?;
-        }
-        Ok(OpenedDataDir { store, image, path })
+                })?,
+            )),
+            None => None,
+        };
+        Ok(OpenedDataDir {
+            store,
+            restored,
+            path,
+        })
     }
 
-    /// The engine the directory holds (a new one when it is new), with change tracking on, and
-    /// the journal that will record its changes.
+    /// The engine the directory holds (a new one when it is new) with `config`, change tracking
+    /// on, and the journal that will record its changes.
     pub(crate) fn start(
         self,
         config: EngineConfig,
     ) -> Result<(Engine, Arc<Journal>), DataDirError> {
         let OpenedDataDir {
             mut store,
-            image,
+            restored,
             path,
         } = self;
-        let mut engine = match image {
-            Some(image) => {
-                Engine::from_image(config, image).map_err(|error| DataDirError::Image {
-                    path: path.clone(),
-                    error,
-                })?
-            }
+        let mut engine = match restored {
+            Some((opened_with, engine)) if opened_with == config => engine,
+            // Settings changed after `data_dir`: rebuild under the final ones.
+            Some((_, engine)) => Engine::from_image(config, engine.export_image())
+                .map_err(|error| DataDirError::Image { path, error })?,
             None => {
                 // A new directory: record the seed at once, so ids stay stable from the start.
                 let engine = Engine::new(config);

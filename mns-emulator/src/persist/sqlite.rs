@@ -117,17 +117,7 @@ impl SqliteStore {
             .map_err(err("cannot configure the database"))?;
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
             .map_err(err("cannot lock the database"))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(err("cannot switch to write-ahead logging"))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(DataDirError::Io {
-                path,
-                detail: format!("the database stays in {mode} journal mode, not WAL"),
-            });
-        }
-        conn.pragma_update(None, "synchronous", synchronous)
-            .map_err(err("cannot configure the database"))?;
+        // Read-only checks first: a file that is not ours is never written to.
         let check: String = conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
             .map_err(err("cannot check the database"))?;
@@ -143,22 +133,35 @@ impl SqliteStore {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(err("cannot read the database schema"))?;
+        let fresh = app == 0 && tables == 0;
+        if !fresh && app != APPLICATION_ID {
+            return Err(DataDirError::Foreign { path });
+        }
+        if !fresh {
+            let version: u32 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err("cannot read the format version"))?;
+            check_version(version).map_err(|e| DataDirError::Image {
+                path: path.clone(),
+                error: e,
+            })?;
+        }
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(err("cannot switch to write-ahead logging"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(DataDirError::Io {
+                path,
+                detail: format!("the database stays in {mode} journal mode, not WAL"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", synchronous)
+            .map_err(err("cannot configure the database"))?;
         let mut store = SqliteStore { conn, path };
-        if app == 0 && tables == 0 {
+        if fresh {
             store.create_schema()?;
             return Ok((store, None));
         }
-        if app != APPLICATION_ID {
-            return Err(DataDirError::Foreign { path: store.path });
-        }
-        let version: u32 = store
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err("cannot read the format version"))?;
-        check_version(version).map_err(|e| DataDirError::Image {
-            path: store.path.clone(),
-            error: e,
-        })?;
         // Take the exclusive lock now (a write), so a second emulator fails at once.
         store
             .conn

@@ -127,7 +127,10 @@ fn refused(dir: &Path) -> DataDirError {
     let err = Emulator::builder()
         .data_dir(dir)
         .expect_err("the directory is refused");
-    assert_eq!(std::fs::read(&file).ok(), before, "{err}");
+    assert!(
+        std::fs::read(&file).ok() == before,
+        "the file changed although it was refused: {err}"
+    );
     err
 }
 
@@ -180,6 +183,17 @@ async fn a_corrupt_or_truncated_database_is_refused_untouched() {
     drop(f);
     let err = refused(dir.path());
     assert!(matches!(err, DataDirError::Corrupt { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn another_programs_database_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+    conn.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine');")
+        .unwrap();
+    drop(conn);
+    let err = refused(dir.path());
+    assert!(matches!(err, DataDirError::Foreign { .. }), "{err}");
 }
 
 #[tokio::test]
