@@ -87,6 +87,8 @@ pub(crate) struct ChangeLog {
     reset: bool,
     dropped_queues: Vec<String>,
     dropped_topics: Vec<String>,
+    /// Queues whose store may have marked changes (so taking them need not scan every queue).
+    queues: BTreeSet<String>,
     topics: BTreeSet<String>,
     subscriptions: BTreeSet<(String, String)>,
 }
@@ -103,6 +105,12 @@ impl ChangeLog {
             self.dropped_topics.push(name.to_owned());
             self.topics.remove(name);
             self.subscriptions.retain(|(t, _)| t != name);
+        }
+    }
+
+    pub(crate) fn queue(&mut self, name: &str) {
+        if self.on && !self.queues.contains(name) {
+            self.queues.insert(name.to_owned());
         }
     }
 
@@ -160,6 +168,7 @@ impl Engine {
             q.track = on;
             q.meta_changed |= on;
         }
+        self.log.queue(name);
     }
 
     /// The rows changed since the last call (or since tracking was turned on), or `None` when
@@ -214,7 +223,10 @@ impl Engine {
         for name in std::mem::take(&mut self.log.dropped_topics) {
             ops.push(RowChange::DropTopic(name));
         }
-        for q in self.queues.values_mut() {
+        for name in std::mem::take(&mut self.log.queues) {
+            let Some(q) = self.queues.get_mut(&name) else {
+                continue;
+            };
             if q.meta_changed {
                 q.meta_changed = false;
                 ops.push(RowChange::PutQueue(Box::new(super::image::queue_row(q))));

@@ -580,6 +580,7 @@ impl Engine {
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?
             .expire_receipt_handles();
+        self.log.queue(queue);
         Ok(())
     }
 }
