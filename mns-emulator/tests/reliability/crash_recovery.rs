@@ -7,7 +7,7 @@
 //! directory (so it must serve what the last one left) and kills it again. Rounds alternate
 //! between `--data-dir-sync full` and `normal`: both promise to survive the process dying.
 //!
-//! CI size: 5 rounds × 4 clients (about 10 s). Longer run (RELIABILITY.md):
+//! CI size: 5 rounds × 4 clients (about 5 s). Longer run (RELIABILITY.md):
 //! `MNS_CRASH_ROUNDS=50 cargo test -p mns-emulator --test reliability -- crash_recovery --nocapture`
 //!
 //! The child runs on the system clock (it is a real process); correctness never depends on
@@ -63,7 +63,10 @@ impl Lcg {
 }
 
 async fn spawn_child(dir: &std::path::Path, sync: &str) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
+    // `MNS_CRASH_EMULATOR_BIN` runs another build of the binary (e.g. an installed one).
+    let bin = std::env::var_os("MNS_CRASH_EMULATOR_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_mns-emulator").into());
+    let mut child = tokio::process::Command::new(bin)
         .args(["--bind", "127.0.0.1:0", "--log-level", "error"])
         .args(["--data-dir-sync", sync])
         .arg("--data-dir")
@@ -82,6 +85,10 @@ async fn spawn_child(dir: &std::path::Path, sync: &str) -> (tokio::process::Chil
     .await
     .expect("the emulator starts within 20 s")
     .expect("read its endpoint");
+    assert!(
+        line.contains("http://"),
+        "the emulator exited instead of printing its endpoint: {line:?}"
+    );
     let endpoint = line.trim().rsplit(' ').next().expect("endpoint").to_owned();
     (child, endpoint)
 }
