@@ -117,6 +117,10 @@ pub struct ConfigFile {
     pub log_level: Option<String>,
     /// `--log-format`.
     pub log_format: Option<LogFormatSetting>,
+    /// `--data-dir`: keep the state in this directory.
+    pub data_dir: Option<PathBuf>,
+    /// `--data-dir-sync`: `"full"` (the default) or `"normal"`.
+    pub data_dir_sync: Option<String>,
     /// Queues to create, in order (declare a DLQ target before the queues using it).
     #[serde(default)]
     pub queue: Vec<Spanned<QueueDeclaration>>,

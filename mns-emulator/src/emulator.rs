@@ -48,7 +48,7 @@ pub struct EmulatorBuilder {
     keys: Vec<AccessKey>,
     clock: Arc<dyn Clock>,
     bind: SocketAddr,
-    engine_config: EngineConfig,
+    pub(crate) engine_config: EngineConfig,
     auth_config: AuthConfig,
     max_request_body_bytes: usize,
     connection_limits: ConnectionLimits,
@@ -60,6 +60,9 @@ pub struct EmulatorBuilder {
     advertised_url: Option<String>,
     queues: Vec<crate::control::DeclaredQueue>,
     push_ca_certificates: Vec<reqwest::Certificate>,
+    /// The data directory, opened by `EmulatorBuilder::data_dir` (`crate::persist`).
+    #[cfg(feature = "persistence")]
+    pub(crate) data_dir: Option<crate::persist::OpenedDataDir>,
 }
 
 impl fmt::Debug for EmulatorBuilder {
@@ -88,7 +91,7 @@ impl fmt::Debug for EmulatorBuilder {
             )
             .field("advertised_url", &self.advertised_url)
             .field("push_ca_certificates", &self.push_ca_certificates.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,6 +115,8 @@ impl Default for EmulatorBuilder {
             advertised_url: None,
             queues: Vec::new(),
             push_ca_certificates: Vec::new(),
+            #[cfg(feature = "persistence")]
+            data_dir: None,
         }
     }
 }
@@ -360,6 +365,17 @@ impl EmulatorBuilder {
             self.account_id.clone(),
             self.credential_services,
         ));
+        #[cfg(feature = "persistence")]
+        let (mut engine, journal) = match self.data_dir {
+            Some(dir) => {
+                let (engine, journal) = dir
+                    .start(self.engine_config)
+                    .map_err(|e| MnsError::invalid_argument(e.to_string()))?;
+                (engine, Some(journal))
+            }
+            None => (Engine::new(self.engine_config), None),
+        };
+        #[cfg(not(feature = "persistence"))]
         let mut engine = Engine::new(self.engine_config);
         engine.set_topic_account(&self.account_id, &self.region);
         for q in self.queues {
@@ -381,6 +397,10 @@ impl EmulatorBuilder {
             self.max_request_body_bytes,
         );
         shared.body_read_timeout = self.connection_limits.body_read_timeout;
+        #[cfg(feature = "persistence")]
+        if let Some(journal) = journal {
+            shared.set_journal(journal);
+        }
         if let Some(plan) = self.fault_plan {
             shared.faults.set_plan(plan);
         }
@@ -413,7 +433,7 @@ impl EmulatorBuilder {
 /// TCP, or [`Emulator::router`] to call it in-process.
 #[derive(Debug, Clone)]
 pub struct Emulator {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
@@ -667,6 +687,16 @@ impl RunningEmulator {
                 Ok(Err(e)) => tracing::warn!(error = %e, "emulator server stopped with an error"),
                 Err(e) => tracing::warn!(error = %e, "emulator server task failed"),
             }
+        }
+        #[cfg(feature = "persistence")]
+        if let Some(journal) = &self.emulator.shared.journal {
+            journal.close();
+            let stats = journal.stats();
+            tracing::info!(
+                commits = stats.commits,
+                change_sets = stats.change_sets,
+                "data directory closed"
+            );
         }
     }
 }

@@ -64,6 +64,8 @@ pub mod faults;
 pub mod fuzzing;
 mod http;
 pub mod openapi;
+#[cfg(feature = "persistence")]
+pub mod persist;
 mod push;
 mod shared;
 pub use push::{

@@ -26,6 +26,9 @@ pub(crate) struct Locked {
     pub(crate) trace_enabled: Option<String>,
     /// Control-plane nonces and account settings (`crate::openapi`).
     pub(crate) openapi: crate::openapi::OpenApiState,
+    /// The data directory's journal: every release of the lock records the engine's changes.
+    #[cfg(feature = "persistence")]
+    pub(crate) journal: Option<Arc<crate::persist::Journal>>,
 }
 
 /// State shared by every request handler.
@@ -53,6 +56,9 @@ pub(crate) struct Shared {
     pub(crate) faults: crate::faults::FaultInjector,
     /// Request log and metrics (`crate::admin`).
     pub(crate) observer: crate::admin::Observer,
+    /// The data directory's journal, when there is one: responses wait on it.
+    #[cfg(feature = "persistence")]
+    pub(crate) journal: Option<Arc<crate::persist::Journal>>,
 }
 
 impl Shared {
@@ -73,6 +79,8 @@ impl Shared {
                 logging_bucket: String::new(),
                 trace_enabled: None,
                 openapi: crate::openapi::OpenApiState::default(),
+                #[cfg(feature = "persistence")]
+                journal: None,
             }),
             clock,
             auth,
@@ -88,6 +96,8 @@ impl Shared {
             push: crate::push::PushHub::new(),
             faults: crate::faults::FaultInjector::default(),
             observer: crate::admin::Observer::default(),
+            #[cfg(feature = "persistence")]
+            journal: None,
         }
     }
 
@@ -105,12 +115,35 @@ impl Shared {
         engine.set_topic_account(&self.account_id, &self.region);
         {
             let mut state = self.lock();
-            state.engine = engine;
+            state.engine.replace_with(engine);
             for (_, n) in state.waiters.drain() {
                 n.notify_waiters();
             }
         }
         self.push.wake();
+    }
+
+    /// Records every later engine change in `journal` (the data directory).
+    #[cfg(feature = "persistence")]
+    pub(crate) fn set_journal(&mut self, journal: Arc<crate::persist::Journal>) {
+        self.state
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .journal = Some(journal.clone());
+        self.journal = Some(journal);
+    }
+
+    /// Waits until every engine change made so far is durable (at once without a data
+    /// directory); `Err` if the data directory cannot be written.
+    pub(crate) async fn durable(&self) -> Result<(), crate::error::MnsError> {
+        #[cfg(feature = "persistence")]
+        if let Some(j) = &self.journal {
+            return j
+                .wait_durable()
+                .await
+                .map_err(|_| crate::error::MnsError::internal_error());
+        }
+        Ok(())
     }
 
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
@@ -161,6 +194,15 @@ impl std::ops::DerefMut for StateGuard<'_> {
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         self.0.wake_dead_letter_targets();
+        #[cfg(feature = "persistence")]
+        {
+            let locked = &mut *self.0;
+            if let Some(journal) = &locked.journal
+                && let Some(changes) = locked.engine.take_changes()
+            {
+                journal.record(changes);
+            }
+        }
     }
 }
 

@@ -22,6 +22,8 @@ pub(crate) async fn baseline(args: &BaselineArgs) -> Res<()> {
         endpoint: None,
         access_key_id: mns_emulator::DEFAULT_ACCESS_KEY_ID.to_owned(),
         access_key_secret: mns_emulator::DEFAULT_ACCESS_KEY_SECRET.to_owned(),
+        data_dir: None,
+        data_dir_sync: mns_emulator::persist::Durability::default(),
     })
     .await?;
     let queue = target.queue("baseline").await?;

@@ -84,6 +84,13 @@ struct TargetArgs {
     /// Access key secret used to sign requests.
     #[arg(long, default_value = mns_emulator::DEFAULT_ACCESS_KEY_SECRET)]
     access_key_secret: String,
+    /// Give the in-process emulator this data directory (persistence on; see
+    /// `mns_emulator::persist`); ignored with `--endpoint`.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// With `--data-dir`: `full` (fsync per commit, the default) or `normal`.
+    #[arg(long, value_name = "LEVEL", default_value = "full", value_parser = mns_emulator::persist::Durability::parse)]
+    data_dir_sync: mns_emulator::persist::Durability,
 }
 
 #[derive(Debug, Args)]
@@ -200,16 +207,25 @@ impl Target {
         let (url, emulator) = match &args.endpoint {
             Some(url) => (url.clone(), None),
             None => {
-                let emu = Emulator::builder()
-                    .access_key(&args.access_key_id, &args.access_key_secret)
-                    .start()
-                    .await?;
+                let mut builder =
+                    Emulator::builder().access_key(&args.access_key_id, &args.access_key_secret);
+                if let Some(dir) = &args.data_dir {
+                    builder = builder.data_dir_with(dir, args.data_dir_sync)?;
+                }
+                let emu = builder.start().await?;
                 (emu.endpoint().to_owned(), Some(emu))
             }
         };
-        let description = match &emulator {
-            Some(_) => format!("in-process emulator at {url}"),
-            None => format!("endpoint {url}"),
+        let description = match (&emulator, &args.data_dir) {
+            (Some(_), Some(dir)) => {
+                format!(
+                    "in-process emulator at {url}, data directory {} ({:?})",
+                    dir.display(),
+                    args.data_dir_sync
+                )
+            }
+            (Some(_), None) => format!("in-process emulator at {url}, in memory"),
+            (None, _) => format!("endpoint {url}"),
         };
         let client = Client::builder(Endpoint::from_url(&url)?)
             .credentials(Credentials::new(
@@ -233,6 +249,12 @@ impl Target {
             .create_queue(&name, &QueueOptions::default())
             .await?;
         Ok(self.client.queue(&name)?)
+    }
+
+    /// Commits (fsyncs) of the in-process emulator's data directory so far.
+    fn commits(&self) -> Option<u64> {
+        let emu = self.emulator.as_ref()?;
+        emu.emulator().data_dir_stats().map(|s| s.commits)
     }
 
     async fn close(self, queues: &[Queue]) {

@@ -35,15 +35,17 @@ pub(crate) async fn cycle(args: &CycleArgs) -> Res<()> {
     }
 
     tokio::time::sleep(Duration::from_secs(args.warmup)).await;
-    let (c0, r0, t0) = (
+    let (c0, r0, f0, t0) = (
         completed.load(Ordering::Relaxed),
         requests.load(Ordering::Relaxed),
+        target.commits(),
         Instant::now(),
     );
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
-    let (c1, r1, elapsed) = (
+    let (c1, r1, f1, elapsed) = (
         completed.load(Ordering::Relaxed),
         requests.load(Ordering::Relaxed),
+        target.commits(),
         t0.elapsed(),
     );
     stop.store(true, Ordering::Relaxed);
@@ -72,6 +74,13 @@ pub(crate) async fn cycle(args: &CycleArgs) -> Res<()> {
         (r1 - r0) as f64 / secs,
         c1 - c0
     );
+    if let (Some(f0), Some(f1)) = (f0, f1) {
+        let fsyncs = f1 - f0;
+        println!(
+            "data directory commits: {fsyncs} (one fsync each with full sync)   per 1,000 messages: {:.1}",
+            fsyncs as f64 * 1000.0 / (c1 - c0).max(1) as f64
+        );
+    }
     target.close(&queues).await;
     Ok(())
 }

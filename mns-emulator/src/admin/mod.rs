@@ -200,6 +200,23 @@ async fn reset(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Re
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),
     };
+    let response = reset_now(&shared, request);
+    // With a data directory, the reset is on disk before it is reported.
+    durable(&shared, response).await
+}
+
+/// `response`, once every change made so far is durable; a 500 if the data directory failed.
+pub(crate) async fn durable(shared: &Shared, response: Response) -> Response {
+    match shared.durable().await {
+        Ok(()) => response,
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the data directory could not be written",
+        ),
+    }
+}
+
+fn reset_now(shared: &Shared, request: ResetRequest) -> Response {
     let now = shared.clock.now_millis();
     match (request.queue, request.topic) {
         (Some(_), Some(_)) => error(

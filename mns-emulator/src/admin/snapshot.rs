@@ -113,12 +113,13 @@ pub(super) async fn restore(
         _ => false,
     };
     shared.replace_engine(engine);
-    json(
+    let response = json(
         StatusCode::OK,
         &serde_json::json!({
             "restored": true,
             "clock_restored": clock_restored,
             "now_ms": shared.clock.now_millis(),
         }),
-    )
+    );
+    super::durable(&shared, response).await
 }

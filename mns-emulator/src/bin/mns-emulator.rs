@@ -17,7 +17,8 @@ use tracing_subscriber::EnvFilter;
 ///
 /// Point an MNS SDK at the printed endpoint with one of the configured access keys (by default
 /// `testid` / `testsecret`). Requests are signature-checked like the real service unless
-/// `--accept-any-signature` is given. State lives in memory and is lost on exit.
+/// `--accept-any-signature` is given. State lives in memory and is lost on exit, unless
+/// `--data-dir` keeps it on disk.
 #[derive(Debug, clap::Parser)]
 #[command(name = "mns-emulator", version, about, long_about)]
 struct Args {
@@ -128,6 +129,18 @@ struct Args {
     /// certificate.
     #[arg(long = "push-ca-certificate", value_name = "FILE")]
     push_ca_certificates: Vec<std::path::PathBuf>,
+
+    /// Keep queues, messages, topics and subscriptions in this directory (created if missing):
+    /// every change answered with success is on disk first, and a restart (even after kill -9)
+    /// restores it exactly. Off by default: state lives in memory only.
+    #[arg(long, value_name = "DIR", env = "MNS_EMULATOR_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+
+    /// With `--data-dir`: `full` fsyncs every commit before answering (survives power loss;
+    /// the default), `normal` hands it to the OS (survives the emulator being killed, not the
+    /// machine crashing; faster on slow disks).
+    #[arg(long, value_name = "LEVEL", default_value = "full", value_parser = mns_emulator::persist::Durability::parse)]
+    data_dir_sync: mns_emulator::persist::Durability,
 
     /// Log filter: a level (`error`, `warn`, `info`, `debug`, `trace`) or a tracing
     /// `EnvFilter` directive such as `mns_emulator=debug`. `RUST_LOG` overrides it.
@@ -248,6 +261,13 @@ fn merge(args: &mut Args, matches: &clap::ArgMatches, file: &ConfigFile) {
     take!(push_signing_key, opt);
     take!(advertised_url, opt);
     take!(start, opt);
+    take!(data_dir, opt);
+    if !given(matches, "data_dir_sync")
+        && let Some(level) = file.data_dir_sync.as_deref()
+        && let Ok(level) = mns_emulator::persist::Durability::parse(level)
+    {
+        args.data_dir_sync = level;
+    }
     if !given(matches, "no_metrics")
         && let Some(on) = file.metrics
     {
@@ -293,6 +313,16 @@ fn load_config(path: &std::path::Path) -> Result<(ConfigFile, String), String> {
     {
         return Err(format!(
             "invalid config file {}: access_keys: {bad}",
+            path.display()
+        ));
+    }
+    if let Some(Err(bad)) = file
+        .data_dir_sync
+        .as_deref()
+        .map(mns_emulator::persist::Durability::parse)
+    {
+        return Err(format!(
+            "invalid config file {}: data_dir_sync: {bad}",
             path.display()
         ));
     }
@@ -417,6 +447,15 @@ async fn main() -> std::process::ExitCode {
     }
     for (id, secret) in args.access_keys {
         builder = builder.access_key(id, secret);
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = match builder.data_dir_with(dir, args.data_dir_sync) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("mns-emulator: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
     }
     let emulator = match builder.try_build() {
         Ok(e) => e,

@@ -33,6 +33,9 @@ use super::image::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RowChange {
+    /// The whole state was replaced ([`Engine::restore_image`]): remove every row; the rest of
+    /// the change set writes every row of the new state.
+    Reset,
     /// The queue was deleted: remove its row and every message row of that queue.
     DropQueue(String),
     /// Write (insert or replace) a queue's row.
@@ -80,8 +83,12 @@ pub struct ChangeSet {
 #[derive(Debug, Default)]
 pub(crate) struct ChangeLog {
     pub(crate) on: bool,
+    /// The whole state was replaced: the next change set rewrites every row.
+    reset: bool,
     dropped_queues: Vec<String>,
     dropped_topics: Vec<String>,
+    /// Queues whose store may have marked changes (so taking them need not scan every queue).
+    queues: BTreeSet<String>,
     topics: BTreeSet<String>,
     subscriptions: BTreeSet<(String, String)>,
 }
@@ -101,6 +108,12 @@ impl ChangeLog {
         }
     }
 
+    pub(crate) fn queue(&mut self, name: &str) {
+        if self.on && !self.queues.contains(name) {
+            self.queues.insert(name.to_owned());
+        }
+    }
+
     pub(crate) fn topic(&mut self, name: &str) {
         if self.on {
             self.topics.insert(name.to_owned());
@@ -116,7 +129,8 @@ impl ChangeLog {
 }
 
 impl Engine {
-    /// Turns change tracking on or off (see the [module docs](self)). Turning it on starts from
+    /// Turns change tracking on or off ([`Engine::take_changes`] reports the rows changed since
+    /// the last call; a persistence layer writes them). Turning it on starts from
     /// a clean slate: only later changes are reported.
     pub fn set_change_tracking(&mut self, on: bool) {
         self.log = ChangeLog {
@@ -132,6 +146,29 @@ impl Engine {
         self.topics.deliveries.changed.clear();
     }
 
+    /// Replaces the whole state with `image` (the admin API's restore), keeping this engine's
+    /// settings (the seed is the image's, see [`Engine::from_image`]). Nothing changes on error.
+    ///
+    /// With change tracking on, the next [`Engine::take_changes`] starts with
+    /// [`RowChange::Reset`] and writes every row of the restored state, so a data directory
+    /// then holds exactly the image.
+    pub fn restore_image(&mut self, image: super::StateImage) -> Result<(), super::ImageError> {
+        let restored = Engine::from_image(self.config.clone(), image)?;
+        self.replace_with(restored);
+        Ok(())
+    }
+
+    /// Replaces the whole state with `other`'s (the admin API's reset and restore), keeping
+    /// change tracking as it is: with tracking on, the next [`Engine::take_changes`] starts with
+    /// [`RowChange::Reset`] and writes every row of the new state, so a data directory then
+    /// holds exactly that state.
+    pub fn replace_with(&mut self, mut other: Engine) {
+        let tracking = self.log.on;
+        other.set_change_tracking(tracking);
+        other.log.reset = tracking;
+        *self = other;
+    }
+
     /// Marks a queue's own row changed (when tracking).
     pub(crate) fn queue_meta_changed(&mut self, name: &str) {
         let on = self.log.on;
@@ -139,6 +176,7 @@ impl Engine {
             q.track = on;
             q.meta_changed |= on;
         }
+        self.log.queue(name);
     }
 
     /// The rows changed since the last call (or since tracking was turned on), or `None` when
@@ -147,6 +185,45 @@ impl Engine {
         if !self.log.on {
             return None;
         }
+        if self.log.reset {
+            self.set_change_tracking(true);
+            let image = self.export_image();
+            let mut ops = vec![RowChange::Reset];
+            ops.extend(
+                image
+                    .queues
+                    .into_iter()
+                    .map(|q| RowChange::PutQueue(Box::new(q))),
+            );
+            ops.extend(
+                image
+                    .messages
+                    .into_iter()
+                    .map(|m| RowChange::PutMessage(Box::new(m))),
+            );
+            ops.extend(
+                image
+                    .topics
+                    .into_iter()
+                    .map(|t| RowChange::PutTopic(Box::new(t))),
+            );
+            ops.extend(
+                image
+                    .subscriptions
+                    .into_iter()
+                    .map(|s| RowChange::PutSubscription(Box::new(s))),
+            );
+            ops.extend(
+                image
+                    .deliveries
+                    .into_iter()
+                    .map(|d| RowChange::PutDelivery(Box::new(d))),
+            );
+            return Some(ChangeSet {
+                ops,
+                globals: image.globals,
+            });
+        }
         let mut ops = Vec::new();
         for name in std::mem::take(&mut self.log.dropped_queues) {
             ops.push(RowChange::DropQueue(name));
@@ -154,7 +231,10 @@ impl Engine {
         for name in std::mem::take(&mut self.log.dropped_topics) {
             ops.push(RowChange::DropTopic(name));
         }
-        for q in self.queues.values_mut() {
+        for name in std::mem::take(&mut self.log.queues) {
+            let Some(q) = self.queues.get_mut(&name) else {
+                continue;
+            };
             if q.meta_changed {
                 q.meta_changed = false;
                 ops.push(RowChange::PutQueue(Box::new(super::image::queue_row(q))));

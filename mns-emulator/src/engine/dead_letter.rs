@@ -354,6 +354,7 @@ impl Engine {
     }
 
     fn advance_one(&mut self, name: &str, now: Millis) {
+        self.log.queue(name);
         let limit = self.dlq_limit_of(name);
         if let Some(q) = self.queues.get_mut(name) {
             q.dlq_limit = limit;
@@ -393,6 +394,8 @@ impl Engine {
                 t.accept_dead_letter(dl, props, id_seq, &fallback, now);
             }
         }
+        self.log.queue(source);
+        self.log.queue(&target);
         if !self.woken.contains(&target) {
             self.woken.push(target);
         }
@@ -453,6 +456,7 @@ impl Engine {
             t.advance(now);
             t.accept_dead_letter(dl, props, None, &fallback, now);
         }
+        self.log.queue(target);
         if !self.woken.iter().any(|w| w == target) {
             self.woken.push(target.to_owned());
         }

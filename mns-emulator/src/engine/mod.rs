@@ -57,7 +57,7 @@ pub use delivery::{
 pub use image::{
     DeliveryImage, DlqPolicyImage, ForwardedImage, GlobalsImage, ImageError, MessageImage,
     MessageStateImage, MetaImage, PropertyImage, QueueImage, QueueKindImage, RateLimitImage,
-    STATE_FORMAT_VERSION, StateImage, SubscriptionImage, TagImage, TopicImage,
+    STATE_FORMAT_VERSION, StateImage, SubscriptionImage, TagImage, TopicImage, check_version,
 };
 pub use limits::{validate_batch_size, validate_wait_seconds};
 pub use subscription::{
@@ -586,6 +586,7 @@ impl Engine {
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?
             .expire_receipt_handles();
+        self.log.queue(queue);
         Ok(())
     }
 }

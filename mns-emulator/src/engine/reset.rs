@@ -15,7 +15,9 @@ impl Engine {
             .queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?;
-        Ok(q.purge())
+        let removed = q.purge();
+        self.log.queue(queue);
+        Ok(removed)
     }
 
     /// Drops every pending delivery of `topic` (logged as dropped, reason "reset"); the topic and

@@ -121,7 +121,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     };
     // The control-plane OpenAPI shares the port; it has its own auth and JSON envelope.
     if openapi::is_control_plane(&req) {
-        return openapi::serve(&shared, &ctx, req, &request_id).await;
+        return openapi::serve(&shared, &ctx, req, &request_id, started).await;
     }
     let method = req.method().clone();
     let target = req.uri().to_string();
@@ -149,6 +149,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if drop_connection {
         return fault_hook::dropped_connection();
     }
+    // With a data directory, no answer leaves before the changes behind it are durable.
+    let result = match shared.durable().await {
+        Ok(()) => result,
+        Err(e) => Err(e),
+    };
     let code = result.as_ref().err().map(|e| e.code().as_str().to_owned());
     let (status, body, location) = match result {
         Ok(reply) => (reply.status, reply.body, reply.location),

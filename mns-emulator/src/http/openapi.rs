@@ -27,8 +27,17 @@ pub(super) async fn serve(
     ctx: &Ctx,
     req: Request,
     request_id: &str,
+    started: std::time::Instant,
 ) -> Response {
     let (parts, body) = req.into_parts();
+    let operation = action_name(&parts);
+    let access_key_id = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::auth::presented_access_key_id)
+        .or_else(|| query_param(&parts, "AccessKeyId"))
+        .map(str::to_owned);
     let (status, doc) = match read_body(
         body,
         &parts.headers,
@@ -54,15 +63,26 @@ pub(super) async fn serve(
                 headers: &headers,
                 body: &body,
             };
-            openapi::serve(
+            let answer = openapi::serve(
                 shared,
                 &incoming,
                 &ctx.base_url,
                 shared.clock.now(),
                 request_id,
-            )
+            );
+            // With a data directory, no answer leaves before the changes behind it are durable.
+            match shared.durable().await {
+                Ok(()) => answer,
+                Err(e) => {
+                    let e = OpenApiError::from(e);
+                    (e.status, e.document(request_id))
+                }
+            }
         }
     };
+    let code = (status >= 400)
+        .then(|| doc.get("Code").and_then(|c| c.as_str()).map(str::to_owned))
+        .flatten();
     let mut response = Response::new(Body::from(doc.to_string()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let h = response.headers_mut();
@@ -73,5 +93,42 @@ pub(super) async fn serve(
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-acs-request-id", v);
     }
+    let latency = started.elapsed();
+    shared.observer.record(
+        crate::admin::RequestRecord {
+            request_id: request_id.to_owned(),
+            at_ms: shared.clock.now_millis(),
+            operation,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            status,
+            code,
+            latency_ms: latency.as_secs_f64() * 1000.0,
+            access_key_id,
+        },
+        latency,
+    );
     response
+}
+
+/// A query parameter of the request (RPC-v1 requests carry their parameters there).
+fn query_param<'a>(parts: &'a axum::http::request::Parts, name: &str) -> Option<&'a str> {
+    parts
+        .uri
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The control-plane action for the request log and metrics (`x-acs-action` for ACS3, `Action`
+/// for RPC v1; a form-body `Action` is not read here).
+fn action_name(parts: &axum::http::request::Parts) -> String {
+    parts
+        .headers
+        .get("x-acs-action")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| query_param(parts, "Action"))
+        .filter(|a| a.bytes().all(|b| b.is_ascii_alphanumeric()) && a.len() <= 64)
+        .unwrap_or("OpenAPI")
+        .to_owned()
 }

@@ -27,6 +27,7 @@ impl Rows {
     fn apply(&mut self, changes: ChangeSet) {
         for op in changes.ops {
             match op {
+                RowChange::Reset => *self = Rows::default(),
                 RowChange::DropQueue(name) => {
                     self.queues.remove(&name);
                     self.messages.retain(|_, m| m.queue != name);
@@ -231,6 +232,40 @@ fn applying_every_change_set_reproduces_the_image() {
     }
     assert!(rows.messages.len() > 5, "the mix keeps some messages");
     assert!(rows.messages.values().any(|m| m.queue == "dlq"));
+}
+
+#[test]
+fn a_restore_rewrites_every_row() {
+    let mut config = EngineConfig::default();
+    config.seed = Some(8);
+    let mut source = Engine::new(config.clone());
+    source
+        .create_queue("kept", QueueAttributesInput::default(), T0)
+        .unwrap();
+    source
+        .send_messages("kept", vec![SendMessageInput::new("m")], T0)
+        .unwrap();
+    let image = source.export_image();
+
+    let mut e = Engine::new(config);
+    e.set_change_tracking(true);
+    e.create_queue("dropped", QueueAttributesInput::default(), T0)
+        .unwrap();
+    let mut rows = Rows::default();
+    rows.apply(e.take_changes().unwrap());
+    let mut bad = image.clone();
+    bad.format_version += 1;
+    assert!(e.restore_image(bad).is_err());
+    assert!(
+        e.take_changes().is_none(),
+        "a refused restore changes nothing"
+    );
+    e.restore_image(image.clone()).unwrap();
+    let changes = e.take_changes().unwrap();
+    assert_eq!(changes.ops[0], RowChange::Reset);
+    rows.apply(changes);
+    rows.assert_matches(&image, 0);
+    assert_eq!(e.export_image(), image);
 }
 
 #[test]

@@ -4,4 +4,8 @@
 //! on two cores).
 
 mod client_resilience;
+#[cfg(all(unix, feature = "cli"))]
+mod crash_recovery;
 mod http_stress;
+#[cfg(feature = "persistence")]
+mod persistence;

@@ -600,6 +600,10 @@ impl QueueStore {
     /// queue keeps its settings and policy. Returns how many messages were removed.
     pub(crate) fn purge(&mut self) -> usize {
         let removed = self.messages.len();
+        // Each removed message is a deleted row for the data directory.
+        if self.track {
+            self.changed.extend(self.messages.keys().copied());
+        }
         self.messages.clear();
         self.visible.clear();
         self.timers.clear();

@@ -1,0 +1,344 @@
+//! The data directory's store: one SQLite database, one row per entity of the state image.
+//!
+//! Why SQLite (through `rusqlite` with its bundled library): it is the most widely deployed
+//! embedded database, its durability is documented and tested to the power-failure level, a
+//! user can open the file with the `sqlite3` shell to see what the emulator holds, and it needs
+//! no system package. Settings, all set on open:
+//!
+//! * `locking_mode=EXCLUSIVE`, then an immediate write: the process holds the database lock
+//!   until it exits (the OS drops it on `kill -9`), so a second emulator on the same directory
+//!   fails at once with "in use" instead of both writing.
+//! * `journal_mode=WAL` and `synchronous=FULL` (the default [`super::Durability::PowerLoss`]): a
+//!   commit returns only after the write-ahead log is fsynced, so a committed transaction
+//!   survives a crash or power loss; an interrupted one is rolled back on the next open. With
+//!   [`super::Durability::ProcessCrash`], `synchronous=NORMAL`: the log is written at commit and
+//!   fsynced at checkpoints, which survives the process dying but not the machine.
+//! * `application_id` marks the file as ours and `user_version` holds
+//!   [`STATE_FORMAT_VERSION`]: another file or another version is refused, never rewritten.
+//! * `quick_check` on open: a corrupt or truncated file is refused with SQLite's diagnosis.
+//!
+//! Rows are the state image's row types as JSON (`engine/image/`), keyed as the engine keys them.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use super::DataDirError;
+use crate::engine::{
+    ChangeSet, GlobalsImage, RowChange, STATE_FORMAT_VERSION, StateImage, check_version,
+};
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "mns-emulator.sqlite3";
+
+/// `application_id` of our files: "MNSE".
+const APPLICATION_ID: i32 = 0x4D4E_5345;
+
+const SCHEMA: &str = "
+CREATE TABLE globals (id INTEGER PRIMARY KEY CHECK (id = 0), row TEXT NOT NULL);
+CREATE TABLE queues (name TEXT PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE messages (seq INTEGER PRIMARY KEY, queue TEXT NOT NULL, row TEXT NOT NULL);
+CREATE INDEX messages_by_queue ON messages (queue, seq);
+CREATE TABLE topics (name TEXT PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE subscriptions (topic TEXT NOT NULL, name TEXT NOT NULL, row TEXT NOT NULL,
+    PRIMARY KEY (topic, name));
+CREATE TABLE deliveries (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
+";
+
+/// An open data directory (holding its lock).
+#[derive(Debug)]
+pub(crate) struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn sql_error(path: &Path, what: &str, e: rusqlite::Error) -> DataDirError {
+    let busy = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    );
+    if busy {
+        return DataDirError::InUse {
+            path: path.to_owned(),
+        };
+    }
+    let corrupt = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    );
+    if corrupt {
+        return DataDirError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        };
+    }
+    DataDirError::Io {
+        path: path.to_owned(),
+        detail: format!("{what}: {e}"),
+    }
+}
+
+fn to_i64(v: u64) -> i64 {
+    // Sequence numbers and ids stay far below 2^63; the cast is checked on the way back.
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn json<T: serde::Serialize>(row: &T) -> String {
+    serde_json::to_string(row).expect("state image rows always serialise")
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, takes its lock and reads the image it
+    /// holds (`None` for a new store).
+    pub(crate) fn open(
+        dir: &Path,
+        synchronous: &str,
+    ) -> Result<(SqliteStore, Option<StateImage>), DataDirError> {
+        std::fs::create_dir_all(dir).map_err(|e| DataDirError::Io {
+            path: dir.to_owned(),
+            detail: format!("cannot create the directory: {e}"),
+        })?;
+        let path = dir.join(DATABASE_FILE);
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(&path, "cannot open the database", e))?;
+        let at = path.clone();
+        let err = move |what: &'static str| {
+            let path = at.clone();
+            move |e| sql_error(&path, what, e)
+        };
+        conn.busy_timeout(std::time::Duration::ZERO)
+            .map_err(err("cannot configure the database"))?;
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
+            .map_err(err("cannot lock the database"))?;
+        // Read-only checks first: a file that is not ours is never written to.
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(err("cannot check the database"))?;
+        if check != "ok" {
+            return Err(DataDirError::Corrupt {
+                path,
+                detail: check,
+            });
+        }
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(err("cannot read the database header"))?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(err("cannot read the database schema"))?;
+        let fresh = app == 0 && tables == 0;
+        if !fresh && app != APPLICATION_ID {
+            return Err(DataDirError::Foreign { path });
+        }
+        if !fresh {
+            let version: u32 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err("cannot read the format version"))?;
+            check_version(version).map_err(|e| DataDirError::Image {
+                path: path.clone(),
+                error: e,
+            })?;
+        }
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(err("cannot switch to write-ahead logging"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(DataDirError::Io {
+                path,
+                detail: format!("the database stays in {mode} journal mode, not WAL"),
+            });
+        }
+        conn.pragma_update(None, "synchronous", synchronous)
+            .map_err(err("cannot configure the database"))?;
+        let mut store = SqliteStore { conn, path };
+        if fresh {
+            store.create_schema()?;
+            return Ok((store, None));
+        }
+        // Take the exclusive lock now (a write), so a second emulator fails at once.
+        store
+            .conn
+            .execute_batch("BEGIN EXCLUSIVE; COMMIT;")
+            .map_err(err("cannot lock the database"))?;
+        let image = store.load()?;
+        Ok((store, image))
+    }
+
+    fn create_schema(&mut self) -> Result<(), DataDirError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+            .map_err(|e| sql_error(&path, "cannot lock the database", e))?;
+        tx.execute_batch(SCHEMA)
+            .and_then(|()| tx.pragma_update(None, "application_id", APPLICATION_ID))
+            .and_then(|()| tx.pragma_update(None, "user_version", STATE_FORMAT_VERSION))
+            .and_then(|()| tx.commit())
+            .map_err(|e| sql_error(&path, "cannot create the database", e))
+    }
+
+    /// Reads every row back into an image (`None` when nothing was ever committed).
+    fn load(&self) -> Result<Option<StateImage>, DataDirError> {
+        let path = &self.path;
+        let bad = |e: rusqlite::Error| sql_error(path, "cannot read the database", e);
+        let globals: Option<String> = self
+            .conn
+            .query_row("SELECT row FROM globals WHERE id = 0", [], |r| r.get(0))
+            .optional()
+            .map_err(bad)?;
+        let Some(globals) = globals else {
+            return Ok(None);
+        };
+        let parse_err = |table: &str, e: serde_json::Error| DataDirError::Corrupt {
+            path: path.clone(),
+            detail: format!("a row of table {table} is not readable: {e}"),
+        };
+        let globals: GlobalsImage =
+            serde_json::from_str(&globals).map_err(|e| parse_err("globals", e))?;
+        fn rows<T: serde::de::DeserializeOwned>(
+            conn: &Connection,
+            sql: &str,
+        ) -> Result<Vec<Result<T, serde_json::Error>>, rusqlite::Error> {
+            let mut stmt = conn.prepare(sql)?;
+            let texts = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(texts.iter().map(|t| serde_json::from_str(t)).collect())
+        }
+        macro_rules! table {
+            ($sql:expr, $name:expr) => {
+                rows(&self.conn, $sql)
+                    .map_err(bad)?
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| parse_err($name, e))?
+            };
+        }
+        Ok(Some(StateImage {
+            format_version: STATE_FORMAT_VERSION,
+            globals,
+            queues: table!("SELECT row FROM queues ORDER BY name", "queues"),
+            messages: table!("SELECT row FROM messages ORDER BY queue, seq", "messages"),
+            topics: table!("SELECT row FROM topics ORDER BY name", "topics"),
+            subscriptions: table!(
+                "SELECT row FROM subscriptions ORDER BY topic, name",
+                "subscriptions"
+            ),
+            deliveries: table!("SELECT row FROM deliveries ORDER BY id", "deliveries"),
+        }))
+    }
+
+    /// Writes the whole image (a new data directory given an engine with state already).
+    pub(crate) fn write_image(&mut self, image: &StateImage) -> Result<(), String> {
+        let mut ops = Vec::new();
+        ops.extend(
+            image
+                .queues
+                .iter()
+                .map(|q| RowChange::PutQueue(Box::new(q.clone()))),
+        );
+        ops.extend(
+            image
+                .messages
+                .iter()
+                .map(|m| RowChange::PutMessage(Box::new(m.clone()))),
+        );
+        ops.extend(
+            image
+                .topics
+                .iter()
+                .map(|t| RowChange::PutTopic(Box::new(t.clone()))),
+        );
+        ops.extend(
+            image
+                .subscriptions
+                .iter()
+                .map(|s| RowChange::PutSubscription(Box::new(s.clone()))),
+        );
+        ops.extend(
+            image
+                .deliveries
+                .iter()
+                .map(|d| RowChange::PutDelivery(Box::new(d.clone()))),
+        );
+        self.apply(&[ChangeSet {
+            ops,
+            globals: image.globals.clone(),
+        }])
+    }
+
+    /// Applies change sets in order, in one transaction (one fsync).
+    pub(crate) fn apply(&mut self, batch: &[ChangeSet]) -> Result<(), String> {
+        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+        for changes in batch {
+            for op in &changes.ops {
+                apply_one(&tx, op).map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(last) = batch.last() {
+            tx.prepare_cached("INSERT OR REPLACE INTO globals (id, row) VALUES (0, ?1)")
+                .and_then(|mut s| s.execute(params![json(&last.globals)]))
+                .map_err(|e| e.to_string())?;
+        }
+        tx.commit().map_err(|e| e.to_string())
+    }
+}
+
+fn apply_one(tx: &rusqlite::Transaction<'_>, op: &RowChange) -> rusqlite::Result<()> {
+    let run = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<()> {
+        tx.prepare_cached(sql)?.execute(p)?;
+        Ok(())
+    };
+    match op {
+        RowChange::Reset => tx.execute_batch(
+            "DELETE FROM queues; DELETE FROM messages; DELETE FROM topics;
+             DELETE FROM subscriptions; DELETE FROM deliveries;",
+        ),
+        RowChange::DropQueue(name) => {
+            run("DELETE FROM queues WHERE name = ?1", &[name])?;
+            run("DELETE FROM messages WHERE queue = ?1", &[name])
+        }
+        RowChange::PutQueue(q) => run(
+            "INSERT OR REPLACE INTO queues (name, row) VALUES (?1, ?2)",
+            &[&q.name, &json(q)],
+        ),
+        RowChange::PutMessage(m) => run(
+            "INSERT OR REPLACE INTO messages (seq, queue, row) VALUES (?1, ?2, ?3)",
+            &[&to_i64(m.seq), &m.queue, &json(m)],
+        ),
+        RowChange::DeleteMessage { queue, seq } => run(
+            "DELETE FROM messages WHERE seq = ?1 AND queue = ?2",
+            &[&to_i64(*seq), queue],
+        ),
+        RowChange::DropTopic(name) => {
+            run("DELETE FROM topics WHERE name = ?1", &[name])?;
+            run("DELETE FROM subscriptions WHERE topic = ?1", &[name])
+        }
+        RowChange::PutTopic(t) => run(
+            "INSERT OR REPLACE INTO topics (name, row) VALUES (?1, ?2)",
+            &[&t.name, &json(t)],
+        ),
+        RowChange::PutSubscription(s) => run(
+            "INSERT OR REPLACE INTO subscriptions (topic, name, row) VALUES (?1, ?2, ?3)",
+            &[&s.topic, &s.name, &json(s)],
+        ),
+        RowChange::DeleteSubscription { topic, name } => run(
+            "DELETE FROM subscriptions WHERE topic = ?1 AND name = ?2",
+            &[topic, name],
+        ),
+        RowChange::PutDelivery(d) => run(
+            "INSERT OR REPLACE INTO deliveries (id, row) VALUES (?1, ?2)",
+            &[&to_i64(d.id), &json(d)],
+        ),
+        RowChange::DeleteDelivery(id) => {
+            run("DELETE FROM deliveries WHERE id = ?1", &[&to_i64(*id)])
+        }
+    }
+}
