@@ -21,6 +21,9 @@ pub(crate) struct Locked {
     /// Per-queue wake-up for long polls. An entry exists only while some receive has waited on an
     /// existing queue; it is removed when the queue is deleted (after waking its waiters).
     waiters: HashMap<String, Arc<Notify>>,
+    /// Wake-ups decided under the lock, delivered by [`StateGuard`] after it releases the lock,
+    /// so a woken poll never finds the lock still held by the sender that woke it.
+    pending_wakes: Vec<(Arc<Notify>, Wake)>,
     /// `SetAccountAttributes` values (not part of the queue engine).
     pub(crate) logging_bucket: String,
     pub(crate) trace_enabled: Option<String>,
@@ -66,6 +69,7 @@ impl Shared {
             state: Mutex::new(Locked {
                 engine,
                 waiters: HashMap::new(),
+                pending_wakes: Vec::new(),
                 logging_bucket: String::new(),
                 trace_enabled: None,
             }),
@@ -88,14 +92,17 @@ impl Shared {
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
     /// poisoned lock is used anyway: engine methods validate before they mutate.
     pub(crate) fn lock(&self) -> StateGuard<'_> {
-        StateGuard(self.state.lock().unwrap_or_else(|e| e.into_inner()))
+        StateGuard(Some(self.state.lock().unwrap_or_else(|e| e.into_inner())))
     }
 
     /// Wakes every long poll, e.g. after direct engine access through the library API.
     pub(crate) fn wake_all(&self) {
-        for n in self.lock().waiters.values() {
-            n.notify_waiters();
-        }
+        let mut state = self.lock();
+        let all: Vec<_> = state.waiters.values().cloned().collect();
+        state
+            .pending_wakes
+            .extend(all.into_iter().map(|n| (n, Wake::All)));
+        drop(state);
         // Direct engine access may also have published topic messages.
         self.push.wake();
     }
@@ -114,33 +121,101 @@ impl Shared {
 /// past `MaxReceiveCount`, a visibility timeout passing, a push's last failed retry), so
 /// releasing it wakes the long polls of the queues that received them: every path, HTTP or
 /// library API, gets that without another lock round.
-pub(crate) struct StateGuard<'a>(MutexGuard<'a, Locked>);
+///
+/// Wake-ups requested under the lock ([`Locked::wake_queue`] and friends) are delivered after
+/// the lock is released: a woken poll's first act is to take the lock, so waking it while the
+/// lock is still held only makes it contend. Delivering late is safe because a poll registers
+/// its wake-up (`Notified::enable`) under the lock, in the same step that saw the queue empty:
+/// a change made under the lock either is seen by that check or finds the poll registered.
+pub(crate) struct StateGuard<'a>(Option<MutexGuard<'a, Locked>>);
 
 impl std::ops::Deref for StateGuard<'_> {
     type Target = Locked;
 
     fn deref(&self) -> &Locked {
-        &self.0
+        self.0.as_deref().expect("the guard is held until drop")
     }
 }
 
 impl std::ops::DerefMut for StateGuard<'_> {
     fn deref_mut(&mut self) -> &mut Locked {
-        &mut self.0
+        self.0.as_deref_mut().expect("the guard is held until drop")
     }
 }
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        self.0.wake_dead_letter_targets();
+        let Some(mut guard) = self.0.take() else {
+            return;
+        };
+        guard.wake_dead_letter_targets();
+        let pending = std::mem::take(&mut guard.pending_wakes);
+        drop(guard);
+        for (notify, wake) in pending {
+            match wake {
+                Wake::One => notify.notify_one(),
+                Wake::All => notify.notify_waiters(),
+            }
+        }
     }
 }
 
+/// How many of a queue's parked long polls a change wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// The longest-waiting poll. It takes what it can and, if messages are still receivable,
+    /// wakes the next ([`Locked::pass_wake_on`]), so a burst of `n` messages wakes the polls
+    /// that can take them, one after another, and never the whole herd. A poll that is woken
+    /// but dropped before it looks (client gone) hands the wake-up to the next poll (tokio's
+    /// `Notified` does that on drop).
+    One,
+    /// Every parked poll: each re-plans its sleep (a message will become visible at a new time)
+    /// or sees that its queue is gone.
+    All,
+}
+
 impl Locked {
-    /// Wakes long polls waiting on `queue` (after a send or visibility change).
-    pub(crate) fn wake_queue(&self, queue: &str) {
+    /// Messages may have arrived on `queue` (send, topic fan-out, dead letters, redelivery):
+    /// wakes one parked poll if a message is receivable now; otherwise (the messages are
+    /// delayed) every parked poll re-plans its sleep, since the next visibility time may now
+    /// be earlier than the one each planned for.
+    pub(crate) fn wake_queue(&mut self, queue: &str) {
+        if self.waiters.contains_key(queue) {
+            let wake = if self.engine.receivable_now(queue) {
+                Wake::One
+            } else {
+                Wake::All
+            };
+            self.schedule(queue, wake);
+        }
+    }
+
+    /// After a change that can only make messages receivable now (a delete releasing a FIFO
+    /// group's next message): wakes one parked poll if one is.
+    pub(crate) fn wake_if_receivable(&mut self, queue: &str) {
+        if self.waiters.contains_key(queue) && self.engine.receivable_now(queue) {
+            self.schedule(queue, Wake::One);
+        }
+    }
+
+    /// After a change of when messages become visible (`ChangeMessageVisibility`, delayed
+    /// sends): every parked poll on `queue` re-plans its sleep.
+    pub(crate) fn replan_queue(&mut self, queue: &str) {
+        self.schedule(queue, Wake::All);
+    }
+
+    /// Called by a poll that was parked, woke and took messages: if more are receivable, the
+    /// next parked poll is woken (the chain behind [`Wake::One`]).
+    pub(crate) fn pass_wake_on(&mut self, queue: &str) {
+        self.wake_if_receivable(queue);
+    }
+
+    /// Queues a wake-up for delivery after the lock is released. Nothing to do when no poll has
+    /// ever parked on the queue.
+    fn schedule(&mut self, queue: &str, wake: Wake) {
         if let Some(n) = self.waiters.get(queue) {
-            n.notify_waiters();
+            let n = Arc::clone(n);
+            self.pending_wakes.push((n, wake));
         }
     }
 
@@ -163,7 +238,7 @@ impl Locked {
     /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
     pub(crate) fn forget_waiters(&mut self, queue: &str) {
         if let Some(n) = self.waiters.remove(queue) {
-            n.notify_waiters();
+            self.pending_wakes.push((n, Wake::All));
         }
     }
 }

@@ -85,20 +85,31 @@ pub(super) fn list_queues(
 pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, MnsError> {
     let request = xml::parse_send_request(body)?;
     let now = shared.clock.now_millis();
-    let mut state = shared.lock();
-    let reply = match request {
-        SendRequest::Single(m) => {
-            let sent = state.engine.send_messages(queue, vec![m], now)?;
-            let first = sent.first().ok_or_else(MnsError::internal_error)?;
-            Reply::xml(StatusCode::CREATED, xml::sent_message_document(first))
-        }
-        SendRequest::Batch(ms) => {
-            let sent = state.engine.send_messages(queue, ms, now)?;
-            Reply::xml(StatusCode::CREATED, xml::sent_messages_document(&sent))
-        }
+    let (single, messages) = match request {
+        SendRequest::Single(m) => (true, vec![m]),
+        SendRequest::Batch(ms) => (false, ms),
     };
-    state.wake_queue(queue);
-    Ok(reply)
+    let sent = {
+        let mut state = shared.lock();
+        let sent = state.engine.send_messages(queue, messages, now)?;
+        // Only delayed messages get a receipt handle at send time. A delayed one moves the
+        // queue's next visibility time, so every parked poll re-plans; otherwise one poll is
+        // woken and passes the wake-up on while messages remain.
+        if sent.iter().any(|m| m.receipt_handle.is_some()) {
+            state.replan_queue(queue);
+        } else {
+            state.wake_queue(queue);
+        }
+        sent
+    };
+    // The response is written after the lock is released (the wake-ups are delivered then too).
+    let body = if single {
+        let first = sent.first().ok_or_else(MnsError::internal_error)?;
+        xml::sent_message_document(first)
+    } else {
+        xml::sent_messages_document(&sent)
+    };
+    Ok(Reply::xml(StatusCode::CREATED, body))
 }
 
 /// `numOfMessages` if present (batch form), validated 1..=16.
@@ -133,8 +144,11 @@ pub(super) fn peek(shared: &Shared, queue: &str, query: &Query) -> Result<Reply,
 ///   reply. Every `.await` happens while holding nothing, so a request future dropped while
 ///   waiting (client gone, server shutting down) has taken nothing and loses nothing.
 /// * The wake-up registration (`Notified::enable`) happens under the same lock as the emptiness
-///   check. A sender mutates the engine and calls `notify_waiters` under that lock too, so a send
-///   can never fall between "saw nothing" and "started listening".
+///   check. A sender mutates the engine under that lock and its wake-up is delivered when the
+///   lock is released (`StateGuard`), so a send can never fall between "saw nothing" and
+///   "started listening".
+/// * A send wakes one parked poll (not the herd); a poll that was parked and then takes
+///   messages wakes the next one if messages are still receivable (`Locked::pass_wake_on`).
 /// * Time-based wake-ups (delay over, visibility expired, poll deadline) come from
 ///   `Clock::sleep_until`, so a `ManualClock` drives them without real sleeping.
 pub(super) async fn receive(
@@ -158,6 +172,10 @@ pub(super) async fn receive(
             let mut state = shared.lock();
             let msgs = state.engine.receive_messages(queue, max, now)?;
             if !msgs.is_empty() {
+                if waiting.is_some() {
+                    state.pass_wake_on(queue);
+                }
+                drop(state);
                 let body = match batch {
                     None => xml::received_message_document(&msgs[0]),
                     Some(_) => xml::received_messages_document(&msgs),
@@ -199,7 +217,7 @@ pub(super) fn delete_message(
         let mut state = shared.lock();
         state.engine.delete_message(queue, handle, now)?;
         // Deleting the head of a FIFO group releases the group's next message.
-        state.wake_queue(queue);
+        state.wake_if_receivable(queue);
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -209,7 +227,7 @@ pub(super) fn delete_message(
     let failures = {
         let mut state = shared.lock();
         let failures = state.engine.batch_delete_messages(queue, &handles, now)?;
-        state.wake_queue(queue);
+        state.wake_if_receivable(queue);
         failures
     };
     if failures.is_empty() {
@@ -237,12 +255,15 @@ pub(super) fn change_visibility(
         .int("VisibilityTimeout")?
         .ok_or_else(MnsError::missing_visibility_timeout)?;
     let now = shared.clock.now_millis();
-    let mut state = shared.lock();
-    let changed = state
-        .engine
-        .change_message_visibility(queue, handle, timeout, now)?;
-    // Waiters must re-plan: the message may now become visible sooner than they planned to wake.
-    state.wake_queue(queue);
+    let changed = {
+        let mut state = shared.lock();
+        let changed = state
+            .engine
+            .change_message_visibility(queue, handle, timeout, now)?;
+        // Waiters must re-plan: the message may now become visible sooner than they planned.
+        state.replan_queue(queue);
+        changed
+    };
     Ok(Reply::xml(
         StatusCode::OK,
         xml::change_visibility_document(&changed),
