@@ -113,7 +113,36 @@ impl Shared {
     pub(crate) fn next_request_id(&self) -> String {
         let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
         let secs = (self.clock.now_millis() / 1000) as u32;
-        format!("{secs:08X}{:016X}", seq.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        request_id(secs, seq)
+    }
+}
+
+/// `{secs:08X}{scrambled seq:016X}`, written digit by digit: this runs on every request, and
+/// `format!` costs several times as much.
+fn request_id(secs: u32, seq: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let scrambled = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut out = [0u8; 24];
+    for (i, b) in out[..8].iter_mut().enumerate() {
+        *b = HEX[((secs >> (28 - 4 * i)) & 0xF) as usize];
+    }
+    for (i, b) in out[8..].iter_mut().enumerate() {
+        *b = HEX[((scrambled >> (60 - 4 * i)) & 0xF) as usize];
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    #[test]
+    fn request_id_matches_the_formatted_layout() {
+        for (secs, seq) in [(0, 0), (0x61EC_20AC, 1), (u32::MAX, u64::MAX), (7, 12_345)] {
+            let want = format!(
+                "{secs:08X}{:016X}",
+                seq.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64)
+            );
+            assert_eq!(super::request_id(secs, seq), want);
+        }
     }
 }
 
