@@ -5,12 +5,14 @@
 #
 #   bench/profile.sh signed     # mns-loadgen cycle: signed SendMessage + ReceiveMessage + DeleteMessage
 #   bench/profile.sh send       # wrk bench/wrk/send.lua: SendMessage, --accept-any-signature
+#   bench/profile.sh client     # the client side: mns-loadgen cycle (signed) against a native emulator
 #   EMU=path/mns-emulator LG=path/mns-loadgen bench/profile.sh signed   # prebuilt binaries
 #   ANALYZE_ONLY=1 OUT=file bench/profile.sh   # summarise an earlier callgrind output again
 #
 # Prints the instructions per request (total over requests served; requests are counted as calls
-# of the authentication check, which every request passes through) and the top functions, both
-# inclusive and exclusive, per request. Needs valgrind (callgrind_annotate), python3, and wrk for
+# of the authentication check, which every request passes through, or for `client` of
+# `Client::url_for`, which every request the client sends passes through) and the top functions,
+# both inclusive and exclusive, per request. Needs valgrind (callgrind_annotate), python3, and wrk for
 # `send`. The callgrind output stays in $OUT (default /tmp/mns-profile.<mode>.out).
 #
 # Note: valgrind hides the CPU's SHA extensions, so SHA-1 (request signatures) runs the portable
@@ -34,7 +36,11 @@ if [[ -n ${ANALYZE_ONLY:-} ]]; then
 else
 args=(--bind "127.0.0.1:$PORT" --log-level warn)
 [[ $MODE == send ]] && args+=(--accept-any-signature)
-valgrind --tool=callgrind --callgrind-out-file="$OUT" "$EMU" "${args[@]}" >/dev/null 2>"$OUT.log" &
+if [[ $MODE == client ]]; then
+  "$EMU" "${args[@]}" >/dev/null 2>&1 &
+else
+  valgrind --tool=callgrind --callgrind-out-file="$OUT" "$EMU" "${args[@]}" >/dev/null 2>"$OUT.log" &
+fi
 PID=$!
 trap 'kill -INT $PID 2>/dev/null || true' EXIT
 for _ in $(seq 200); do
@@ -44,6 +50,10 @@ done
 case $MODE in
   signed)
     "$LG" cycle --endpoint "http://127.0.0.1:$PORT" --clients 8 --seconds "$SECS" --warmup 1 | tail -1
+    ;;
+  client)
+    valgrind --tool=callgrind --callgrind-out-file="$OUT" "$LG" cycle \
+      --endpoint "http://127.0.0.1:$PORT" --clients 16 --seconds "$SECS" --warmup 1 2>"$OUT.log" | tail -1
     ;;
   send)
     curl -s -o /dev/null -X PUT -H 'x-mns-version: 2015-06-06' -H 'Authorization: MNS testid:x' \
@@ -60,10 +70,12 @@ wait $PID || true
 trap - EXIT
 fi
 
-python3 - "$OUT" <<'EOF'
+python3 - "$OUT" "$MODE" <<'EOF'
 import re, subprocess, sys
-path = sys.argv[1]
-# Requests served = calls of the authentication check (every request passes it once).
+path, mode = sys.argv[1], sys.argv[2]
+counted = ("mns_client::transport::<impl mns_client::client::Client>::url_for" if mode == "client"
+           else "mns_emulator::auth::Authenticator::verify")
+# Requests = calls of `counted` (once per request on the profiled side).
 names, calls, cur = {}, 0, None
 for line in open(path, errors="replace"):
     if line.startswith(("fn=", "cfn=")):
@@ -71,7 +83,7 @@ for line in open(path, errors="replace"):
         if m.group(2):
             names[m.group(1)] = m.group(2)
         cur = names.get(m.group(1)) if line.startswith("cfn=") else None
-    elif line.startswith("calls=") and cur == "mns_emulator::auth::Authenticator::verify":
+    elif line.startswith("calls=") and cur == counted:
         calls += int(line.split()[0][6:])
         cur = None
 total = next(int(l.split()[1]) for l in open(path) if l.startswith("summary:"))
@@ -87,7 +99,8 @@ for inclusive in ("yes", "no"):
             continue
         # Drop the file part: "???:" or "./malloc/./malloc/malloc.c:".
         name = re.sub(r"^(\?\?\?|\S*?\.[chS]):", "", m.group(2))
-        if inclusive == "yes" and not re.search(r"mns_emulator::|hyper::proto|axum::routing|sha1|md5|malloc|free", name):
+        if inclusive == "yes" and not re.search(
+                r"mns_emulator::|mns_client::|reqwest::|url::|hyper::proto|axum::routing|sha1|md5|malloc|free", name):
             continue
         print(f"  {int(m.group(1).replace(',', '')) / max(calls, 1):>9,.0f}  {name[:110]}")
         shown += 1
