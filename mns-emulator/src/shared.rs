@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::engine::Engine;
+use crate::engine::{Engine, Millis};
 
 /// Everything behind the engine lock.
 #[derive(Debug)]
@@ -24,6 +24,12 @@ pub(crate) struct Locked {
     /// Wake-ups decided under the lock, delivered by [`StateGuard`] after it releases the lock,
     /// so a woken poll never finds the lock still held by the sender that woke it.
     pending_wakes: Vec<(Arc<Notify>, Wake)>,
+    /// Per queue, the parked poll that sleeps until the queue's next timed change (a delay or a
+    /// visibility timeout ending) and the time it sleeps until; the other parked polls sleep
+    /// until their deadlines. See [`Locked::claim_timer`].
+    timer_owners: HashMap<String, (u64, Millis)>,
+    /// Source of poll ids for `timer_owners`.
+    next_poll_id: u64,
     /// `SetAccountAttributes` values (not part of the queue engine).
     pub(crate) logging_bucket: String,
     pub(crate) trace_enabled: Option<String>,
@@ -70,6 +76,8 @@ impl Shared {
                 engine,
                 waiters: HashMap::new(),
                 pending_wakes: Vec::new(),
+                timer_owners: HashMap::new(),
+                next_poll_id: 0,
                 logging_bucket: String::new(),
                 trace_enabled: None,
             }),
@@ -264,8 +272,49 @@ impl Locked {
             .clone()
     }
 
+    /// A new id for a receive that may park (for [`Locked::claim_timer`]).
+    pub(crate) fn next_poll_id(&mut self) -> u64 {
+        self.next_poll_id = self.next_poll_id.wrapping_add(1);
+        self.next_poll_id
+    }
+
+    /// Asks to be the poll that sleeps until `at`, the queue's next timed change. Granted when no
+    /// poll holds the timer or the holder sleeps until later; the others sleep until their
+    /// deadlines and are reached through the wake-up chain (`pass_wake_on`), so a timer that
+    /// ends wakes one poll, not every poll that planned for it.
+    pub(crate) fn claim_timer(&mut self, queue: &str, poll: u64, at: Millis) -> bool {
+        match self.timer_owners.get(queue) {
+            Some(&(_, held)) if held <= at => false,
+            _ => {
+                self.timer_owners.insert(queue.to_owned(), (poll, at));
+                true
+            }
+        }
+    }
+
+    /// A poll that held the timer is awake and about to look (it re-plans if it parks again).
+    pub(crate) fn release_timer(&mut self, queue: &str, poll: u64) {
+        if self
+            .timer_owners
+            .get(queue)
+            .is_some_and(|&(p, _)| p == poll)
+        {
+            self.timer_owners.remove(queue);
+        }
+    }
+
+    /// A poll leaves (answered, timed out, or its client went away): if it held the timer, or
+    /// nobody does while a timed change is pending, one parked poll is woken to take it over.
+    pub(crate) fn hand_over_timer(&mut self, queue: &str, poll: u64) {
+        self.release_timer(queue, poll);
+        if !self.timer_owners.contains_key(queue) && self.engine.next_wakeup(queue, 0).is_some() {
+            self.schedule(queue, Wake::One);
+        }
+    }
+
     /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
     pub(crate) fn forget_waiters(&mut self, queue: &str) {
+        self.timer_owners.remove(queue);
         if let Some(n) = self.waiters.remove(queue) {
             self.pending_wakes.push((n, Wake::All));
         }
@@ -287,5 +336,23 @@ impl<'a> WaitingGuard<'a> {
 impl Drop for WaitingGuard<'_> {
     fn drop(&mut self) {
         self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Hands the queue's timer over when a receive that may hold it ends without reaching its own
+/// exit path (its future dropped because the client went away, or the server stopping).
+pub(crate) struct TimerHandOver<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) queue: &'a str,
+    pub(crate) poll: u64,
+    /// Set once the receive has parked: a receive that never parked holds nothing.
+    pub(crate) parked: bool,
+}
+
+impl Drop for TimerHandOver<'_> {
+    fn drop(&mut self) {
+        if self.parked {
+            self.shared.lock().hand_over_timer(self.queue, self.poll);
+        }
     }
 }

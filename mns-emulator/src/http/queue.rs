@@ -9,6 +9,7 @@ use super::{Ctx, Reply, Shared, WaitingGuard};
 use crate::clock::from_millis;
 use crate::engine::{CreateOutcome, Millis, validate_batch_size, validate_wait_seconds};
 use crate::error::MnsError;
+use crate::shared::TimerHandOver;
 use crate::xml::{self, SendRequest};
 
 pub(super) fn create_queue(
@@ -149,6 +150,10 @@ pub(super) fn peek(shared: &Shared, queue: &str, query: &Query) -> Result<Reply,
 ///   "started listening".
 /// * A send wakes one parked poll (not the herd); a poll that was parked and then takes
 ///   messages wakes the next one if messages are still receivable (`Locked::pass_wake_on`).
+/// * Timed changes (a delay or visibility timeout ending) are watched by one parked poll per
+///   queue, the holder of the queue's timer (`Locked::claim_timer`); the others sleep until
+///   their deadlines and are reached through the chain above. A poll that leaves, answered or
+///   dropped, hands the timer over (`TimerHandOver`), so a timer never lapses unwatched.
 /// * Time-based wake-ups (delay over, visibility expired, poll deadline) come from
 ///   `Clock::sleep_until`, so a `ManualClock` drives them without real sleeping.
 pub(super) async fn receive(
@@ -166,10 +171,20 @@ pub(super) async fn receive(
     };
     let deadline: Millis = start.saturating_add(u64::from(wait_seconds) * 1000);
     let mut waiting: Option<WaitingGuard<'_>> = None;
+    // Declared before the loop so that it is dropped after any state guard of the loop body.
+    let mut timer = TimerHandOver {
+        shared,
+        queue,
+        poll: 0,
+        parked: false,
+    };
     loop {
         let now = shared.clock.now_millis();
-        let (mut notified, wake_at) = {
+        let (mut notified, target) = {
             let mut state = shared.lock();
+            if timer.parked {
+                state.release_timer(queue, timer.poll);
+            }
             let msgs = state.engine.receive_messages(queue, max, now)?;
             if !msgs.is_empty() {
                 if waiting.is_some() {
@@ -185,15 +200,23 @@ pub(super) async fn receive(
             if now >= deadline {
                 return Err(MnsError::message_not_exist());
             }
-            let wake_at = state.engine.next_wakeup(queue, now);
+            if !timer.parked {
+                timer.poll = state.next_poll_id();
+                timer.parked = true;
+            }
+            // Sleep until the deadline, or until the next message becomes visible if this poll
+            // holds the queue's timer (see the rules above).
+            let timed = state
+                .engine
+                .next_wakeup(queue, now)
+                .filter(|&at| at < deadline && state.claim_timer(queue, timer.poll, at));
             // Start listening before the lock is released (see the rules above).
             let mut notified = Box::pin(state.waiter(queue).notified_owned());
             notified.as_mut().enable();
-            (notified, wake_at)
+            // Never target the past (that would spin); a wake-up in the past means "re-check
+            // now".
+            (notified, timed.unwrap_or(deadline).max(now + 1))
         };
-        // Sleep until the earliest of: the poll deadline, the next message becoming visible.
-        // Never target the past (that would spin); a wake-up in the past means "re-check now".
-        let target = wake_at.map_or(deadline, |w| w.min(deadline)).max(now + 1);
         waiting.get_or_insert_with(|| WaitingGuard::new(&shared.waiting));
         tokio::select! {
             () = notified.as_mut() => {}

@@ -279,3 +279,61 @@ async fn a_parked_poll_re_plans_for_a_message_delayed_after_it_parked() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.text("MessageBody").as_deref(), Some("soon"));
 }
+
+/// Awaits a poll, failing (instead of hanging) if it never answers.
+async fn answer(poll: JoinHandle<Resp>) -> Resp {
+    tokio::time::timeout(std::time::Duration::from_secs(30), poll)
+        .await
+        .expect("the poll never answered")
+        .expect("poll task")
+}
+
+#[tokio::test]
+async fn a_timer_that_ends_answers_every_poll_it_can() {
+    const N: usize = 3;
+    let h = start().await;
+    h.create_queue("q", "<VisibilityTimeout>10</VisibilityTimeout>")
+        .await;
+    for i in 0..N {
+        h.send_message("q", &format!("<MessageBody>m{i}</MessageBody>"))
+            .await;
+        let r = h.send(Req::get("/queues/q/messages")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // Three messages in flight, all visible again at the same time; three polls parked.
+    let polls: Vec<_> = (0..N)
+        .map(|_| spawn_receive(&h, "/queues/q/messages?waitseconds=30"))
+        .collect();
+    h.emu.wait_for_waiting_receives(N).await;
+    h.advance(10);
+    let mut bodies = HashSet::new();
+    for p in polls {
+        let r = answer(p).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.text("DequeueCount").as_deref(), Some("2"));
+        assert!(bodies.insert(r.text("MessageBody").expect("body")));
+    }
+    assert_eq!(bodies.len(), N);
+}
+
+#[tokio::test]
+async fn the_timer_passes_on_when_the_poll_watching_it_goes_away() {
+    let h = start().await;
+    h.create_queue("q", "<VisibilityTimeout>10</VisibilityTimeout>")
+        .await;
+    h.send_message("q", "<MessageBody>again</MessageBody>")
+        .await;
+    assert_eq!(h.send(Req::get("/queues/q/messages")).await.status, 200);
+    // The first poll to park watches the visibility timer; the second sleeps to its deadline.
+    let first = spawn_receive(&h, "/queues/q/messages?waitseconds=30");
+    parked(&h, 1, &first).await;
+    let second = spawn_receive(&h, "/queues/q/messages?waitseconds=30");
+    parked(&h, 2, &second).await;
+    first.abort();
+    let _ = first.await;
+    h.emu.wait_for_waiting_receives(1).await;
+    h.advance(10);
+    let r = answer(second).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.text("MessageBody").as_deref(), Some("again"));
+}
