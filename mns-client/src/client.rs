@@ -54,6 +54,9 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) endpoint: Endpoint,
+    /// The endpoint parsed once; each request's URL is this with its path and query set
+    /// (`Client::url_for`), so the scheme and host are not parsed again per request.
+    pub(crate) base_url: url::Url,
     pub(crate) credentials: SharedCredentialsProvider,
     pub(crate) retry: RetryConfig,
     pub(crate) jitter: Jitter,
@@ -391,6 +394,8 @@ impl ClientBuilder {
             version: self.signature_version,
             region,
         };
+        let base_url = url::Url::parse(self.endpoint.as_str())
+            .map_err(|e| Error::InvalidEndpoint(format!("{}: {e}", self.endpoint.as_str())))?;
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .tcp_nodelay(true)
@@ -403,6 +408,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 endpoint: self.endpoint,
+                base_url,
                 credentials,
                 jitter: Jitter::new(self.retry.jitter_seed),
                 retry: self.retry,

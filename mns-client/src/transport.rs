@@ -301,10 +301,17 @@ impl Client {
         operation: &'static str,
         resource: &str,
     ) -> Result<url::Url, Error> {
-        let full = format!("{}{}", self.inner.endpoint.as_str(), resource);
-        let url = url::Url::parse(&full)
-            .map_err(|e| Error::InvalidInput(format!("{operation}: bad request target: {e}")))?;
-        if &url[url::Position::BeforePath..] != resource {
+        // The endpoint has no path, query or fragment (`Endpoint::from_url` checks), so setting
+        // the resource's path and query on it gives what parsing `endpoint + resource` would,
+        // without parsing the scheme and host again on every request.
+        let mut url = self.inner.base_url.clone();
+        let (path, query) = match resource.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (resource, None),
+        };
+        url.set_path(path);
+        url.set_query(query);
+        if !resource.starts_with('/') || &url[url::Position::BeforePath..] != resource {
             return Err(Error::InvalidInput(format!(
                 "{operation}: request target would be re-encoded on the wire"
             )));
@@ -546,5 +553,30 @@ fn error_status(err: &Error) -> Option<u16> {
         Error::Service(e) => Some(e.status),
         Error::Decode { status, .. } => Some(*status),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Client, Credentials, Endpoint};
+
+    #[test]
+    fn url_for_keeps_the_resource_byte_for_byte_or_refuses_it() {
+        let client = Client::builder(Endpoint::from_url("http://127.0.0.1:9911").expect("url"))
+            .credentials(Credentials::new("id", "secret"))
+            .build()
+            .expect("client");
+        for resource in [
+            "/queues/q/messages",
+            "/queues/q/messages?numOfMessages=16&waitseconds=3",
+            "/queues/q%2D1/messages?ReceiptHandle=1-ab%2Bcd",
+            "/?accountmeta=true",
+        ] {
+            let url = client.url_for("Op", resource).expect(resource);
+            assert_eq!(url.as_str(), format!("http://127.0.0.1:9911{resource}"));
+        }
+        for resource in ["queues/q", "/a b", "/a#b", "?x"] {
+            assert!(client.url_for("Op", resource).is_err(), "{resource:?}");
+        }
     }
 }

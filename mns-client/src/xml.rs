@@ -128,14 +128,27 @@ pub(crate) fn escape_into(buf: &mut String, value: &str) {
 /// Whether `s` contains a character that XML 1.0 cannot carry at all, even escaped
 /// (control characters other than tab, line feed and carriage return, and U+FFFE/U+FFFF).
 pub(crate) fn has_forbidden_chars(s: &str) -> bool {
-    s.chars().any(|c| {
-        (c < '\u{20}' && c != '\t' && c != '\n' && c != '\r') || c == '\u{FFFE}' || c == '\u{FFFF}'
-    })
+    may_have_forbidden_chars(s)
+        && s.chars().any(|c| {
+            (c < '\u{20}' && c != '\t' && c != '\n' && c != '\r')
+                || c == '\u{FFFE}'
+                || c == '\u{FFFF}'
+        })
+}
+
+/// A byte scan that rules most text out: only a control byte or 0xEF (the lead byte of U+FFFE
+/// and U+FFFF in UTF-8) can start a forbidden character, so text without them needs no decoding.
+fn may_have_forbidden_chars(s: &str) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
 }
 
 /// Fails with [`Error::InvalidXmlChar`](crate::Error::InvalidXmlChar) when `s` holds a
 /// character XML 1.0 cannot carry (see [`has_forbidden_chars`]).
 pub(crate) fn check_text(field: &'static str, s: &str) -> Result<(), crate::Error> {
+    if !may_have_forbidden_chars(s) {
+        return Ok(());
+    }
     match s
         .chars()
         .enumerate()
@@ -215,6 +228,16 @@ mod tests {
     fn forbidden_chars() {
         assert!(has_forbidden_chars("a\u{1}b"));
         assert!(!has_forbidden_chars("tab\tnl\ncr\r 测试"));
+        // 0xEF leads U+FFFE/U+FFFF but also ordinary characters (U+F000..U+FFFD).
+        assert!(has_forbidden_chars("x\u{FFFE}") && has_forbidden_chars("\u{FFFF}"));
+        assert!(!has_forbidden_chars("\u{FFFD}\u{F900}"));
+        assert!(check_text("Body", "fine \u{FFFD}").is_ok());
+        match check_text("Body", "ab\u{FFFF}") {
+            Err(crate::Error::InvalidXmlChar { code, index, .. }) => {
+                assert_eq!((code, index), (0xFFFF, 2));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

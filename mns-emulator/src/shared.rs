@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::engine::Engine;
+use crate::engine::{Engine, Millis};
 
 /// Everything behind the engine lock.
 #[derive(Debug)]
@@ -21,6 +21,15 @@ pub(crate) struct Locked {
     /// Per-queue wake-up for long polls. An entry exists only while some receive has waited on an
     /// existing queue; it is removed when the queue is deleted (after waking its waiters).
     waiters: HashMap<String, Arc<Notify>>,
+    /// Wake-ups decided under the lock, delivered by [`StateGuard`] after it releases the lock,
+    /// so a woken poll never finds the lock still held by the sender that woke it.
+    pending_wakes: Vec<(Arc<Notify>, Wake)>,
+    /// Per queue, the parked poll that sleeps until the queue's next timed change (a delay or a
+    /// visibility timeout ending) and the time it sleeps until; the other parked polls sleep
+    /// until their deadlines. See [`Locked::claim_timer`].
+    timer_owners: HashMap<String, (u64, Millis)>,
+    /// Source of poll ids for `timer_owners`.
+    next_poll_id: u64,
     /// `SetAccountAttributes` values (not part of the queue engine).
     pub(crate) logging_bucket: String,
     pub(crate) trace_enabled: Option<String>,
@@ -76,6 +85,9 @@ impl Shared {
             state: Mutex::new(Locked {
                 engine,
                 waiters: HashMap::new(),
+                pending_wakes: Vec::new(),
+                timer_owners: HashMap::new(),
+                next_poll_id: 0,
                 logging_bucket: String::new(),
                 trace_enabled: None,
                 openapi: crate::openapi::OpenApiState::default(),
@@ -116,6 +128,8 @@ impl Shared {
         {
             let mut state = self.lock();
             state.engine.replace_with(engine);
+            // Every parked poll re-checks against the new state (and re-plans its sleep).
+            state.timer_owners.clear();
             for (_, n) in state.waiters.drain() {
                 n.notify_waiters();
             }
@@ -149,14 +163,17 @@ impl Shared {
     /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
     /// poisoned lock is used anyway: engine methods validate before they mutate.
     pub(crate) fn lock(&self) -> StateGuard<'_> {
-        StateGuard(self.state.lock().unwrap_or_else(|e| e.into_inner()))
+        StateGuard(Some(self.state.lock().unwrap_or_else(|e| e.into_inner())))
     }
 
     /// Wakes every long poll, e.g. after direct engine access through the library API.
     pub(crate) fn wake_all(&self) {
-        for n in self.lock().waiters.values() {
-            n.notify_waiters();
-        }
+        let mut state = self.lock();
+        let all: Vec<_> = state.waiters.values().cloned().collect();
+        state
+            .pending_wakes
+            .extend(all.into_iter().map(|n| (n, Wake::All)));
+        drop(state);
         // Direct engine access may also have published topic messages.
         self.push.wake();
     }
@@ -167,7 +184,36 @@ impl Shared {
     pub(crate) fn next_request_id(&self) -> String {
         let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
         let secs = (self.clock.now_millis() / 1000) as u32;
-        format!("{secs:08X}{:016X}", seq.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        request_id(secs, seq)
+    }
+}
+
+/// `{secs:08X}{scrambled seq:016X}`, written digit by digit: this runs on every request, and
+/// `format!` costs several times as much.
+fn request_id(secs: u32, seq: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let scrambled = seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut out = [0u8; 24];
+    for (i, b) in out[..8].iter_mut().enumerate() {
+        *b = HEX[((secs >> (28 - 4 * i)) & 0xF) as usize];
+    }
+    for (i, b) in out[8..].iter_mut().enumerate() {
+        *b = HEX[((scrambled >> (60 - 4 * i)) & 0xF) as usize];
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    #[test]
+    fn request_id_matches_the_formatted_layout() {
+        for (secs, seq) in [(0, 0), (0x61EC_20AC, 1), (u32::MAX, u64::MAX), (7, 12_345)] {
+            let want = format!(
+                "{secs:08X}{:016X}",
+                seq.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64)
+            );
+            assert_eq!(super::request_id(secs, seq), want);
+        }
     }
 }
 
@@ -175,42 +221,110 @@ impl Shared {
 /// past `MaxReceiveCount`, a visibility timeout passing, a push's last failed retry), so
 /// releasing it wakes the long polls of the queues that received them: every path, HTTP or
 /// library API, gets that without another lock round.
-pub(crate) struct StateGuard<'a>(MutexGuard<'a, Locked>);
+///
+/// Wake-ups requested under the lock ([`Locked::wake_queue`] and friends) are delivered after
+/// the lock is released: a woken poll's first act is to take the lock, so waking it while the
+/// lock is still held only makes it contend. Delivering late is safe because a poll registers
+/// its wake-up (`Notified::enable`) under the lock, in the same step that saw the queue empty:
+/// a change made under the lock either is seen by that check or finds the poll registered.
+pub(crate) struct StateGuard<'a>(Option<MutexGuard<'a, Locked>>);
 
 impl std::ops::Deref for StateGuard<'_> {
     type Target = Locked;
 
     fn deref(&self) -> &Locked {
-        &self.0
+        self.0.as_deref().expect("the guard is held until drop")
     }
 }
 
 impl std::ops::DerefMut for StateGuard<'_> {
     fn deref_mut(&mut self) -> &mut Locked {
-        &mut self.0
+        self.0.as_deref_mut().expect("the guard is held until drop")
     }
 }
 
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
-        self.0.wake_dead_letter_targets();
+        let Some(mut guard) = self.0.take() else {
+            return;
+        };
+        guard.wake_dead_letter_targets();
         #[cfg(feature = "persistence")]
         {
-            let locked = &mut *self.0;
+            let locked = &mut *guard;
             if let Some(journal) = &locked.journal
                 && let Some(changes) = locked.engine.take_changes()
             {
                 journal.record(changes);
             }
         }
+        let pending = std::mem::take(&mut guard.pending_wakes);
+        drop(guard);
+        for (notify, wake) in pending {
+            match wake {
+                Wake::One => notify.notify_one(),
+                Wake::All => notify.notify_waiters(),
+            }
+        }
     }
 }
 
+/// How many of a queue's parked long polls a change wakes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// The longest-waiting poll. It takes what it can and, if messages are still receivable,
+    /// wakes the next ([`Locked::pass_wake_on`]), so a burst of `n` messages wakes the polls
+    /// that can take them, one after another, and never the whole herd. A poll that is woken
+    /// but dropped before it looks (client gone) hands the wake-up to the next poll (tokio's
+    /// `Notified` does that on drop).
+    One,
+    /// Every parked poll: each re-plans its sleep (a message will become visible at a new time)
+    /// or sees that its queue is gone.
+    All,
+}
+
 impl Locked {
-    /// Wakes long polls waiting on `queue` (after a send or visibility change).
-    pub(crate) fn wake_queue(&self, queue: &str) {
+    /// Messages may have arrived on `queue` (send, topic fan-out, dead letters, redelivery):
+    /// wakes one parked poll if a message is receivable now; otherwise (the messages are
+    /// delayed) every parked poll re-plans its sleep, since the next visibility time may now
+    /// be earlier than the one each planned for.
+    pub(crate) fn wake_queue(&mut self, queue: &str) {
+        if self.waiters.contains_key(queue) {
+            let wake = if self.engine.receivable_now(queue) {
+                Wake::One
+            } else {
+                Wake::All
+            };
+            self.schedule(queue, wake);
+        }
+    }
+
+    /// After a change that can only make messages receivable now (a delete releasing a FIFO
+    /// group's next message): wakes one parked poll if one is.
+    pub(crate) fn wake_if_receivable(&mut self, queue: &str) {
+        if self.waiters.contains_key(queue) && self.engine.receivable_now(queue) {
+            self.schedule(queue, Wake::One);
+        }
+    }
+
+    /// After a change of when messages become visible (`ChangeMessageVisibility`, delayed
+    /// sends): every parked poll on `queue` re-plans its sleep.
+    pub(crate) fn replan_queue(&mut self, queue: &str) {
+        self.schedule(queue, Wake::All);
+    }
+
+    /// Called by a poll that was parked, woke and took messages: if more are receivable, the
+    /// next parked poll is woken (the chain behind [`Wake::One`]).
+    pub(crate) fn pass_wake_on(&mut self, queue: &str) {
+        self.wake_if_receivable(queue);
+    }
+
+    /// Queues a wake-up for delivery after the lock is released. Nothing to do when no poll has
+    /// ever parked on the queue.
+    fn schedule(&mut self, queue: &str, wake: Wake) {
         if let Some(n) = self.waiters.get(queue) {
-            n.notify_waiters();
+            let n = Arc::clone(n);
+            self.pending_wakes.push((n, wake));
         }
     }
 
@@ -230,10 +344,51 @@ impl Locked {
             .clone()
     }
 
+    /// A new id for a receive that may park (for [`Locked::claim_timer`]).
+    pub(crate) fn next_poll_id(&mut self) -> u64 {
+        self.next_poll_id = self.next_poll_id.wrapping_add(1);
+        self.next_poll_id
+    }
+
+    /// Asks to be the poll that sleeps until `at`, the queue's next timed change. Granted when no
+    /// poll holds the timer or the holder sleeps until later; the others sleep until their
+    /// deadlines and are reached through the wake-up chain (`pass_wake_on`), so a timer that
+    /// ends wakes one poll, not every poll that planned for it.
+    pub(crate) fn claim_timer(&mut self, queue: &str, poll: u64, at: Millis) -> bool {
+        match self.timer_owners.get(queue) {
+            Some(&(_, held)) if held <= at => false,
+            _ => {
+                self.timer_owners.insert(queue.to_owned(), (poll, at));
+                true
+            }
+        }
+    }
+
+    /// A poll that held the timer is awake and about to look (it re-plans if it parks again).
+    pub(crate) fn release_timer(&mut self, queue: &str, poll: u64) {
+        if self
+            .timer_owners
+            .get(queue)
+            .is_some_and(|&(p, _)| p == poll)
+        {
+            self.timer_owners.remove(queue);
+        }
+    }
+
+    /// A poll leaves (answered, timed out, or its client went away): if it held the timer, or
+    /// nobody does while a timed change is pending, one parked poll is woken to take it over.
+    pub(crate) fn hand_over_timer(&mut self, queue: &str, poll: u64) {
+        self.release_timer(queue, poll);
+        if !self.timer_owners.contains_key(queue) && self.engine.next_wakeup(queue, 0).is_some() {
+            self.schedule(queue, Wake::One);
+        }
+    }
+
     /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
     pub(crate) fn forget_waiters(&mut self, queue: &str) {
+        self.timer_owners.remove(queue);
         if let Some(n) = self.waiters.remove(queue) {
-            n.notify_waiters();
+            self.pending_wakes.push((n, Wake::All));
         }
     }
 }
@@ -253,5 +408,23 @@ impl<'a> WaitingGuard<'a> {
 impl Drop for WaitingGuard<'_> {
     fn drop(&mut self) {
         self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Hands the queue's timer over when a receive that may hold it ends without reaching its own
+/// exit path (its future dropped because the client went away, or the server stopping).
+pub(crate) struct TimerHandOver<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) queue: &'a str,
+    pub(crate) poll: u64,
+    /// Set once the receive has parked: a receive that never parked holds nothing.
+    pub(crate) parked: bool,
+}
+
+impl Drop for TimerHandOver<'_> {
+    fn drop(&mut self) {
+        if self.parked {
+            self.shared.lock().hand_over_timer(self.queue, self.poll);
+        }
     }
 }

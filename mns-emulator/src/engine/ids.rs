@@ -6,7 +6,6 @@
 //! remembering every handle ever issued.
 
 use md5::{Digest, Md5};
-use std::fmt::Write as _;
 
 /// The splitmix64 finaliser: a bijection on `u64` with good mixing.
 fn mix(mut z: u64) -> u64 {
@@ -37,7 +36,10 @@ impl IdCodec {
     pub(crate) fn message_id(&self, seq: u64) -> String {
         let hi = mix(seq.wrapping_add(self.id_key));
         let lo = mix(hi ^ self.id_key.rotate_left(17));
-        format!("{hi:016X}{lo:016X}")
+        let mut s = String::with_capacity(32);
+        push_hex(&mut s, hi, 16, UPPER);
+        push_hex(&mut s, lo, 16, UPPER);
+        s
     }
 
     fn check(&self, seq: u64, generation: u32) -> u64 {
@@ -48,12 +50,11 @@ impl IdCodec {
     /// A receipt handle for generation `generation` of message `seq`: `[0-9]-[0-9a-f]{40}`.
     pub(crate) fn receipt_handle(&self, seq: u64, generation: u32) -> String {
         let mut s = String::with_capacity(TOKEN_LEN + 2);
-        let _ = write!(
-            s,
-            "{}-{seq:016x}{generation:08x}{:016x}",
-            seq % 9 + 1,
-            self.check(seq, generation)
-        );
+        s.push(char::from(b'1' + (seq % 9) as u8));
+        s.push('-');
+        push_hex(&mut s, seq, 16, LOWER);
+        push_hex(&mut s, u64::from(generation), 8, LOWER);
+        push_hex(&mut s, self.check(seq, generation), 16, LOWER);
         s
     }
 
@@ -86,6 +87,19 @@ pub(crate) fn body_md5(body: &str) -> [u8; 16] {
 }
 
 /// Upper-case hex of an MD5.
+/// Upper-case hex digits.
+const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+/// Lower-case hex digits.
+const LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the low `digits` hex digits of `v`, most significant first, zero-padded (what
+/// `{v:016X}` writes, without the formatting machinery: ids are written on every request).
+fn push_hex(out: &mut String, v: u64, digits: u32, alphabet: &[u8; 16]) {
+    for i in (0..digits).rev() {
+        out.push(char::from(alphabet[((v >> (4 * i)) & 0xF) as usize]));
+    }
+}
+
 pub(crate) fn md5_hex(md5: &[u8; 16]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut s = String::with_capacity(32);
@@ -110,6 +124,26 @@ mod tests {
             md5_hex(&body_md5("I am 测试字符串.")),
             "9D75198CAA17528AB23790C1861987AF"
         );
+    }
+
+    #[test]
+    fn hex_writers_match_the_formatted_layouts() {
+        let c = IdCodec::new(11);
+        for seq in [0_u64, 1, 9, 12_345, u64::MAX] {
+            let (hi, lo) = {
+                let hi = mix(seq.wrapping_add(c.id_key));
+                (hi, mix(hi ^ c.id_key.rotate_left(17)))
+            };
+            assert_eq!(c.message_id(seq), format!("{hi:016X}{lo:016X}"));
+            for generation in [0_u32, 7, u32::MAX] {
+                let want = format!(
+                    "{}-{seq:016x}{generation:08x}{:016x}",
+                    seq % 9 + 1,
+                    c.check(seq, generation)
+                );
+                assert_eq!(c.receipt_handle(seq, generation), want);
+            }
+        }
     }
 
     #[test]

@@ -516,6 +516,17 @@ impl Engine {
         }
     }
 
+    /// Whether `queue` may hold a message a receive could take right now (a visible message, or a
+    /// timer already due as of the latest time the engine has seen). Cheap: no advancing, no
+    /// allocation. Used to wake one long poll rather than all of them; a `true` that a receive
+    /// then finds stale (a FIFO group still locked) costs one spurious wake-up, never a message.
+    pub(crate) fn receivable_now(&self, queue: &str) -> bool {
+        self.queues
+            .get(queue)
+            .and_then(|q| q.next_wakeup(self.high_water))
+            .is_some_and(|at| at <= self.high_water)
+    }
+
     /// The queue's `PollingWaitSeconds` (the long-poll wait when a request gives none).
     pub fn polling_wait_seconds(&self, queue: &str) -> Result<u32, MnsError> {
         Ok(self

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::auth::{MNS_VERSION, RequestToVerify};
@@ -116,15 +116,18 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .map(|h| h.clone())
             .unwrap_or_else(|e| e.into_inner().clone())
     });
-    let ctx = Ctx {
-        base_url: format!("http://{host}"),
-    };
+    let mut base_url = String::with_capacity(7 + host.len());
+    base_url.push_str("http://");
+    base_url.push_str(&host);
+    let ctx = Ctx { base_url };
     // The control-plane OpenAPI shares the port; it has its own auth and JSON envelope.
     if openapi::is_control_plane(&req) {
         return openapi::serve(&shared, &ctx, req, &request_id, started).await;
     }
     let method = req.method().clone();
-    let target = req.uri().to_string();
+    // Only the failure log reads it: a clone shares the URI's bytes, where `to_string` would
+    // format and allocate on every request.
+    let target = req.uri().clone();
     // Routed once: dispatch, fault injection and logging all see this one answer.
     let routed = {
         let raw = req
@@ -199,20 +202,46 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     response
 }
 
+/// `x-mns-request-id`, parsed once (a `&str` name is parsed on every insert).
+static X_MNS_REQUEST_ID: HeaderName = HeaderName::from_static("x-mns-request-id");
+/// `x-mns-version`, parsed once.
+static X_MNS_VERSION: HeaderName = HeaderName::from_static("x-mns-version");
+
 fn set_common_headers(h: &mut HeaderMap, shared: &Shared, request_id: &str) {
+    h.reserve(6);
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-mns-request-id", v);
+        h.insert(X_MNS_REQUEST_ID.clone(), v);
     }
-    h.insert("x-mns-version", HeaderValue::from_static(MNS_VERSION));
+    h.insert(X_MNS_VERSION.clone(), HeaderValue::from_static(MNS_VERSION));
     h.insert(header::SERVER, HeaderValue::from_static("AliyunMQS"));
     // The service sends this content type even on 204 responses (reference §2.2).
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/xml;charset=utf-8"),
     );
-    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(shared.clock.now())) {
-        h.insert(header::DATE, v);
+    h.insert(header::DATE, http_date(shared.clock.now()));
+}
+
+/// The `Date` header value for `now`, formatted once per second per thread (it changes only
+/// once a second, and formatting it is a visible share of a small request's cost). A pure
+/// function of the second, so any clock (a `ManualClock` too) gets the right value.
+fn http_date(now: std::time::SystemTime) -> HeaderValue {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
     }
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    CACHE.with_borrow_mut(|cache| match cache {
+        Some((s, v)) if *s == secs => v.clone(),
+        _ => {
+            let v = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+                .unwrap_or_else(|_| HeaderValue::from_static(""));
+            *cache = Some((secs, v.clone()));
+            v
+        }
+    })
 }
 
 /// Checks the head, authenticates, reads the body, then runs the routed operation. A request
@@ -307,7 +336,7 @@ async fn read_body(
     limit: usize,
     deadline: std::time::Duration,
 ) -> Result<Vec<u8>, MnsError> {
-    use futures_util::StreamExt as _;
+    use futures_util::{FutureExt as _, StreamExt as _};
 
     let too_large = || {
         MnsError::invalid_argument(format!(
@@ -321,17 +350,31 @@ async fn read_body(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
+    // Pre-size from the declared length, capped so a large claim with no body costs little.
+    let mut out = Vec::with_capacity(declared.map_or(0, |n| n.min(64 * 1024) as usize));
+    let mut stream = body.into_data_stream();
+    let append = |out: &mut Vec<u8>, chunk: Result<bytes::Bytes, axum::Error>| {
+        let chunk = chunk.map_err(|e| {
+            MnsError::invalid_argument(format!("The request body could not be read: {e}."))
+        })?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+        Ok(())
+    };
+    // A small body has usually arrived with the head: take what is ready without arming the
+    // deadline's timer (a timer per request is a visible share of a small request's cost).
+    loop {
+        match stream.next().now_or_never() {
+            Some(None) => return Ok(out),
+            Some(Some(chunk)) => append(&mut out, chunk)?,
+            None => break,
+        }
+    }
     let read = async {
-        let mut out = Vec::new();
-        let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                MnsError::invalid_argument(format!("The request body could not be read: {e}."))
-            })?;
-            if out.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            out.extend_from_slice(&chunk);
+            append(&mut out, chunk)?;
         }
         Ok(out)
     };

@@ -9,6 +9,7 @@ use super::{Ctx, Reply, Shared, WaitingGuard};
 use crate::clock::from_millis;
 use crate::engine::{CreateOutcome, Millis, validate_batch_size, validate_wait_seconds};
 use crate::error::MnsError;
+use crate::shared::TimerHandOver;
 use crate::xml::{self, SendRequest};
 
 pub(super) fn create_queue(
@@ -85,26 +86,36 @@ pub(super) fn list_queues(
 pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, MnsError> {
     let request = xml::parse_send_request(body)?;
     let now = shared.clock.now_millis();
-    let mut state = shared.lock();
-    let reply = match request {
-        SendRequest::Single(m) => {
-            let sent = state.engine.send_messages(queue, vec![m], now)?;
-            shared.observer.metrics.messages_sent.inc();
-            let first = sent.first().ok_or_else(MnsError::internal_error)?;
-            Reply::xml(StatusCode::CREATED, xml::sent_message_document(first))
-        }
-        SendRequest::Batch(ms) => {
-            let sent = state.engine.send_messages(queue, ms, now)?;
-            shared
-                .observer
-                .metrics
-                .messages_sent
-                .inc_by(sent.len() as u64);
-            Reply::xml(StatusCode::CREATED, xml::sent_messages_document(&sent))
-        }
+    let (single, messages) = match request {
+        SendRequest::Single(m) => (true, vec![m]),
+        SendRequest::Batch(ms) => (false, ms),
     };
-    state.wake_queue(queue);
-    Ok(reply)
+    let sent = {
+        let mut state = shared.lock();
+        let sent = state.engine.send_messages(queue, messages, now)?;
+        shared
+            .observer
+            .metrics
+            .messages_sent
+            .inc_by(sent.len() as u64);
+        // Only delayed messages get a receipt handle at send time. A delayed one moves the
+        // queue's next visibility time, so every parked poll re-plans; otherwise one poll is
+        // woken and passes the wake-up on while messages remain.
+        if sent.iter().any(|m| m.receipt_handle.is_some()) {
+            state.replan_queue(queue);
+        } else {
+            state.wake_queue(queue);
+        }
+        sent
+    };
+    // The response is written after the lock is released (the wake-ups are delivered then too).
+    let body = if single {
+        let first = sent.first().ok_or_else(MnsError::internal_error)?;
+        xml::sent_message_document(first)
+    } else {
+        xml::sent_messages_document(&sent)
+    };
+    Ok(Reply::xml(StatusCode::CREATED, body))
 }
 
 /// `numOfMessages` if present (batch form), validated 1..=16.
@@ -139,8 +150,15 @@ pub(super) fn peek(shared: &Shared, queue: &str, query: &Query) -> Result<Reply,
 ///   reply. Every `.await` happens while holding nothing, so a request future dropped while
 ///   waiting (client gone, server shutting down) has taken nothing and loses nothing.
 /// * The wake-up registration (`Notified::enable`) happens under the same lock as the emptiness
-///   check. A sender mutates the engine and calls `notify_waiters` under that lock too, so a send
-///   can never fall between "saw nothing" and "started listening".
+///   check. A sender mutates the engine under that lock and its wake-up is delivered when the
+///   lock is released (`StateGuard`), so a send can never fall between "saw nothing" and
+///   "started listening".
+/// * A send wakes one parked poll (not the herd); a poll that was parked and then takes
+///   messages wakes the next one if messages are still receivable (`Locked::pass_wake_on`).
+/// * Timed changes (a delay or visibility timeout ending) are watched by one parked poll per
+///   queue, the holder of the queue's timer (`Locked::claim_timer`); the others sleep until
+///   their deadlines and are reached through the chain above. A poll that leaves, answered or
+///   dropped, hands the timer over (`TimerHandOver`), so a timer never lapses unwatched.
 /// * Time-based wake-ups (delay over, visibility expired, poll deadline) come from
 ///   `Clock::sleep_until`, so a `ManualClock` drives them without real sleeping.
 pub(super) async fn receive(
@@ -158,10 +176,20 @@ pub(super) async fn receive(
     };
     let deadline: Millis = start.saturating_add(u64::from(wait_seconds) * 1000);
     let mut waiting: Option<WaitingGuard<'_>> = None;
+    // Declared before the loop so that it is dropped after any state guard of the loop body.
+    let mut timer = TimerHandOver {
+        shared,
+        queue,
+        poll: 0,
+        parked: false,
+    };
     loop {
         let now = shared.clock.now_millis();
-        let (mut notified, wake_at) = {
+        let (mut notified, target) = {
             let mut state = shared.lock();
+            if timer.parked {
+                state.release_timer(queue, timer.poll);
+            }
             let msgs = state.engine.receive_messages(queue, max, now)?;
             if !msgs.is_empty() {
                 shared
@@ -169,6 +197,10 @@ pub(super) async fn receive(
                     .metrics
                     .messages_received
                     .inc_by(msgs.len() as u64);
+                if waiting.is_some() {
+                    state.pass_wake_on(queue);
+                }
+                drop(state);
                 let body = match batch {
                     None => xml::received_message_document(&msgs[0]),
                     Some(_) => xml::received_messages_document(&msgs),
@@ -178,15 +210,23 @@ pub(super) async fn receive(
             if now >= deadline {
                 return Err(MnsError::message_not_exist());
             }
-            let wake_at = state.engine.next_wakeup(queue, now);
+            if !timer.parked {
+                timer.poll = state.next_poll_id();
+                timer.parked = true;
+            }
+            // Sleep until the deadline, or until the next message becomes visible if this poll
+            // holds the queue's timer (see the rules above).
+            let timed = state
+                .engine
+                .next_wakeup(queue, now)
+                .filter(|&at| at < deadline && state.claim_timer(queue, timer.poll, at));
             // Start listening before the lock is released (see the rules above).
             let mut notified = Box::pin(state.waiter(queue).notified_owned());
             notified.as_mut().enable();
-            (notified, wake_at)
+            // Never target the past (that would spin); a wake-up in the past means "re-check
+            // now".
+            (notified, timed.unwrap_or(deadline).max(now + 1))
         };
-        // Sleep until the earliest of: the poll deadline, the next message becoming visible.
-        // Never target the past (that would spin); a wake-up in the past means "re-check now".
-        let target = wake_at.map_or(deadline, |w| w.min(deadline)).max(now + 1);
         waiting.get_or_insert_with(|| WaitingGuard::new(&shared.waiting));
         tokio::select! {
             () = notified.as_mut() => {}
@@ -211,7 +251,7 @@ pub(super) fn delete_message(
         state.engine.delete_message(queue, handle, now)?;
         shared.observer.metrics.messages_deleted.inc();
         // Deleting the head of a FIFO group releases the group's next message.
-        state.wake_queue(queue);
+        state.wake_if_receivable(queue);
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -226,7 +266,7 @@ pub(super) fn delete_message(
             .metrics
             .messages_deleted
             .inc_by(handles.len().saturating_sub(failures.len()) as u64);
-        state.wake_queue(queue);
+        state.wake_if_receivable(queue);
         failures
     };
     if failures.is_empty() {
@@ -254,12 +294,15 @@ pub(super) fn change_visibility(
         .int("VisibilityTimeout")?
         .ok_or_else(MnsError::missing_visibility_timeout)?;
     let now = shared.clock.now_millis();
-    let mut state = shared.lock();
-    let changed = state
-        .engine
-        .change_message_visibility(queue, handle, timeout, now)?;
-    // Waiters must re-plan: the message may now become visible sooner than they planned to wake.
-    state.wake_queue(queue);
+    let changed = {
+        let mut state = shared.lock();
+        let changed = state
+            .engine
+            .change_message_visibility(queue, handle, timeout, now)?;
+        // Waiters must re-plan: the message may now become visible sooner than they planned.
+        state.replan_queue(queue);
+        changed
+    };
     Ok(Reply::xml(
         StatusCode::OK,
         xml::change_visibility_document(&changed),

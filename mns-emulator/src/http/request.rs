@@ -5,6 +5,8 @@
 //! `receiptHandle` both occur), values are percent-decoded but `+` is never turned into a space:
 //! the Python and Java SDKs put receipt handles with raw `+`, `/` and `=` into the query.
 
+use std::borrow::Cow;
+
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Uri, Version, header};
 use percent_encoding::percent_decode_str;
@@ -74,7 +76,10 @@ pub(crate) fn check_head(parts: &Parts) -> Result<(), MnsError> {
             return Err(MnsError::invalid_argument("The Host header is invalid."));
         }
     }
-    for name in parts.headers.keys() {
+    // Each name once per value: a map with as many values as names repeats none, and the
+    // per-name check below (a lookup per header) is skipped.
+    let repeats = parts.headers.len() != parts.headers.keys_len();
+    for name in parts.headers.keys().filter(|_| repeats) {
         let single = SINGLE_HEADERS.contains(name) || name.as_str().starts_with("x-mns-");
         if single && parts.headers.get_all(name).iter().nth(1).is_some() {
             return Err(MnsError::invalid_argument(format!(
@@ -223,15 +228,20 @@ fn decode(s: &str) -> Option<String> {
 
 /// Splits a path into decoded segments: `/queues/q1/messages` → `["queues", "q1", "messages"]`.
 /// A trailing slash is ignored (`/queues/` is `/queues`); `/` gives no segments.
-pub(crate) fn path_segments(path: &str) -> Result<Vec<String>, MnsError> {
+pub(crate) fn path_segments(path: &str) -> Result<Vec<Cow<'_, str>>, MnsError> {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     if trimmed.is_empty() {
         return Ok(Vec::new());
     }
+    // Borrowed unless a segment is percent-encoded: routing a plain path allocates only the list.
     trimmed
         .split('/')
-        .map(|seg| decode(seg).ok_or_else(MnsError::invalid_request_url))
+        .map(|seg| {
+            percent_decode_str(seg)
+                .decode_utf8()
+                .map_err(|_| MnsError::invalid_request_url())
+        })
         .collect()
 }
 
@@ -293,7 +303,7 @@ mod tests {
 
     #[test]
     fn segments() {
-        assert_eq!(path_segments("/").unwrap(), Vec::<String>::new());
+        assert!(path_segments("/").unwrap().is_empty());
         assert_eq!(path_segments("/queues/").unwrap(), vec!["queues"]);
         assert_eq!(
             path_segments("/queues/q%2D1/messages").unwrap(),

@@ -70,7 +70,7 @@ impl Route {
     /// query (bad escapes, duplicated parameters) is the error [`Query::parse`] gives.
     pub(crate) fn resolve(method: &Method, path: &str, query: &Query) -> Result<Route, MnsError> {
         let segments = path_segments(path)?;
-        let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let segs: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
         let meta = query.flag("metaoverride");
         let s = |v: &str| v.to_owned();
         let route = match (segs.as_slice(), method) {

@@ -154,10 +154,20 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
 }
 
+/// Whether every character of `text` is an XML `Char`. A byte scan first: only a control byte
+/// or 0xEF (the lead byte of U+FFFE/U+FFFF) can start a non-`Char`, so most text is decided
+/// without decoding characters.
+pub(crate) fn all_xml_chars(text: &str) -> bool {
+    let suspect = text
+        .bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    !suspect || text.chars().all(is_xml_char)
+}
+
 fn push_text(stack: &mut [Element], text: &str) -> Result<(), MnsError> {
     // Raw text and resolved character references both end up here: a forbidden character in a
     // message body would make every later answer serving it ill-formed (a poison message).
-    if !text.chars().all(is_xml_char) {
+    if !all_xml_chars(text) {
         return Err(MnsError::malformed_xml());
     }
     match stack.last_mut() {

@@ -201,3 +201,139 @@ async fn shutdown_ends_waiting_receives_without_taking_messages() {
     let r = poll.await.expect("poll task");
     r.assert_error(404, "MessageNotExist");
 }
+
+#[tokio::test]
+async fn one_message_answers_one_of_many_parked_polls() {
+    const N: usize = 4;
+    let h = start().await;
+    h.create_queue("q", "").await;
+    let polls: Vec<_> = (0..N)
+        .map(|_| spawn_receive(&h, "/queues/q/messages?waitseconds=30"))
+        .collect();
+    h.emu.wait_for_waiting_receives(N).await;
+    let mut bodies = HashSet::new();
+    for i in 0..N {
+        h.send_message("q", &format!("<MessageBody>m{i}</MessageBody>"))
+            .await;
+        // One more poll answers; the others stay parked.
+        h.emu.wait_for_waiting_receives(N - i - 1).await;
+    }
+    for p in polls {
+        let r = p.await.expect("poll task");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(bodies.insert(r.text("MessageBody").expect("body")));
+    }
+    assert_eq!(bodies.len(), N);
+}
+
+#[tokio::test]
+async fn a_batch_poll_takes_a_whole_batch_and_leaves_the_next_parked() {
+    let h = start().await;
+    h.create_queue("q", "").await;
+    let polls: Vec<_> = (0..2)
+        .map(|_| spawn_receive(&h, "/queues/q/messages?numOfMessages=16&waitseconds=30"))
+        .collect();
+    h.emu.wait_for_waiting_receives(2).await;
+    // Answers arrive on a channel, so the test learns which poll answered without racing it.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for p in polls {
+        let tx = tx.clone();
+        tokio::spawn(async move { tx.send(p.await.expect("poll task")) });
+    }
+    let entries: String = (0..16)
+        .map(|i| format!("<Message><MessageBody>m{i}</MessageBody></Message>"))
+        .collect();
+    let r = h
+        .send(Req::post(
+            "/queues/q/messages",
+            &format!("<Messages>{entries}</Messages>"),
+        ))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = rx.recv().await.expect("first answer");
+    assert_eq!(r.texts("MessageBody").len(), 16, "{}", r.body);
+    // The other poll is still parked: the batch went to one poll whole.
+    h.emu.wait_for_waiting_receives(1).await;
+    h.send_message("q", "<MessageBody>next</MessageBody>").await;
+    let r = rx.recv().await.expect("second answer");
+    assert_eq!(r.texts("MessageBody"), vec!["next".to_owned()]);
+}
+
+#[tokio::test]
+async fn a_parked_poll_re_plans_for_a_message_delayed_after_it_parked() {
+    let h = start().await;
+    h.create_queue("q", "").await;
+    let poll = spawn_receive(&h, "/queues/q/messages?waitseconds=30");
+    parked(&h, 1, &poll).await;
+    let r = h
+        .send_message(
+            "q",
+            "<MessageBody>soon</MessageBody><DelaySeconds>2</DelaySeconds>",
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    h.emu.wait_for_waiting_receives(1).await;
+    assert!(!poll.is_finished());
+    h.advance(2);
+    let r = poll.await.expect("poll task");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.text("MessageBody").as_deref(), Some("soon"));
+}
+
+/// Awaits a poll, failing (instead of hanging) if it never answers.
+async fn answer(poll: JoinHandle<Resp>) -> Resp {
+    tokio::time::timeout(std::time::Duration::from_secs(30), poll)
+        .await
+        .expect("the poll never answered")
+        .expect("poll task")
+}
+
+#[tokio::test]
+async fn a_timer_that_ends_answers_every_poll_it_can() {
+    const N: usize = 3;
+    let h = start().await;
+    h.create_queue("q", "<VisibilityTimeout>10</VisibilityTimeout>")
+        .await;
+    for i in 0..N {
+        h.send_message("q", &format!("<MessageBody>m{i}</MessageBody>"))
+            .await;
+        let r = h.send(Req::get("/queues/q/messages")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    // Three messages in flight, all visible again at the same time; three polls parked.
+    let polls: Vec<_> = (0..N)
+        .map(|_| spawn_receive(&h, "/queues/q/messages?waitseconds=30"))
+        .collect();
+    h.emu.wait_for_waiting_receives(N).await;
+    h.advance(10);
+    let mut bodies = HashSet::new();
+    for p in polls {
+        let r = answer(p).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.text("DequeueCount").as_deref(), Some("2"));
+        assert!(bodies.insert(r.text("MessageBody").expect("body")));
+    }
+    assert_eq!(bodies.len(), N);
+}
+
+#[tokio::test]
+async fn the_timer_passes_on_when_the_poll_watching_it_goes_away() {
+    let h = start().await;
+    h.create_queue("q", "<VisibilityTimeout>10</VisibilityTimeout>")
+        .await;
+    h.send_message("q", "<MessageBody>again</MessageBody>")
+        .await;
+    assert_eq!(h.send(Req::get("/queues/q/messages")).await.status, 200);
+    // The first poll to park watches the visibility timer; the second sleeps to its deadline.
+    let first = spawn_receive(&h, "/queues/q/messages?waitseconds=30");
+    parked(&h, 1, &first).await;
+    let second = spawn_receive(&h, "/queues/q/messages?waitseconds=30");
+    parked(&h, 2, &second).await;
+    first.abort();
+    let _ = first.await;
+    h.emu.wait_for_waiting_receives(1).await;
+    h.advance(10);
+    let r = answer(second).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.text("MessageBody").as_deref(), Some("again"));
+}

@@ -409,6 +409,7 @@ impl MessageXml {
     }
 }
 
+mod scan;
 mod stream;
 
 #[cfg(test)]

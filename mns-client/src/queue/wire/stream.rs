@@ -1,11 +1,13 @@
 //! Streaming decoder for message documents.
 //!
 //! Receives are the hot path of every consumer, so `<Message>` and `<Messages>` documents are read
-//! with quick-xml's event reader instead of its serde layer (several times faster). The result is
-//! the same as `from_xml`: element names matched by local name (any namespace), unknown elements
-//! skipped, text taken with XML 1.0 line-end normalisation and entity and character references
-//! resolved, numbers parsed after trimming. The tests in the parent module check both decoders agree.
+//! with a small tokenizer ([`super::scan`]) instead of quick-xml's serde layer (several times
+//! faster) or its event reader (which re-checks UTF-8 on every text run). The result is the same
+//! as `from_xml`: element names matched by local name (any namespace), unknown elements skipped,
+//! text taken with XML 1.0 line-end normalisation and entity and character references resolved,
+//! numbers parsed after trimming. The tests in the parent module check both decoders agree.
 
+use super::scan::{Scanner, Token, push_cdata, push_text};
 use super::*;
 
 /// Which `MessageXml` field the text being read belongs to.
@@ -192,10 +194,8 @@ impl MessagesXml {
 
 /// Reads message elements: the root itself (`list == false`) or each child of the root.
 fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
-    use quick_xml::events::Event;
-
-    let mut reader = quick_xml::Reader::from_str(body);
-    let mut messages = Vec::new();
+    let mut reader = Scanner::new(body);
+    let mut messages = Vec::with_capacity(if list { 16 } else { 1 });
     // Element depth below the document (the root is depth 1).
     let mut depth = 0usize;
     let message_depth = if list { 2 } else { 1 };
@@ -207,9 +207,9 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
     let mut in_entry = false;
     let mut root_seen = false;
 
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) => {
+    while let Some(token) = reader.next_token()? {
+        match token {
+            Token::Start(name) => {
                 depth += 1;
                 if depth == 1 {
                     if root_seen {
@@ -217,8 +217,6 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     }
                     root_seen = true;
                 }
-                let name = e.local_name();
-                let name = name.as_ref();
                 if depth == message_depth && (depth == 1 || name == "Message") {
                     messages.push(MessageXml::default());
                 } else if let Some(m) = messages.last_mut().filter(|_| depth > message_depth) {
@@ -245,15 +243,13 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     }
                 }
             }
-            Event::Empty(e) => {
+            Token::Empty(name) => {
                 if depth == 0 {
                     if root_seen {
                         return Err("more than one root element".to_owned());
                     }
                     root_seen = true;
                 }
-                let name = e.local_name();
-                let name = name.as_ref();
                 if depth + 1 == message_depth && (depth == 0 || name == "Message") {
                     messages.push(MessageXml::default());
                 } else if let Some(m) = messages.last_mut().filter(|_| depth >= message_depth) {
@@ -277,7 +273,7 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                     m.set(f, String::new())?;
                 }
             }
-            Event::End(_) => {
+            Token::End => {
                 if let Some((f, d)) = field
                     && d == depth
                 {
@@ -292,30 +288,22 @@ fn decode_messages(body: &str, list: bool) -> Result<Vec<MessageXml>, String> {
                 }
                 depth = depth.saturating_sub(1);
             }
-            Event::Text(t) => {
+            Token::Text(t) => {
                 if field.is_some_and(|(_, d)| d == depth) {
-                    text.push_str(&t.xml10_content());
+                    push_text(&mut text, t)?;
+                } else if depth == 0 && !t.trim_ascii().is_empty() {
+                    return Err("text outside the root element".to_owned());
+                } else if t.contains('&') {
+                    // Skipped text is still checked, as quick-xml did: a broken reference
+                    // anywhere makes the document malformed.
+                    push_text(&mut String::new(), t)?;
                 }
             }
-            Event::CData(c) => {
+            Token::CData(c) => {
                 if field.is_some_and(|(_, d)| d == depth) {
-                    text.push_str(&c.xml10_content());
+                    push_cdata(&mut text, c);
                 }
             }
-            Event::GeneralRef(r) => {
-                if field.is_some_and(|(_, d)| d == depth) {
-                    if let Some(ch) = r.resolve_char_ref().map_err(|e| e.to_string())? {
-                        text.push(ch);
-                    } else {
-                        let name = r.xml10_content();
-                        let resolved = quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown entity &{name};"))?;
-                        text.push_str(resolved);
-                    }
-                }
-            }
-            Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
         }
     }
     if !root_seen {
