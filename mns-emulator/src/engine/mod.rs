@@ -35,6 +35,7 @@ mod queue;
 mod reset;
 mod subscription;
 mod subscription_dlq;
+mod subscription_ops;
 mod topic;
 mod types;
 

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::auth::{AccessKey, AuthConfig, Authenticator, KeyStore};
 use crate::clock::{Clock, SystemClock};
@@ -18,7 +17,7 @@ use crate::faults::{FaultInjector, FaultPlan};
 use crate::http::{self, DEFAULT_MAX_REQUEST_BODY_BYTES};
 use crate::server::{self, ConnectionLimits};
 use crate::shared::Shared;
-use crate::sts::{CredentialServices, CredentialServicesConfig, ECS_METADATA_PATH, STS_PATH};
+use crate::sts::{CredentialServices, CredentialServicesConfig};
 
 /// Account id used when none is configured.
 pub const DEFAULT_ACCOUNT_ID: &str = "1234567890123456";
@@ -571,143 +570,5 @@ impl Emulator {
     }
 }
 
-/// A serving emulator. Dropping it stops the server; [`RunningEmulator::shutdown`] stops it and
-/// waits until it has stopped.
-#[derive(Debug)]
-pub struct RunningEmulator {
-    endpoint: String,
-    addr: SocketAddr,
-    emulator: Emulator,
-    task: Option<JoinHandle<io::Result<()>>>,
-}
-
-impl RunningEmulator {
-    /// The base URL clients use, e.g. `http://127.0.0.1:49152` (no trailing slash).
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    /// The bound socket address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The emulated STS endpoint, `{endpoint}/sts`: give it to the client as its STS endpoint
-    /// (e.g. `ProviderConfig::with_sts_endpoint` in `mns-client`).
-    pub fn sts_endpoint(&self) -> String {
-        format!("{}{STS_PATH}", self.endpoint)
-    }
-
-    /// The emulated ECS metadata service base URL, `{endpoint}/ecs-metadata` (in place of
-    /// `http://100.100.100.200`).
-    pub fn ecs_metadata_endpoint(&self) -> String {
-        format!("{}{ECS_METADATA_PATH}", self.endpoint)
-    }
-
-    /// The emulated STS and ECS metadata services (see [`Emulator::credential_services`]).
-    pub fn credential_services(&self) -> &CredentialServices {
-        self.emulator.credential_services()
-    }
-
-    /// The emulator (account, keys, clock, engine access).
-    pub fn emulator(&self) -> &Emulator {
-        &self.emulator
-    }
-
-    /// The account id.
-    pub fn account_id(&self) -> &str {
-        self.emulator.account_id()
-    }
-
-    /// The region id.
-    pub fn region(&self) -> &str {
-        self.emulator.region()
-    }
-
-    /// The accepted keys (see [`Emulator::keys`]).
-    pub fn keys(&self) -> &KeyStore {
-        self.emulator.keys()
-    }
-
-    /// The first long-lived access key.
-    pub fn access_key(&self) -> AccessKey {
-        self.emulator.access_key()
-    }
-
-    /// The emulator's clock.
-    pub fn clock(&self) -> Arc<dyn Clock> {
-        self.emulator.clock()
-    }
-
-    /// Topic deliveries (see [`Emulator::deliveries`]).
-    pub fn deliveries(&self) -> crate::Deliveries {
-        self.emulator.deliveries()
-    }
-
-    /// The live fault injection settings (see [`Emulator::faults`]).
-    pub fn faults(&self) -> &FaultInjector {
-        self.emulator.faults()
-    }
-
-    /// Every stored message of `queue` (see [`Emulator::inspect_queue`]).
-    pub fn inspect_queue(&self, queue: &str) -> Result<Vec<MessageSnapshot>, MnsError> {
-        self.emulator.inspect_queue(queue)
-    }
-
-    /// The newest MNS requests served (see [`Emulator::recent_requests`]).
-    pub fn recent_requests(&self, limit: usize) -> Vec<crate::admin::RequestRecord> {
-        self.emulator.recent_requests(limit)
-    }
-
-    /// How many receives are long-polling (see [`Emulator::waiting_receives`]).
-    pub fn waiting_receives(&self) -> usize {
-        self.emulator.waiting_receives()
-    }
-
-    /// Waits until exactly `n` receives are long-polling (see
-    /// [`Emulator::wait_for_waiting_receives`]).
-    pub async fn wait_for_waiting_receives(&self, n: usize) {
-        self.emulator.wait_for_waiting_receives(n).await;
-    }
-
-    /// Runs `f` on the engine (see [`Emulator::with_engine`]).
-    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
-        self.emulator.with_engine(f)
-    }
-
-    /// Stops accepting connections, closes idle ones, ends waiting long polls (they answer
-    /// `MessageNotExist` and take nothing), gives in-flight requests
-    /// [`ConnectionLimits::shutdown_grace`] to finish, drops what is left and waits for the
-    /// server to stop.
-    pub async fn shutdown(mut self) {
-        self.emulator.shared.shutdown.cancel();
-        if let Some(task) = self.task.take() {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "emulator server stopped with an error"),
-                Err(e) => tracing::warn!(error = %e, "emulator server task failed"),
-            }
-        }
-        #[cfg(feature = "persistence")]
-        if let Some(journal) = &self.emulator.shared.journal {
-            journal.close();
-            let stats = journal.stats();
-            tracing::info!(
-                commits = stats.commits,
-                change_sets = stats.change_sets,
-                "data directory closed"
-            );
-        }
-    }
-}
-
-impl Drop for RunningEmulator {
-    fn drop(&mut self) {
-        // Dropping cannot wait: cancel (ends long polls) and abort the server task, which closes
-        // the listener and every connection.
-        self.emulator.shared.shutdown.cancel();
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
+mod running;
+pub use running::RunningEmulator;
