@@ -34,6 +34,8 @@ echo "[downstream] cargo install --debug --path mns-emulator"
 timeout 1200 cargo install --quiet --debug --locked --path mns-emulator --root "$WORK/install"
 BIN="$WORK/install/bin/mns-emulator"
 "$BIN" --help | grep -q -- "--generate-push-signing-key"
+# Created here: the background job's own redirection may not have run when the loop first reads.
+: >"$WORK/emu.out"
 "$BIN" --bind 127.0.0.1:0 --log-level warn >"$WORK/emu.out" 2>&1 &
 EMU_PID=$!
 ENDPOINT=""
