@@ -91,6 +91,8 @@ pub(crate) struct ChangeLog {
     queues: BTreeSet<String>,
     topics: BTreeSet<String>,
     subscriptions: BTreeSet<(String, String)>,
+    /// The engine-wide row changed on its own (account settings, clock, account id).
+    globals: bool,
 }
 
 impl ChangeLog {
@@ -112,6 +114,11 @@ impl ChangeLog {
         if self.on && !self.queues.contains(name) {
             self.queues.insert(name.to_owned());
         }
+    }
+
+    /// The engine-wide row changed, even if no other row did.
+    pub(crate) fn globals(&mut self) {
+        self.globals = self.on;
     }
 
     pub(crate) fn topic(&mut self, name: &str) {
@@ -275,9 +282,10 @@ impl Engine {
                 None => RowChange::DeleteDelivery(id),
             });
         }
-        if ops.is_empty() {
+        if ops.is_empty() && !std::mem::take(&mut self.log.globals) {
             return None;
         }
+        self.log.globals = false;
         Some(ChangeSet {
             ops,
             globals: self.globals_image(),

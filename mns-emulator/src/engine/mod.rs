@@ -21,6 +21,7 @@
 //! engine.delete_message("jobs", &got[0].receipt_handle, 3_000).unwrap();
 //! ```
 
+mod account;
 mod changes;
 mod config;
 mod control_meta;
@@ -44,6 +45,7 @@ use std::hash::BuildHasher;
 
 use base64::Engine as _;
 
+pub use account::{AccountSettings, ControlAccountSettings};
 pub use changes::{ChangeSet, RowChange};
 pub use config::{DlqMoveTiming, EngineConfig};
 pub use control_meta::{
@@ -105,6 +107,8 @@ pub struct Engine {
     woken: Vec<String>,
     /// Change tracking for persistence (`changes.rs`); off by default.
     log: changes::ChangeLog,
+    /// Account-level settings (`account.rs`).
+    account: AccountSettings,
 }
 
 impl std::fmt::Debug for Engine {
@@ -136,6 +140,7 @@ impl Engine {
             dlq_sources: BTreeMap::new(),
             woken: Vec::new(),
             log: changes::ChangeLog::default(),
+            account: AccountSettings::default(),
         }
     }
 

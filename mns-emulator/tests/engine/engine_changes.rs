@@ -339,3 +339,20 @@ fn control_plane_settings_are_tracked_and_restored() {
         Some(RateLimitPolicy::per_second(7))
     );
 }
+
+/// Account settings (data plane and control plane) are engine-wide state: a change to them
+/// alone is a change set carrying the new globals row, so a data directory keeps it.
+#[test]
+fn an_account_settings_change_alone_is_reported() {
+    let mut e = Engine::new(EngineConfig::default());
+    e.set_change_tracking(true);
+    e.update_account_settings(|a| {
+        a.logging_bucket = "logs".into();
+        a.control.log_store_name = "store".into();
+    });
+    let changes = e.take_changes().expect("an account change is a change");
+    assert!(changes.ops.is_empty());
+    assert_eq!(changes.globals.account.logging_bucket, "logs");
+    assert_eq!(changes.globals.account.control.log_store_name, "store");
+    assert!(e.take_changes().is_none(), "reported once");
+}
