@@ -112,8 +112,8 @@ impl Shared {
     /// every queue, topic, message and delivery goes; waiting long polls wake and answer
     /// `QueueNotExist`.
     pub(crate) fn reset_engine(&self) {
-        let config = self.lock().engine.config().clone();
-        self.replace_engine(Engine::new(config));
+        let fresh = self.lock().engine.empty_successor();
+        self.replace_engine(fresh);
     }
 
     /// Swaps in `engine` (reset, snapshot restore) under this emulator's account; waiting long
