@@ -166,13 +166,15 @@ impl Engine {
     }
 
     /// Replaces the whole state with `other`'s (the admin API's reset and restore), keeping
-    /// change tracking as it is: with tracking on, the next [`Engine::take_changes`] starts with
+    /// change tracking as it is. HTTP pushes handed out before are the old state's: reporting
+    /// them ([`Engine::complete_http_push`]) changes nothing. With change tracking on, the next [`Engine::take_changes`] starts with
     /// [`RowChange::Reset`] and writes every row of the new state, so a data directory then
     /// holds exactly that state.
     pub fn replace_with(&mut self, mut other: Engine) {
         let tracking = self.log.on;
         other.set_change_tracking(tracking);
         other.log.reset = tracking;
+        other.epoch = self.epoch.wrapping_add(1);
         *self = other;
     }
 

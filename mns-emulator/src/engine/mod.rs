@@ -109,6 +109,9 @@ pub struct Engine {
     log: changes::ChangeLog,
     /// Account-level settings (`account.rs`).
     account: AccountSettings,
+    /// Which state this is: [`Engine::replace_with`] gives the new state the next number, so an
+    /// HTTP push handed out before is not settled against the new state's deliveries.
+    epoch: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -141,6 +144,7 @@ impl Engine {
             woken: Vec::new(),
             log: changes::ChangeLog::default(),
             account: AccountSettings::default(),
+            epoch: 0,
         }
     }
 
