@@ -356,3 +356,21 @@ fn an_account_settings_change_alone_is_reported() {
     assert_eq!(changes.globals.account.control.log_store_name, "store");
     assert!(e.take_changes().is_none(), "reported once");
 }
+
+/// The account id and region (set when an emulator starts, e.g. on a data directory written
+/// under another account) are in the globals row: changing them alone is reported.
+#[test]
+fn a_new_topic_account_alone_is_reported() {
+    let mut e = Engine::new(EngineConfig::default());
+    e.set_topic_account("111", "cn-hangzhou");
+    e.set_change_tracking(true);
+    e.set_topic_account("111", "cn-hangzhou");
+    assert!(
+        e.take_changes().is_none(),
+        "the same account changes nothing"
+    );
+    e.set_topic_account("222", "cn-beijing");
+    let changes = e.take_changes().expect("a new account is a change");
+    assert_eq!(changes.globals.account_id, "222");
+    assert_eq!(changes.globals.region, "cn-beijing");
+}
