@@ -374,6 +374,17 @@ impl EmulatorBuilder {
             }
             None => (Engine::new(self.engine_config), None),
         };
+        // Time never goes back past what the data directory has seen: a virtual clock that
+        // starts earlier (a restart without `--start`, or with an older one) resumes there.
+        #[cfg(feature = "persistence")]
+        if journal.is_some()
+            && let Some(manual) = self.clock.manual()
+        {
+            let stored = engine.globals_image().high_water;
+            if manual.now_millis() < stored {
+                manual.set(crate::clock::from_millis(stored));
+            }
+        }
         #[cfg(not(feature = "persistence"))]
         let mut engine = Engine::new(self.engine_config);
         engine.set_topic_account(&self.account_id, &self.region);

@@ -178,6 +178,18 @@ impl Engine {
         *self = other;
     }
 
+    /// Moves the engine's notion of now (the mark time never goes back past) to `now` if it is
+    /// later, and records the globals row for persistence. For an explicit move of a virtual
+    /// clock (the admin API's): other operations advance the mark too but, to keep reads free of
+    /// writes, a clock move alone is not recorded, so without this a restart would take the
+    /// clock back to the last change.
+    pub fn note_time(&mut self, now: super::Millis) {
+        if now > self.high_water {
+            self.high_water = now;
+            self.log.globals();
+        }
+    }
+
     /// Marks a queue's own row changed (when tracking).
     pub(crate) fn queue_meta_changed(&mut self, name: &str) {
         let on = self.log.on;

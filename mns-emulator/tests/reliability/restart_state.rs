@@ -1,0 +1,58 @@
+//! Engine-wide state across a restart on a data directory: the virtual clock resumes where it
+//! was (an explicit move alone is recorded), and account settings answered with success are
+//! still set.
+
+use std::path::Path;
+
+use mns_emulator::clock::{Clock, ManualClock};
+use mns_emulator::{Emulator, RunningEmulator};
+
+const T0: u64 = 1_700_000_000_000;
+
+async fn start(dir: &Path, clock: &ManualClock) -> RunningEmulator {
+    Emulator::builder()
+        .clock(clock.clone())
+        .accept_any_signature(true)
+        .admin_endpoint(true)
+        .data_dir(dir)
+        .expect("the data directory opens")
+        .start()
+        .await
+        .expect("the emulator starts")
+}
+
+async fn post(emu: &RunningEmulator, path: &str, body: &str) -> (u16, String) {
+    let r = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", emu.endpoint().trim_end_matches('/')))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_virtual_clock_resumes_where_it_was_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(dir.path(), &ManualClock::at_millis(T0)).await;
+    let (status, body) = post(&emu, "/__emulator/clock/advance", r#"{"seconds":3600}"#).await;
+    assert_eq!(status, 200, "{body}");
+    emu.shutdown().await;
+
+    // A restart whose clock starts earlier (no --start, or an older one) resumes at the stored
+    // time: time never goes back.
+    let clock = ManualClock::at_millis(T0);
+    let emu = start(dir.path(), &clock).await;
+    assert_eq!(clock.now_millis(), T0 + 3_600_000);
+    emu.shutdown().await;
+
+    // A later start is kept.
+    let clock = ManualClock::at_millis(T0 + 7_200_000);
+    let emu = start(dir.path(), &clock).await;
+    assert_eq!(clock.now_millis(), T0 + 7_200_000);
+    emu.shutdown().await;
+}
