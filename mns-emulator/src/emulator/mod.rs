@@ -572,7 +572,8 @@ impl Emulator {
     }
 
     /// Runs `f` on the engine with the clock's current time, then wakes every long poll (in case
-    /// `f` made messages visible). For tests and fault injection.
+    /// `f` made messages visible). For tests and fault injection. With a data directory, the
+    /// changes are recorded when `f` returns; [`Emulator::durable`] waits until they are on disk.
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
         let now = self.shared.clock.now_millis();
         let result = f(&mut self.shared.lock().engine, now);
@@ -581,5 +582,6 @@ impl Emulator {
     }
 }
 
+mod durable;
 mod running;
 pub use running::RunningEmulator;

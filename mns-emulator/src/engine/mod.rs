@@ -46,7 +46,7 @@ use std::hash::BuildHasher;
 use base64::Engine as _;
 
 pub use account::{AccountSettings, ControlAccountSettings};
-pub use changes::{ChangeSet, RowChange};
+pub use changes::{__change_tracking, ChangeSet, RowChange};
 pub use config::{DlqMoveTiming, EngineConfig};
 pub use control_meta::{
     MAX_TAG_KEY_LEN, MAX_TAG_VALUE_LEN, MAX_TAGS, RateLimitPolicy, ResourceMeta, ResourceTag,

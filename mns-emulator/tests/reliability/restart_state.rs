@@ -56,3 +56,21 @@ async fn the_virtual_clock_resumes_where_it_was_moved() {
     assert_eq!(clock.now_millis(), T0 + 7_200_000);
     emu.shutdown().await;
 }
+
+/// Library-API changes (synchronous) are on disk once `durable` returns: a restart has them.
+#[tokio::test]
+async fn library_changes_are_durable_once_durable_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start(dir.path(), &ManualClock::at_millis(T0)).await;
+    emu.emulator().create_fifo_queue("orders").unwrap();
+    emu.durable().await.unwrap();
+    let stats = emu.emulator().data_dir_stats().unwrap();
+    assert!(stats.change_sets >= 1, "{stats:?}");
+    emu.shutdown().await;
+    let emu = start(dir.path(), &ManualClock::at_millis(T0)).await;
+    assert_eq!(
+        emu.emulator().queue_kind("orders").unwrap(),
+        mns_emulator::engine::QueueKind::Fifo
+    );
+    emu.shutdown().await;
+}
