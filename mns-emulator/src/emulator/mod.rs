@@ -314,7 +314,8 @@ impl EmulatorBuilder {
 
     /// Declares a queue created at build time with a kind (normal / FIFO) and an optional DLQ
     /// policy: the control-plane settings the XML API cannot set. Declare a DLQ target before
-    /// the queues that use it. [`EmulatorBuilder::build`] panics if a declaration is invalid (a
+    /// the queues that use it. A queue that already exists in the data directory
+    /// (`EmulatorBuilder::data_dir`) is left as it is. [`EmulatorBuilder::build`] panics if a declaration is invalid (a
     /// test setup error), with the engine's message; [`EmulatorBuilder::try_build`] returns it.
     pub fn queue(
         mut self,
@@ -388,7 +389,17 @@ impl EmulatorBuilder {
         #[cfg(not(feature = "persistence"))]
         let mut engine = Engine::new(self.engine_config);
         engine.set_topic_account(&self.account_id, &self.region);
-        for q in self.queues {
+        // Queues restored from a data directory are left as they are (they may have been
+        // changed at run time), as `--config` declarations are.
+        let restored: Vec<bool> = self
+            .queues
+            .iter()
+            .map(|q| engine.queue_exists(&q.name))
+            .collect();
+        for (q, restored) in self.queues.into_iter().zip(restored) {
+            if restored {
+                continue;
+            }
             let created = engine.create_queue_with(
                 &q.name,
                 crate::engine::QueueAttributesInput::default(),

@@ -74,3 +74,26 @@ async fn library_changes_are_durable_once_durable_returns() {
     );
     emu.shutdown().await;
 }
+
+/// A builder-declared queue restored from the directory, changed at run time, is left as it is
+/// on the next start instead of failing it.
+#[tokio::test]
+async fn a_declared_queue_changed_at_run_time_does_not_stop_a_restart() {
+    use mns_emulator::engine::{QueueDlqPolicy, QueueKind};
+    let dir = tempfile::tempdir().unwrap();
+    let build = || {
+        Emulator::builder()
+            .clock(ManualClock::at_millis(T0))
+            .data_dir(dir.path())
+            .expect("the data directory opens")
+            .queue("dead", QueueKind::Normal, None)
+            .queue("q", QueueKind::Normal, Some(QueueDlqPolicy::new("dead", 3)))
+            .try_build()
+    };
+    let emu = build().expect("first start");
+    emu.set_queue_dlq_policy("q", None).unwrap();
+    emu.durable().await.unwrap();
+    drop(emu);
+    let emu = build().expect("a restart keeps the changed queue");
+    assert_eq!(emu.queue_dlq_policy("q").unwrap(), None);
+}
