@@ -97,3 +97,56 @@ async fn a_declared_queue_changed_at_run_time_does_not_stop_a_restart() {
     let emu = build().expect("a restart keeps the changed queue");
     assert_eq!(emu.queue_dlq_policy("q").unwrap(), None);
 }
+
+/// Account settings answered with success survive a restart, and a full admin reset clears
+/// them (the data directory with them).
+#[tokio::test]
+async fn account_settings_survive_a_restart_and_go_with_a_reset() {
+    use mns_client::account::AccountOptions;
+    use mns_client::{Client, Credentials, Endpoint};
+    let dir = tempfile::tempdir().unwrap();
+    let client = |emu: &RunningEmulator| {
+        Client::builder(Endpoint::from_url(emu.endpoint()).unwrap())
+            .credentials(Credentials::new("testid", "testsecret"))
+            .build()
+            .unwrap()
+    };
+    let emu = start_with_wall_skew(dir.path()).await;
+    client(&emu)
+        .set_account_attributes(&AccountOptions {
+            logging_bucket: Some("logs-bucket".into()),
+            trace_enabled: Some(true),
+        })
+        .await
+        .unwrap();
+    emu.shutdown().await;
+
+    let emu = start_with_wall_skew(dir.path()).await;
+    let attrs = client(&emu).get_account_attributes().await.unwrap();
+    assert_eq!(attrs.logging_bucket, "logs-bucket");
+    assert_eq!(attrs.trace_enabled, Some(true));
+    let (status, body) = post(&emu, "/__emulator/reset", "{}").await;
+    assert_eq!(status, 200, "{body}");
+    emu.shutdown().await;
+
+    let emu = start_with_wall_skew(dir.path()).await;
+    let attrs = client(&emu).get_account_attributes().await.unwrap();
+    assert_eq!(
+        attrs.logging_bucket, "",
+        "a full reset clears the account settings"
+    );
+    emu.shutdown().await;
+}
+
+/// An emulator on the data directory whose requests the client signs with the wall clock.
+async fn start_with_wall_skew(dir: &Path) -> RunningEmulator {
+    Emulator::builder()
+        .clock(ManualClock::at_millis(T0))
+        .max_date_skew(None)
+        .admin_endpoint(true)
+        .data_dir(dir)
+        .expect("the data directory opens")
+        .start()
+        .await
+        .expect("the emulator starts")
+}
