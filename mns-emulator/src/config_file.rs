@@ -26,8 +26,10 @@
 //! notify_content_format = "SIMPLIFIED"
 //! ```
 //!
-//! An invalid file fails at start with the line and the reason ([`ConfigError`]); so does a
-//! declaration the service would refuse (a bad attribute value, a DLQ target declared later).
+//! An invalid file fails at start with the line and the reason ([`ConfigError`]), and then
+//! creates nothing; so does a declaration the service would refuse (a bad attribute value, a DLQ
+//! target declared later). With `--data-dir`, a declared resource that already exists is left as
+//! it is ([`ConfigFile::declare`]).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -39,8 +41,8 @@ use toml::Spanned;
 
 use crate::Emulator;
 use crate::engine::{
-    QueueAttributesInput, QueueDlqPolicy, QueueKind, SubscribeInput, SubscriptionDlqPolicy,
-    TopicAttributesInput,
+    Engine, Millis, QueueAttributesInput, QueueDlqPolicy, QueueKind, SubscribeInput,
+    SubscriptionDlqPolicy, TopicAttributesInput,
 };
 
 /// `clock = "system" | "virtual"`.
@@ -267,11 +269,41 @@ impl ConfigFile {
         })
     }
 
-    /// Creates the declared queues, topics and subscriptions in `emulator`, in file order. The
-    /// first one refused (with the service's message) stops it; `source` (the file's text) gives
-    /// the line.
+    /// Creates the declared queues, topics and subscriptions in `emulator`, in file order,
+    /// all or nothing: the whole file is first applied to a copy of the state, and only when
+    /// every declaration succeeds is it applied to the emulator, in one step under its lock.
+    /// The first one refused (with the service's message) is the error; `source` (the file's
+    /// text) gives the line.
+    ///
+    /// A declared resource that already exists when the emulator starts (restored from a data
+    /// directory, where it may have been changed at run time) is left as it is: a declaration
+    /// means "exists at start", not "has these settings", so a restart never fails on
+    /// settings changed since. Declaring one name twice in the file is still refused when the
+    /// two differ.
     pub fn declare(&self, emulator: &Emulator, source: &str) -> Result<(), ConfigError> {
-        for q in &self.queue {
+        let queue_home = (
+            emulator.region().to_owned(),
+            emulator.account_id().to_owned(),
+        );
+        emulator.with_engine(|engine, now| {
+            let existing = Existing::of(self, engine);
+            let mut scratch = Engine::from_image(engine.config().clone(), engine.export_image())
+                .map_err(|e| at(source, 0, format!("cannot check the declarations: {e}")))?;
+            self.apply(&mut scratch, &existing, &queue_home, now, source)?;
+            self.apply(engine, &existing, &queue_home, now, source)
+        })
+    }
+
+    /// Applies every declaration to `engine`, skipping those in `existing`.
+    fn apply(
+        &self,
+        engine: &mut Engine,
+        existing: &Existing,
+        (region, account_id): &(String, String),
+        now: Millis,
+        source: &str,
+    ) -> Result<(), ConfigError> {
+        for (i, q) in self.queue.iter().enumerate() {
             let (span, q) = (q.span(), q.get_ref());
             let fail =
                 |reason: String| at(source, span.start, format!("queue {:?}: {reason}", q.name));
@@ -290,6 +322,9 @@ impl ConfigFile {
                     Some(policy)
                 }
             };
+            if existing.queues[i] {
+                continue;
+            }
             let attrs = QueueAttributesInput {
                 delay_seconds: q.delay_seconds,
                 maximum_message_size: q.maximum_message_size,
@@ -298,26 +333,26 @@ impl ConfigFile {
                 polling_wait_seconds: q.polling_wait_seconds,
                 logging_enabled: q.logging_enabled,
             };
-            emulator
-                .create_queue_with(&q.name, attrs, kind, dlq)
+            engine
+                .create_queue_with(&q.name, attrs, kind, dlq, now)
                 .map_err(|e| fail(e.message().to_owned()))?;
         }
-        for t in &self.topic {
+        for (i, t) in self.topic.iter().enumerate() {
             let (span, t) = (t.span(), t.get_ref());
-            let attrs = TopicAttributesInput {
-                maximum_message_size: t.maximum_message_size,
-                logging_enabled: t.logging_enabled,
-            };
-            emulator
-                .with_engine(|e, now| e.create_topic(&t.name, attrs, now))
-                .map_err(|e| {
+            if !existing.topics[i] {
+                let attrs = TopicAttributesInput {
+                    maximum_message_size: t.maximum_message_size,
+                    logging_enabled: t.logging_enabled,
+                };
+                engine.create_topic(&t.name, attrs, now).map_err(|e| {
                     at(
                         source,
                         span.start,
                         format!("topic {:?}: {}", t.name, e.message()),
                     )
                 })?;
-            for s in &t.subscription {
+            }
+            for (j, s) in t.subscription.iter().enumerate() {
                 let (span, s) = (s.span(), s.get_ref());
                 let fail = |reason: String| {
                     at(
@@ -328,37 +363,78 @@ impl ConfigFile {
                 };
                 let endpoint = match (&s.endpoint, &s.queue) {
                     (Some(e), None) => e.clone(),
-                    (None, Some(q)) => format!(
-                        "acs:mns:{}:{}:queues/{q}",
-                        emulator.region(),
-                        emulator.account_id()
-                    ),
+                    (None, Some(q)) => format!("acs:mns:{region}:{account_id}:queues/{q}"),
                     _ => return Err(fail("give exactly one of endpoint and queue".to_owned())),
                 };
+                let policy = match &s.dlq {
+                    None => None,
+                    Some(d) if d.max_receive_count.is_some() => {
+                        return Err(fail(
+                            "a subscription's dlq has no max_receive_count".to_owned(),
+                        ));
+                    }
+                    Some(d) => {
+                        let mut policy = SubscriptionDlqPolicy::new(d.target.clone());
+                        policy.enabled = d.enabled.unwrap_or(true);
+                        Some(policy)
+                    }
+                };
+                if existing.subscriptions[i][j] {
+                    continue;
+                }
                 let input = SubscribeInput {
                     endpoint: Some(endpoint),
                     filter_tag: s.filter_tag.clone(),
                     notify_strategy: s.notify_strategy.clone(),
                     notify_content_format: s.notify_content_format.clone(),
                 };
-                emulator
-                    .with_engine(|e, now| e.subscribe(&t.name, &s.name, input, now))
+                engine
+                    .subscribe(&t.name, &s.name, input, now)
                     .map_err(|e| fail(e.message().to_owned()))?;
-                if let Some(d) = &s.dlq {
-                    if d.max_receive_count.is_some() {
-                        return Err(fail(
-                            "a subscription's dlq has no max_receive_count".to_owned(),
-                        ));
-                    }
-                    let mut policy = SubscriptionDlqPolicy::new(d.target.clone());
-                    policy.enabled = d.enabled.unwrap_or(true);
-                    emulator
-                        .set_subscription_dlq_policy(&t.name, &s.name, Some(policy))
+                if policy.is_some() {
+                    engine
+                        .set_subscription_dlq_policy(&t.name, &s.name, policy, now)
                         .map_err(|e| fail(e.message().to_owned()))?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Which declarations name a resource that exists before any is applied (by position in the
+/// file), so [`ConfigFile::declare`] leaves those alone.
+struct Existing {
+    queues: Vec<bool>,
+    topics: Vec<bool>,
+    subscriptions: Vec<Vec<bool>>,
+}
+
+impl Existing {
+    fn of(file: &ConfigFile, engine: &Engine) -> Self {
+        Existing {
+            queues: file
+                .queue
+                .iter()
+                .map(|q| engine.queue_exists(&q.get_ref().name))
+                .collect(),
+            topics: file
+                .topic
+                .iter()
+                .map(|t| engine.topic_exists(&t.get_ref().name))
+                .collect(),
+            subscriptions: file
+                .topic
+                .iter()
+                .map(|t| {
+                    let t = t.get_ref();
+                    t.subscription
+                        .iter()
+                        .map(|s| engine.subscription_meta(&t.name, &s.get_ref().name).is_ok())
+                        .collect()
+                })
+                .collect(),
+        }
     }
 }
 
@@ -429,6 +505,10 @@ dlq = { target = "dead" }
         let err = config.declare(&emu, source).unwrap_err();
         assert_eq!(err.line, 4, "{err}");
         assert!(err.reason.starts_with("queue \"b\": "), "{err}");
+        assert!(
+            !emu.with_engine(|e, _| e.queue_exists("a")),
+            "an invalid file creates nothing, not even the declarations before the bad one"
+        );
         let source =
             "[[queue]]\nname = \"q\"\ndlq = { target = \"later\", max_receive_count = 2 }\n";
         let err = ConfigFile::parse(source)
@@ -436,5 +516,34 @@ dlq = { target = "dead" }
             .declare(&Emulator::builder().build(), source)
             .unwrap_err();
         assert_eq!(err.line, 1, "{err}");
+    }
+
+    /// Declaring again over existing resources (a restart on a data directory) leaves them as
+    /// they are, even when they were changed at run time, and creates only what is missing.
+    #[test]
+    fn existing_resources_are_left_as_they_are() {
+        let source = "[[queue]]\nname = \"dead\"\n\n[[queue]]\nname = \"q\"\n\
+                      dlq = { target = \"dead\", max_receive_count = 3 }\n\n\
+                      [[topic]]\nname = \"t\"\n\n[[topic.subscription]]\nname = \"s\"\n\
+                      queue = \"q\"\n";
+        let config = ConfigFile::parse(source).unwrap();
+        let emu = Emulator::builder().build();
+        config.declare(&emu, source).unwrap();
+        let changed = QueueAttributesInput {
+            visibility_timeout: Some(99),
+            ..QueueAttributesInput::default()
+        };
+        emu.with_engine(|e, now| e.set_queue_attributes("q", changed, now))
+            .unwrap();
+        emu.set_queue_dlq_policy("q", None).unwrap();
+        emu.with_engine(|e, now| e.delete_queue("dead", now))
+            .unwrap();
+        config.declare(&emu, source).unwrap();
+        let attrs = emu
+            .with_engine(|e, now| e.get_queue_attributes("q", now))
+            .unwrap();
+        assert_eq!(attrs.visibility_timeout, 99, "run-time settings kept");
+        assert_eq!(emu.queue_dlq_policy("q").unwrap(), None);
+        assert!(emu.with_engine(|e, _| e.queue_exists("dead")), "recreated");
     }
 }

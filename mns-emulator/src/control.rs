@@ -2,7 +2,7 @@
 //! kind (normal / FIFO) and dead-letter policies, set from Rust on an [`Emulator`] (and so on a
 //! [`crate::RunningEmulator`] through [`crate::RunningEmulator::emulator`]) or declared up front
 //! on the [`crate::EmulatorBuilder`]. The engine calls are the same ones the control-plane OpenAPI
-//! uses.
+//! uses. With a data directory, [`Emulator::durable`] waits until these changes are on disk.
 
 use crate::Emulator;
 use crate::engine::{

@@ -30,10 +30,7 @@ pub(crate) struct Locked {
     timer_owners: HashMap<String, (u64, Millis)>,
     /// Source of poll ids for `timer_owners`.
     next_poll_id: u64,
-    /// `SetAccountAttributes` values (not part of the queue engine).
-    pub(crate) logging_bucket: String,
-    pub(crate) trace_enabled: Option<String>,
-    /// Control-plane nonces and account settings (`crate::openapi`).
+    /// Control-plane nonces (`crate::openapi`; account settings are engine state).
     pub(crate) openapi: crate::openapi::OpenApiState,
     /// The data directory's journal: every release of the lock records the engine's changes.
     #[cfg(feature = "persistence")]
@@ -88,8 +85,6 @@ impl Shared {
                 pending_wakes: Vec::new(),
                 timer_owners: HashMap::new(),
                 next_poll_id: 0,
-                logging_bucket: String::new(),
-                trace_enabled: None,
                 openapi: crate::openapi::OpenApiState::default(),
                 #[cfg(feature = "persistence")]
                 journal: None,
@@ -117,8 +112,8 @@ impl Shared {
     /// every queue, topic, message and delivery goes; waiting long polls wake and answer
     /// `QueueNotExist`.
     pub(crate) fn reset_engine(&self) {
-        let config = self.lock().engine.config().clone();
-        self.replace_engine(Engine::new(config));
+        let fresh = self.lock().engine.empty_successor();
+        self.replace_engine(fresh);
     }
 
     /// Swaps in `engine` (reset, snapshot restore) under this emulator's account; waiting long

@@ -87,8 +87,7 @@ pub(super) async fn set_clock(
         Err(refusal) => return refusal.into_response(),
     };
     clock.set(to);
-    shared.wake_all();
-    view(&shared)
+    moved(&shared).await
 }
 
 /// `POST /__emulator/clock/advance`: exactly one of the fields.
@@ -140,8 +139,16 @@ pub(super) async fn advance_clock(
         Err(refusal) => return refusal.into_response(),
     };
     clock.advance(by);
+    moved(&shared).await
+}
+
+/// After a move: records the new time in the engine (so a data directory keeps it and a restart
+/// resumes there), wakes everything that waits on time, and answers once that is durable.
+async fn moved(shared: &Shared) -> Response {
+    let now = shared.clock.now_millis();
+    shared.lock().engine.note_time(now);
     shared.wake_all();
-    view(&shared)
+    super::durable(shared, view(shared)).await
 }
 
 /// An instant as RFC 3339 (`2026-01-01T00:00:00Z`, fractions allowed) or epoch milliseconds.

@@ -95,7 +95,8 @@ struct Args {
     clock: ClockMode,
 
     /// Where a virtual clock starts: RFC 3339 (`2026-01-01T00:00:00Z`) or epoch milliseconds.
-    /// Default: the current time.
+    /// Default: the current time. With `--data-dir`, a start earlier than the newest time the
+    /// directory has seen resumes at that time (time never goes back).
     #[arg(long, value_name = "INSTANT", value_parser = parse_start)]
     start: Option<std::time::SystemTime>,
 

@@ -314,7 +314,8 @@ impl EmulatorBuilder {
 
     /// Declares a queue created at build time with a kind (normal / FIFO) and an optional DLQ
     /// policy: the control-plane settings the XML API cannot set. Declare a DLQ target before
-    /// the queues that use it. [`EmulatorBuilder::build`] panics if a declaration is invalid (a
+    /// the queues that use it. A queue that already exists in the data directory
+    /// (`EmulatorBuilder::data_dir`) is left as it is. [`EmulatorBuilder::build`] panics if a declaration is invalid (a
     /// test setup error), with the engine's message; [`EmulatorBuilder::try_build`] returns it.
     pub fn queue(
         mut self,
@@ -374,10 +375,31 @@ impl EmulatorBuilder {
             }
             None => (Engine::new(self.engine_config), None),
         };
+        // Time never goes back past what the data directory has seen: a virtual clock that
+        // starts earlier (a restart without `--start`, or with an older one) resumes there.
+        #[cfg(feature = "persistence")]
+        if journal.is_some()
+            && let Some(manual) = self.clock.manual()
+        {
+            let stored = engine.globals_image().high_water;
+            if manual.now_millis() < stored {
+                manual.set(crate::clock::from_millis(stored));
+            }
+        }
         #[cfg(not(feature = "persistence"))]
         let mut engine = Engine::new(self.engine_config);
         engine.set_topic_account(&self.account_id, &self.region);
-        for q in self.queues {
+        // Queues restored from a data directory are left as they are (they may have been
+        // changed at run time), as `--config` declarations are.
+        let restored: Vec<bool> = self
+            .queues
+            .iter()
+            .map(|q| engine.queue_exists(&q.name))
+            .collect();
+        for (q, restored) in self.queues.into_iter().zip(restored) {
+            if restored {
+                continue;
+            }
             let created = engine.create_queue_with(
                 &q.name,
                 crate::engine::QueueAttributesInput::default(),
@@ -561,7 +583,8 @@ impl Emulator {
     }
 
     /// Runs `f` on the engine with the clock's current time, then wakes every long poll (in case
-    /// `f` made messages visible). For tests and fault injection.
+    /// `f` made messages visible). For tests and fault injection. With a data directory, the
+    /// changes are recorded when `f` returns; [`Emulator::durable`] waits until they are on disk.
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine, Millis) -> R) -> R {
         let now = self.shared.clock.now_millis();
         let result = f(&mut self.shared.lock().engine, now);
@@ -570,5 +593,6 @@ impl Emulator {
     }
 }
 
+mod durable;
 mod running;
 pub use running::RunningEmulator;

@@ -1,25 +1,31 @@
 //! Change tracking: what the engine changed since it was last asked, as state-image rows.
 //!
 //! The engine stays sans-IO: a persistence layer (the emulator's data directory) turns change
-//! tracking on with [`Engine::set_change_tracking`] and, after each operation, takes the rows to
-//! write with [`Engine::take_changes`]. Tracking costs nothing while off (the default): every
+//! tracking on with `Engine::set_change_tracking` and, after each operation, takes the rows to
+//! write with `Engine::take_changes`. Tracking costs nothing while off (the default): every
 //! mark is behind one `bool`.
 //!
 //! The rows are read from the engine when they are taken, so a message changed several times
 //! in one batch is written once, as it is now; one that is gone is deleted. Applying a
 //! [`ChangeSet`] in order to a store holding the previous image yields the current image.
 //!
+//! Both are crate-private: the data directory's journal takes every change set when the engine
+//! lock is released, so a caller holding the engine (`Emulator::with_engine`) must not be able to
+//! take changes away from it or turn tracking off. Tests of the row format reach them through
+//! the hidden [`__change_tracking`] functions, which are not part of the API.
+//!
 //! ```
 //! use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, RowChange, SendMessageInput};
+//! use mns_emulator::engine::__change_tracking as tracking;
 //!
 //! let mut engine = Engine::new(EngineConfig::default());
-//! engine.set_change_tracking(true);
+//! tracking::set(&mut engine, true);
 //! engine.create_queue("jobs", QueueAttributesInput::default(), 1_000).unwrap();
 //! engine.send_messages("jobs", vec![SendMessageInput::new("hello")], 1_000).unwrap();
-//! let changes = engine.take_changes().unwrap();
+//! let changes = tracking::take(&mut engine).unwrap();
 //! assert!(matches!(&changes.ops[0], RowChange::PutQueue(q) if q.name == "jobs"));
 //! assert!(matches!(&changes.ops[1], RowChange::PutMessage(m) if m.body == "hello"));
-//! assert!(engine.take_changes().is_none());
+//! assert!(tracking::take(&mut engine).is_none());
 //! ```
 
 use std::collections::BTreeSet;
@@ -91,6 +97,8 @@ pub(crate) struct ChangeLog {
     queues: BTreeSet<String>,
     topics: BTreeSet<String>,
     subscriptions: BTreeSet<(String, String)>,
+    /// The engine-wide row changed on its own (account settings, clock, account id).
+    globals: bool,
 }
 
 impl ChangeLog {
@@ -114,6 +122,11 @@ impl ChangeLog {
         }
     }
 
+    /// The engine-wide row changed, even if no other row did.
+    pub(crate) fn globals(&mut self) {
+        self.globals = self.on;
+    }
+
     pub(crate) fn topic(&mut self, name: &str) {
         if self.on {
             self.topics.insert(name.to_owned());
@@ -129,10 +142,10 @@ impl ChangeLog {
 }
 
 impl Engine {
-    /// Turns change tracking on or off ([`Engine::take_changes`] reports the rows changed since
+    /// Turns change tracking on or off (`Engine::take_changes` reports the rows changed since
     /// the last call; a persistence layer writes them). Turning it on starts from
     /// a clean slate: only later changes are reported.
-    pub fn set_change_tracking(&mut self, on: bool) {
+    pub(crate) fn set_change_tracking(&mut self, on: bool) {
         self.log = ChangeLog {
             on,
             ..ChangeLog::default()
@@ -149,7 +162,7 @@ impl Engine {
     /// Replaces the whole state with `image` (the admin API's restore), keeping this engine's
     /// settings (the seed is the image's, see [`Engine::from_image`]). Nothing changes on error.
     ///
-    /// With change tracking on, the next [`Engine::take_changes`] starts with
+    /// With change tracking on, the next `Engine::take_changes` starts with
     /// [`RowChange::Reset`] and writes every row of the restored state, so a data directory
     /// then holds exactly the image.
     pub fn restore_image(&mut self, image: super::StateImage) -> Result<(), super::ImageError> {
@@ -159,14 +172,28 @@ impl Engine {
     }
 
     /// Replaces the whole state with `other`'s (the admin API's reset and restore), keeping
-    /// change tracking as it is: with tracking on, the next [`Engine::take_changes`] starts with
+    /// change tracking as it is. HTTP pushes handed out before are the old state's: reporting
+    /// them ([`Engine::complete_http_push`]) changes nothing. With change tracking on, the next `Engine::take_changes` starts with
     /// [`RowChange::Reset`] and writes every row of the new state, so a data directory then
     /// holds exactly that state.
     pub fn replace_with(&mut self, mut other: Engine) {
         let tracking = self.log.on;
         other.set_change_tracking(tracking);
         other.log.reset = tracking;
+        other.epoch = self.epoch.wrapping_add(1);
         *self = other;
+    }
+
+    /// Moves the engine's notion of now (the mark time never goes back past) to `now` if it is
+    /// later, and records the globals row for persistence. For an explicit move of a virtual
+    /// clock (the admin API's): other operations advance the mark too but, to keep reads free of
+    /// writes, a clock move alone is not recorded, so without this a restart would take the
+    /// clock back to the last change.
+    pub fn note_time(&mut self, now: super::Millis) {
+        if now > self.high_water {
+            self.high_water = now;
+            self.log.globals();
+        }
     }
 
     /// Marks a queue's own row changed (when tracking).
@@ -181,7 +208,7 @@ impl Engine {
 
     /// The rows changed since the last call (or since tracking was turned on), or `None` when
     /// nothing changed or tracking is off. Reads that only advanced the clock report nothing.
-    pub fn take_changes(&mut self) -> Option<ChangeSet> {
+    pub(crate) fn take_changes(&mut self) -> Option<ChangeSet> {
         if !self.log.on {
             return None;
         }
@@ -275,12 +302,31 @@ impl Engine {
                 None => RowChange::DeleteDelivery(id),
             });
         }
-        if ops.is_empty() {
+        if ops.is_empty() && !std::mem::take(&mut self.log.globals) {
             return None;
         }
+        self.log.globals = false;
         Some(ChangeSet {
             ops,
             globals: self.globals_image(),
         })
+    }
+}
+
+/// Change tracking for tests of the row format, outside the crate. **Not part of the API**
+/// (hidden, may change in any release): on an emulator with a data directory, taking changes
+/// here takes them away from the journal, and turning tracking off stops it recording.
+#[doc(hidden)]
+pub mod __change_tracking {
+    use super::{ChangeSet, Engine};
+
+    /// Turns change tracking on or off (only later changes are reported).
+    pub fn set(engine: &mut Engine, on: bool) {
+        engine.set_change_tracking(on);
+    }
+
+    /// The rows changed since the last call, or `None` when nothing changed or tracking is off.
+    pub fn take(engine: &mut Engine) -> Option<ChangeSet> {
+        engine.take_changes()
     }
 }

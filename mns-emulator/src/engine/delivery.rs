@@ -110,6 +110,10 @@ pub struct HttpPush {
     pub body: String,
     /// The notification's metadata (for SIMPLIFIED headers).
     pub fields: NotificationFields,
+    /// The state the attempt was handed out from ([`Engine::replace_with`] starts a new one):
+    /// reporting it to a replaced state (after a full reset or a restore, where delivery ids
+    /// start again) settles nothing.
+    epoch: u64,
 }
 
 impl HttpPush {
@@ -422,6 +426,7 @@ impl Engine {
                         format: d.format,
                         body: d.body.clone(),
                         fields: d.fields.clone(),
+                        epoch: self.epoch,
                     });
                     q.in_flight.insert(d.id);
                     q.pending.insert(d.id, d);
@@ -490,7 +495,7 @@ impl Engine {
             },
         };
         let q = &mut self.topics.deliveries;
-        if !q.in_flight.remove(&push.delivery_id) {
+        if push.epoch != self.epoch || !q.in_flight.remove(&push.delivery_id) {
             return;
         }
         q.mark(push.delivery_id);

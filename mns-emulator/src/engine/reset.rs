@@ -35,3 +35,16 @@ impl Engine {
         Ok(())
     }
 }
+
+impl Engine {
+    /// An empty engine with these settings that continues this one's message sequence numbers
+    /// (the admin API's full reset). Message ids and receipt handles derive from the seed and the
+    /// sequence number, so with a fixed [`EngineConfig::seed`](super::EngineConfig::seed) a
+    /// restart from 0 would issue the same ids again and a handle received before the reset
+    /// would delete a message sent after it.
+    pub fn empty_successor(&self) -> Engine {
+        let mut fresh = Engine::new(self.config.clone());
+        fresh.next_seq = self.next_seq;
+        fresh
+    }
+}

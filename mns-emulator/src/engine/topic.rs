@@ -282,9 +282,16 @@ pub fn validate_subscription_name(name: &str) -> Result<(), MnsError> {
 impl Engine {
     /// The account id and region of this emulator: the `TopicOwner`/`Subscriber` of every
     /// notification, and the only region/account whose queues can be subscribed.
+    ///
+    /// Both are engine-wide state (the globals row of the image): a change is recorded for
+    /// persistence, so a data directory opened under another account keeps the new one.
     pub fn set_topic_account(&mut self, account_id: &str, region: &str) {
+        if self.topics.account_id == account_id && self.topics.region == region {
+            return;
+        }
         self.topics.account_id = account_id.to_owned();
         self.topics.region = region.to_owned();
+        self.log.globals();
     }
 
     pub(crate) fn topic_mut(&mut self, name: &str) -> Result<&mut TopicStore, MnsError> {

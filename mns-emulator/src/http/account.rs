@@ -8,21 +8,26 @@ use crate::xml;
 
 pub(super) fn get_account_attributes(shared: &Shared) -> Result<Reply, MnsError> {
     let state = shared.lock();
+    let a = state.engine.account_settings();
     Ok(Reply::xml(
         StatusCode::OK,
-        xml::account_document(&state.logging_bucket, state.trace_enabled.as_deref()),
+        xml::account_document(&a.logging_bucket, a.trace_enabled.as_deref()),
     ))
 }
 
 pub(super) fn set_account_attributes(shared: &Shared, body: &[u8]) -> Result<Reply, MnsError> {
     let input = xml::parse_account_attributes(body)?;
-    let mut state = shared.lock();
-    if let Some(bucket) = input.logging_bucket {
-        state.logging_bucket = bucket;
+    if input.logging_bucket.is_none() && input.trace_enabled.is_none() {
+        return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
-    if let Some(trace) = input.trace_enabled {
-        state.trace_enabled = Some(trace);
-    }
+    shared.lock().engine.update_account_settings(|a| {
+        if let Some(bucket) = input.logging_bucket {
+            a.logging_bucket = bucket;
+        }
+        if let Some(trace) = input.trace_enabled {
+            a.trace_enabled = Some(trace);
+        }
+    });
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 

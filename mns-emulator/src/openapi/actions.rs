@@ -449,7 +449,7 @@ pub(super) fn page_json(items: Vec<Value>, page_num: u64, page_size: u64, pages:
 
 fn get_account_attributes(ctx: &ActionCtx<'_>) -> Result<Option<Value>, OpenApiError> {
     let state = ctx.shared.lock();
-    let a = &state.openapi.account;
+    let a = &state.engine.account_settings().control;
     Ok(Some(json!({
         "LogEnabled": a.log_enabled,
         "LogStoreName": a.log_store_name,
@@ -469,19 +469,22 @@ fn set_account_attributes(ctx: &ActionCtx<'_>, p: &Params) -> Result<Option<Valu
             "it is at most 64 ASCII characters.",
         ));
     }
-    let mut state = ctx.shared.lock();
-    let a = &mut state.openapi.account;
-    if let Some(v) = log_enabled {
-        a.log_enabled = v;
-    }
-    if let Some(v) = trace {
-        a.message_trace_enabled = v;
-    }
-    if let Some(v) = p.get("LogStoreName") {
-        a.log_store_name = v.to_owned();
-    }
-    if let Some(v) = p.get("ProjectName") {
-        a.project_name = v.to_owned();
-    }
+    let store = p.get("LogStoreName").map(str::to_owned);
+    let project = p.get("ProjectName").map(str::to_owned);
+    ctx.shared.lock().engine.update_account_settings(|a| {
+        let a = &mut a.control;
+        if let Some(v) = log_enabled {
+            a.log_enabled = v;
+        }
+        if let Some(v) = trace {
+            a.message_trace_enabled = v;
+        }
+        if let Some(v) = store {
+            a.log_store_name = v;
+        }
+        if let Some(v) = project {
+            a.project_name = v;
+        }
+    });
     Ok(None)
 }

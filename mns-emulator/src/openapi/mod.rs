@@ -70,24 +70,12 @@ pub const UNSUPPORTED_FEATURE_CODE: &str = "Forbidden.FeatureNotEnabled";
 /// `PageSize` when a listing gives none (\[unconfirmed\]).
 pub const DEFAULT_PAGE_SIZE: u32 = 10;
 
-/// The account settings of `SetAccountAttributes` (plain values, saved with the state).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ControlAccountSettings {
-    /// `LogEnabled`.
-    pub log_enabled: bool,
-    /// `LogStoreName`.
-    pub log_store_name: String,
-    /// `MessageTraceEnabled`.
-    pub message_trace_enabled: bool,
-    /// `ProjectName`.
-    pub project_name: String,
-}
+pub use crate::engine::ControlAccountSettings;
 
 /// Control-plane state outside the engine.
 #[derive(Debug, Default)]
 pub(crate) struct OpenApiState {
     pub(crate) nonces: NonceStore,
-    pub(crate) account: ControlAccountSettings,
 }
 
 /// Whether a request is a control-plane one (see the module docs).

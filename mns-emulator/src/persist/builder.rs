@@ -15,6 +15,10 @@ impl EmulatorBuilder {
     /// [`EmulatorBuilder::engine_config`]). A directory that cannot be used is a
     /// [`DataDirError`] naming the path; nothing in it is changed.
     ///
+    /// A [`ManualClock`](crate::clock::ManualClock) that starts before the newest time the
+    /// directory has seen is moved forward to it when the emulator is built (time never goes
+    /// back); the admin API's clock moves are recorded, so a restart resumes where they left it.
+    ///
     /// ```
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
     /// use mns_emulator::Emulator;

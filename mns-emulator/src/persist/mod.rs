@@ -4,7 +4,7 @@
 //! Off by default: without a data directory the emulator is purely in memory, at full speed.
 //!
 //! How it works. The engine stays sans-IO: with change tracking on, it reports after each
-//! operation the state-image rows that changed ([`crate::engine::Engine::take_changes`]). When
+//! operation the state-image rows that changed (`Engine::take_changes`, crate-private so that no caller of `Emulator::with_engine` can take changes away from the journal). When
 //! the engine lock is released (every path: HTTP, topic push, the library API), the changes go
 //! to the journal's writer thread in lock order. The writer commits everything queued in one
 //! SQLite transaction (group commit: concurrent requests share one fsync) and only then lets

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use mns_emulator::engine::__change_tracking as tracking;
 use mns_emulator::engine::{
     ChangeSet, DeliveryImage, Engine, EngineConfig, MessageImage, Millis, PublishMessageInput,
     QueueAttributesInput, QueueDlqPolicy, QueueImage, QueueKind, RowChange, SendMessageInput,
@@ -104,7 +105,7 @@ fn applying_every_change_set_reproduces_the_image() {
     config.queue_deleted_recently_window = 0;
     let mut e = Engine::new(config);
     e.set_topic_account("1234567890123456", "cn-hangzhou");
-    e.set_change_tracking(true);
+    tracking::set(&mut e, true);
     let mut rows = Rows::default();
     let mut rng = Lcg(99);
     let mut now = T0;
@@ -218,7 +219,7 @@ fn applying_every_change_set_reproduces_the_image() {
                 e.peek_messages(q, 4, now).unwrap();
             }
         }
-        if let Some(changes) = e.take_changes() {
+        if let Some(changes) = tracking::take(&mut e) {
             let globals = changes.globals.clone();
             rows.apply(changes);
             let image = e.export_image();
@@ -248,20 +249,20 @@ fn a_restore_rewrites_every_row() {
     let image = source.export_image();
 
     let mut e = Engine::new(config);
-    e.set_change_tracking(true);
+    tracking::set(&mut e, true);
     e.create_queue("dropped", QueueAttributesInput::default(), T0)
         .unwrap();
     let mut rows = Rows::default();
-    rows.apply(e.take_changes().unwrap());
+    rows.apply(tracking::take(&mut e).unwrap());
     let mut bad = image.clone();
     bad.format_version += 1;
     assert!(e.restore_image(bad).is_err());
     assert!(
-        e.take_changes().is_none(),
+        tracking::take(&mut e).is_none(),
         "a refused restore changes nothing"
     );
     e.restore_image(image.clone()).unwrap();
-    let changes = e.take_changes().unwrap();
+    let changes = tracking::take(&mut e).unwrap();
     assert_eq!(changes.ops[0], RowChange::Reset);
     rows.apply(changes);
     rows.assert_matches(&image, 0);
@@ -273,7 +274,7 @@ fn tracking_is_off_by_default_and_reports_nothing() {
     let mut e = Engine::new(EngineConfig::default());
     e.create_queue("q", QueueAttributesInput::default(), T0)
         .unwrap();
-    assert!(e.take_changes().is_none());
+    assert!(tracking::take(&mut e).is_none());
 }
 
 /// Tags, rate limits and the topic type (set only through the control-plane OpenAPI) are rows of
@@ -286,7 +287,7 @@ fn control_plane_settings_are_tracked_and_restored() {
     config.seed = Some(6);
     let mut e = Engine::new(config.clone());
     e.set_topic_account("1234567890123456", "cn-hangzhou");
-    e.set_change_tracking(true);
+    tracking::set(&mut e, true);
     let mut rows = Rows::default();
     let now = T0;
     e.create_queue("q", QueueAttributesInput::default(), now)
@@ -298,7 +299,7 @@ fn control_plane_settings_are_tracked_and_restored() {
         ..SubscribeInput::default()
     };
     e.subscribe("ft", "s", sub, now).unwrap();
-    rows.apply(e.take_changes().expect("creations are changes"));
+    rows.apply(tracking::take(&mut e).expect("creations are changes"));
 
     let steps: [&dyn Fn(&mut Engine); 4] = [
         &|e| {
@@ -320,7 +321,7 @@ fn control_plane_settings_are_tracked_and_restored() {
     ];
     for (step, change) in steps.iter().enumerate() {
         change(&mut e);
-        rows.apply(e.take_changes().expect("a settings change is a change"));
+        rows.apply(tracking::take(&mut e).expect("a settings change is a change"));
         rows.assert_matches(&e.export_image(), step);
     }
 
@@ -338,4 +339,39 @@ fn control_plane_settings_are_tracked_and_restored() {
         restored.subscription_meta("ft", "s").unwrap().rate_limit,
         Some(RateLimitPolicy::per_second(7))
     );
+}
+
+/// Account settings (data plane and control plane) are engine-wide state: a change to them
+/// alone is a change set carrying the new globals row, so a data directory keeps it.
+#[test]
+fn an_account_settings_change_alone_is_reported() {
+    let mut e = Engine::new(EngineConfig::default());
+    tracking::set(&mut e, true);
+    e.update_account_settings(|a| {
+        a.logging_bucket = "logs".into();
+        a.control.log_store_name = "store".into();
+    });
+    let changes = tracking::take(&mut e).expect("an account change is a change");
+    assert!(changes.ops.is_empty());
+    assert_eq!(changes.globals.account.logging_bucket, "logs");
+    assert_eq!(changes.globals.account.control.log_store_name, "store");
+    assert!(tracking::take(&mut e).is_none(), "reported once");
+}
+
+/// The account id and region (set when an emulator starts, e.g. on a data directory written
+/// under another account) are in the globals row: changing them alone is reported.
+#[test]
+fn a_new_topic_account_alone_is_reported() {
+    let mut e = Engine::new(EngineConfig::default());
+    e.set_topic_account("111", "cn-hangzhou");
+    tracking::set(&mut e, true);
+    e.set_topic_account("111", "cn-hangzhou");
+    assert!(
+        tracking::take(&mut e).is_none(),
+        "the same account changes nothing"
+    );
+    e.set_topic_account("222", "cn-beijing");
+    let changes = tracking::take(&mut e).expect("a new account is a change");
+    assert_eq!(changes.globals.account_id, "222");
+    assert_eq!(changes.globals.region, "cn-beijing");
 }

@@ -333,3 +333,23 @@ fn inconsistent_images_are_refused() {
         );
     }
 }
+
+/// Account settings travel with the image; an image written before they existed (no `account`
+/// field) still reads, with nothing set.
+#[test]
+fn account_settings_are_in_the_image() {
+    let mut e = Engine::new(config());
+    e.update_account_settings(|a| {
+        a.trace_enabled = Some("true".into());
+        a.control.message_trace_enabled = true;
+        a.control.project_name = "proj".into();
+    });
+    let restored = restore(&e);
+    assert_eq!(restored.account_settings(), e.account_settings());
+
+    let plain = Engine::new(config()).export_image().encode();
+    let text = String::from_utf8(plain.clone()).unwrap();
+    assert!(!text.contains("\"account\":{"), "absent while unset");
+    let back = Engine::from_image(config(), StateImage::decode(&plain).unwrap()).unwrap();
+    assert!(back.account_settings().is_default());
+}

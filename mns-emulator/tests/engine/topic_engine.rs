@@ -692,3 +692,31 @@ fn http_pushes_in_flight_are_limited() {
     assert_eq!(second.len(), 1);
     assert_ne!(second[0].delivery_id, first[1].delivery_id);
 }
+
+/// A push handed out before a full reset (or restore) is not settled against the new state,
+/// whose delivery ids start again: the new delivery with the same id stays in flight.
+#[test]
+fn a_push_from_before_a_reset_settles_nothing_after_it() {
+    let publish = |e: &mut Engine| {
+        e.create_topic("t", TopicAttributesInput::default(), T0)
+            .unwrap();
+        e.subscribe("t", "h", sub("http://h/", None, None), T0)
+            .unwrap();
+        e.publish_message("t", PublishMessageInput::new("m"), T0)
+            .unwrap();
+        e.run_due_deliveries(T0).http.remove(0)
+    };
+    let mut e = engine();
+    let old = publish(&mut e);
+    e.replace_with(engine());
+    let new = publish(&mut e);
+    assert_eq!(old.delivery_id, new.delivery_id, "ids start again");
+    e.complete_http_push(&old, T0, Ok(204), T0 + 10);
+    assert!(
+        e.delivered_notifications().is_empty(),
+        "the old push settles nothing"
+    );
+    assert_eq!(e.pending_deliveries(), 1);
+    e.complete_http_push(&new, T0, Ok(204), T0 + 10);
+    assert_eq!(e.delivered_notifications().len(), 1);
+}

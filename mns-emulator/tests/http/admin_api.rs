@@ -513,3 +513,48 @@ async fn topics_subscriptions_and_the_delivery_log() {
     let (status, _) = post_json(&h, "/__emulator/reset", r#"{"topic":"nope"}"#).await;
     assert_eq!(status, 404);
 }
+
+/// With a fixed seed, a full reset continues the message sequence: a receipt handle issued
+/// before the reset never matches a message sent after it (it would, were the sequence to
+/// restart at 0, since handles derive from the seed and the sequence number).
+#[tokio::test]
+async fn a_handle_from_before_a_full_reset_never_works_after_it() {
+    let mut config = mns_emulator::engine::EngineConfig::default();
+    config.seed = Some(42);
+    let h = start_with(|b| b.admin_endpoint(true).engine_config(config)).await;
+    h.create_queue("q", "").await;
+    assert_eq!(
+        h.send_message("q", "<MessageBody>a</MessageBody>")
+            .await
+            .status,
+        201
+    );
+    let old = receive_handle(&h).await;
+    let (status, _) = post_json(&h, "/__emulator/reset", "{}").await;
+    assert_eq!(status, 200);
+    h.create_queue("q", "").await;
+    assert_eq!(
+        h.send_message("q", "<MessageBody>b</MessageBody>")
+            .await
+            .status,
+        201
+    );
+    let new = receive_handle(&h).await;
+    assert_ne!(old, new, "a new message gets a new handle");
+    let r = h
+        .send(Req::delete(&format!(
+            "/queues/q/messages?ReceiptHandle={old}"
+        )))
+        .await;
+    assert!(
+        r.status >= 400,
+        "the old handle deletes nothing: {}",
+        r.status
+    );
+}
+
+async fn receive_handle(h: &Harness) -> String {
+    let got = h.send(Req::get("/queues/q/messages")).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    got.text("ReceiptHandle").unwrap()
+}

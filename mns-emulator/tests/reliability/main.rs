@@ -9,3 +9,5 @@ mod crash_recovery;
 mod http_stress;
 #[cfg(feature = "persistence")]
 mod persistence;
+#[cfg(feature = "persistence")]
+mod restart_state;

@@ -137,6 +137,7 @@ impl Engine {
             deleted_recently,
             next_delivery_id: self.topics.deliveries.next_id,
             delivery_rng: self.topics.deliveries.rng,
+            account: self.account.clone(),
         }
     }
 

@@ -214,6 +214,7 @@ impl Engine {
         engine.topics.region.clone_from(&g.region);
         engine.topics.deliveries.next_id = g.next_delivery_id;
         engine.topics.deliveries.rng = g.delivery_rng;
+        engine.account.clone_from(&g.account);
         for (name, at) in &g.deleted_recently {
             if engine.deleted_recently.insert(name.clone(), *at).is_some() {
                 return Err(bad(format!("queue {name:?} is deleted twice")));

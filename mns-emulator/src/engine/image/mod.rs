@@ -12,7 +12,8 @@
 //! every queue with its settings, kind and DLQ policy, every message in every state (body,
 //! properties, enqueue time, next-visible time, dequeue count, handle generation, priority,
 //! group id), topics, subscriptions with their DLQ policies, and pending topic deliveries with
-//! their retry schedule. Message counters are not stored: they are derived from the messages.
+//! their retry schedule, and the account-level settings (`SetAccountAttributes`, both APIs).
+//! Message counters are not stored: they are derived from the messages.
 //!
 //! What is not: the delivery *logs* (attempts, delivered, dropped; diagnostic records for tests,
 //! capped at [`super::MAX_LOG_ENTRIES`]) and which queues wait for a long-poll wake-up. An HTTP
@@ -109,6 +110,10 @@ pub struct GlobalsImage {
     pub next_delivery_id: u64,
     /// The state of the random source of delivery retry delays.
     pub delivery_rng: u64,
+    /// Account-level settings (absent while all are unset, so an image without them is read
+    /// as before: no version bump).
+    #[serde(default, skip_serializing_if = "super::AccountSettings::is_default")]
+    pub account: super::AccountSettings,
 }
 
 /// A queue's kind in an image.

@@ -25,6 +25,7 @@ mod dead_letter;
 mod fifo;
 mod handles;
 mod image;
+mod send;
 
 pub(crate) use dead_letter::DeadLetter;
 pub(crate) use image::{system_image, system_of, user_image, user_of};
@@ -36,12 +37,10 @@ use super::config::EngineConfig;
 use super::dead_letter::{QueueDlqPolicy, QueueKind};
 use super::ids::{self, IdCodec};
 use super::limits;
-use super::properties::{validate_system_properties, validate_user_properties};
 use super::types::{
     MessageSnapshot, MessageState, PeekedMessage, QueueAttributes, ReceivedMessage,
-    SendMessageInput, SentMessage, SystemProperty, UserProperty,
+    SendMessageInput, SystemProperty, UserProperty,
 };
-use crate::error::MnsError;
 
 /// A queue's settable attributes, resolved (no `None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,101 +337,6 @@ impl QueueStore {
             active_messages: active,
             inactive_messages: inactive,
             delay_messages: delayed,
-        }
-    }
-
-    /// Checks one message against the queue's limits without storing anything.
-    ///
-    /// A FIFO queue requires a non-empty `MessageGroupId` (`FifoMissingMessageGroupId`).
-    pub(crate) fn validate_send(
-        &self,
-        input: SendMessageInput,
-        system_property_names: &[&str],
-    ) -> Result<ValidatedSend, MnsError> {
-        self.validate_group_id(input.message_group_id.as_deref())?;
-        let delay_seconds = match input.delay_seconds {
-            Some(d) => limits::validate_delay_seconds(d)?,
-            None => self.settings.delay_seconds,
-        };
-        let delay_seconds = if self.mode.fifo() && !self.mode.fifo_honours_delay {
-            0
-        } else {
-            delay_seconds
-        };
-        let priority = match input.priority {
-            Some(p) => limits::validate_priority(p)?,
-            None => limits::DEFAULT_PRIORITY,
-        };
-        let props_size = validate_user_properties(&input.user_properties)?
-            + validate_system_properties(&input.system_properties, system_property_names)?;
-        let size = input.body.len() + props_size;
-        let max = self.settings.maximum_message_size as usize;
-        if input.body.is_empty() || size > max {
-            return Err(MnsError::out_of_range("MessageBody", 1, max, "bytes"));
-        }
-        Ok(ValidatedSend {
-            input,
-            delay_seconds,
-            priority,
-            size,
-        })
-    }
-
-    /// Stores a validated message under `seq`.
-    pub(crate) fn store(
-        &mut self,
-        send: ValidatedSend,
-        seq: u64,
-        codec: &IdCodec,
-        now: Millis,
-    ) -> SentMessage {
-        let ValidatedSend {
-            input,
-            delay_seconds,
-            priority,
-            ..
-        } = send;
-        let md5 = ids::body_md5(&input.body);
-        let group = input.message_group_id.filter(|g| !g.is_empty());
-        let extras = if input.user_properties.is_empty()
-            && input.system_properties.is_empty()
-            && group.is_none()
-        {
-            None
-        } else {
-            Some(Box::new(Extras {
-                user_properties: input.user_properties,
-                system_properties: input.system_properties,
-                message_group_id: group.clone(),
-                id_seq: None,
-            }))
-        };
-        let delayed = delay_seconds > 0;
-        let next_visible = now + secs_to_ms(delay_seconds);
-        let msg = StoredMessage {
-            body: input.body.into_boxed_str(),
-            md5,
-            extras,
-            enqueue_time: now,
-            first_dequeue_time: 0,
-            next_visible,
-            dequeue_count: 0,
-            generation: 0,
-            priority,
-            state: if delayed {
-                MessageState::Delayed
-            } else {
-                MessageState::Active
-            },
-        };
-        self.messages.insert(seq, msg);
-        self.index_new(seq);
-        self.mark(seq);
-        SentMessage {
-            message_id: codec.message_id(seq),
-            body_md5: ids::md5_hex(&md5),
-            receipt_handle: delayed.then(|| codec.receipt_handle(seq, 0)),
-            message_group_id: group,
         }
     }
 
