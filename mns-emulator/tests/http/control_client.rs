@@ -319,3 +319,58 @@ async fn topic_subscription_and_account_actions() {
     assert!(after.log_enabled);
     assert_eq!(after.project_name.as_deref(), Some("p"));
 }
+
+/// The fault plan reaches the control plane: an injected `Throttling.User` comes back as the
+/// OpenAPI's JSON error (the client reads its code), and a retrying client gets through.
+#[tokio::test]
+async fn injected_gateway_throttling_is_json_and_retried() {
+    use mns_emulator::faults::{Fault, FaultPlan, FaultRule, Operation};
+
+    let s = setup().await;
+    let throttle = |times| {
+        FaultPlan::seeded(1).rule(
+            FaultRule::new(Fault::error(400, "Throttling.User"))
+                .operation(Operation::ControlPlane)
+                .resource("GetQueueAttributes")
+                .times(times),
+        )
+    };
+    s.control
+        .create_queue("throttled", &CreateQueueOptions::default())
+        .await
+        .unwrap();
+
+    // Without retries the caller sees the gateway's error, decoded from the JSON envelope.
+    s.emu.faults().set_plan(throttle(1));
+    let err = s
+        .control
+        .get_queue_attributes("throttled")
+        .await
+        .expect_err("throttled");
+    let service = err.as_service().expect("a service error");
+    assert_eq!(service.status, 400);
+    assert_eq!(service.code.as_str(), "Throttling.User");
+    assert!(!service.request_id.is_empty(), "{service:?}");
+    // Only the named action is hit; nothing was changed by the refused call.
+    s.control.get_account_attributes().await.unwrap();
+    assert_eq!(s.emu.faults().fired_total(), 1);
+
+    // A retrying client is throttled twice, then answered.
+    s.emu.faults().set_plan(throttle(2));
+    let retrying = ControlClient::builder("cn-hangzhou")
+        .base_url(s.emu.endpoint())
+        .credentials(Credentials::new("testid", "testsecret"))
+        .time_source(EmulatorTime(s.emu.clock()))
+        .retry(mns_client::RetryConfig {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            max_elapsed: Duration::from_secs(60),
+            ..mns_client::RetryConfig::default()
+        })
+        .build()
+        .unwrap();
+    let queue = retrying.get_queue_attributes("throttled").await.unwrap();
+    assert_eq!(queue.name, "throttled");
+    assert_eq!(s.emu.faults().fired_total(), 2);
+}
