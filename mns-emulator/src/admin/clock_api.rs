@@ -63,7 +63,7 @@ struct SetClock {
 
 pub(super) async fn set_clock(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     let request: SetClock = match parse_body(&body) {
         Ok(r) => r,
@@ -118,7 +118,7 @@ struct AdvanceClock {
 
 pub(super) async fn advance_clock(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     let request: AdvanceClock = match parse_body(&body) {
         Ok(r) => r,
