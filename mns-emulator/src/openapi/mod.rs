@@ -43,6 +43,7 @@ pub mod acs3;
 mod actions;
 mod auth;
 mod error;
+mod nonces;
 mod params;
 mod tags;
 mod topic_actions;
@@ -54,7 +55,8 @@ use serde_json::Value;
 pub use error::{OPENAPI_HOST_ID, OpenApiError};
 pub use params::Params;
 
-pub(crate) use auth::{Incoming, NonceStore};
+pub(crate) use auth::Incoming;
+pub(crate) use nonces::NonceStore;
 
 use crate::shared::Shared;
 
