@@ -96,6 +96,17 @@ impl Clock for SystemClock {
     }
 }
 
+/// The latest instant a virtual clock may show, in milliseconds after the Unix epoch:
+/// 9999-12-31T23:59:59.999Z, the last instant RFC 3339 (and so the admin API, the request log
+/// and every `Date`-style header) can write. The admin API refuses to set or advance the clock
+/// past it, with a 400, instead of overflowing.
+pub const LATEST_INSTANT_MS: u64 = 253_402_300_799_999;
+
+/// [`LATEST_INSTANT_MS`] as a [`SystemTime`].
+pub fn latest_instant() -> SystemTime {
+    from_millis(LATEST_INSTANT_MS)
+}
+
 /// A virtual clock that only moves when a test moves it.
 ///
 /// Cloning gives another handle to the same clock. [`ManualClock::advance`] and
@@ -132,8 +143,31 @@ impl ManualClock {
     }
 
     /// Moves the clock forward by `by` and wakes sleepers whose deadline is reached.
+    ///
+    /// # Panics
+    ///
+    /// When the result would be later than [`LATEST_INSTANT_MS`]; [`ManualClock::try_advance`]
+    /// reports that instead.
     pub fn advance(&self, by: Duration) {
-        self.time.send_modify(|t| *t += by);
+        if self.try_advance(by).is_none() {
+            panic!("ManualClock::advance({by:?}) would move the clock past year 9999");
+        }
+    }
+
+    /// Moves the clock forward by `by` and wakes sleepers whose deadline is reached, returning the
+    /// new time; `None` (and the clock unchanged) when the result would be later than
+    /// [`LATEST_INSTANT_MS`]. Checking and moving are one step, so concurrent callers cannot
+    /// together push the clock past the limit.
+    pub fn try_advance(&self, by: Duration) -> Option<SystemTime> {
+        let mut moved = None;
+        self.time.send_if_modified(|t| {
+            moved = t.checked_add(by).filter(|&next| next <= latest_instant());
+            if let Some(next) = moved {
+                *t = next;
+            }
+            moved.is_some()
+        });
+        moved
     }
 
     /// Sets the clock to `to` (forwards or backwards) and wakes sleepers whose deadline is reached.
@@ -215,6 +249,19 @@ mod tests {
         let c = ManualClock::at_millis(5_000);
         let mut s = c.sleep_until(from_millis(4_000));
         assert!(poll_once(&mut s).is_ready());
+    }
+
+    #[test]
+    fn advancing_past_the_latest_instant_is_refused_and_changes_nothing() {
+        let c = ManualClock::at_millis(1_000);
+        assert_eq!(c.try_advance(Duration::from_secs(u64::MAX)), None);
+        assert_eq!(
+            c.try_advance(Duration::from_millis(LATEST_INSTANT_MS)),
+            None
+        );
+        assert_eq!(c.now_millis(), 1_000);
+        let last = Duration::from_millis(LATEST_INSTANT_MS - 1_000);
+        assert_eq!(c.try_advance(last), Some(latest_instant()));
     }
 
     #[test]

@@ -76,8 +76,8 @@ pub struct ConfigFile {
     pub account_id: Option<String>,
     /// `--region`.
     pub region: Option<String>,
-    /// `--access-key`, each `"ID:SECRET"`.
-    pub access_keys: Option<Vec<String>>,
+    /// `--access-key`, each `"ID:SECRET"` (its `Debug` hides the secret).
+    pub access_keys: Option<Vec<AccessKeyText>>,
     /// `--accept-any-signature`.
     pub accept_any_signature: Option<bool>,
     /// `--max-date-skew` in seconds (0 turns the check off).
@@ -129,6 +129,30 @@ pub struct ConfigFile {
     /// Topics to create, each with its subscriptions.
     #[serde(default)]
     pub topic: Vec<Spanned<TopicDeclaration>>,
+}
+
+/// One `access_keys` entry as written, `"ID:SECRET"`. It dereferences to the text; its `Debug`
+/// shows only what comes before the first `:` (the access key id, which is not secret) so that
+/// printing a [`ConfigFile`] never reveals a secret.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct AccessKeyText(pub String);
+
+impl std::ops::Deref for AccessKeyText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessKeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once(':') {
+            Some((id, _)) => write!(f, "\"{}:<redacted>\"", id.escape_debug()),
+            None => f.write_str("\"<redacted>\""),
+        }
+    }
 }
 
 /// A `[[queue]]`.
@@ -441,6 +465,20 @@ impl Existing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_an_access_key_secret() {
+        let file = ConfigFile::parse(
+            "access_keys = [\"ak:hunter2-secret\", \"no-colon-secret\"]\nadmin = true\n",
+        )
+        .unwrap();
+        let shown = format!("{file:?}");
+        assert!(!shown.contains("hunter2-secret"), "{shown}");
+        assert!(!shown.contains("no-colon-secret"), "{shown}");
+        assert!(shown.contains("ak:<redacted>"), "{shown}");
+        let keys = file.access_keys.unwrap();
+        assert_eq!(&*keys[0], "ak:hunter2-secret", "the text itself is kept");
+    }
 
     #[test]
     fn a_full_file_declares_everything() {

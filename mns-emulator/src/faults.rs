@@ -32,6 +32,10 @@
 //! DELETE /__emulator/faults   no more faults
 //! ```
 //!
+//! Control-plane OpenAPI requests go through the same plan as [`Operation::ControlPlane`] (the
+//! rule's `resource` is then the action name), and an injected error is answered as the
+//! OpenAPI's JSON error envelope instead of the data plane's XML `<Error>`.
+//!
 //! `/__emulator/…` cannot collide with the MNS API: its paths start with `/queues`, `/topics`,
 //! `/commonbuy` or are `/?accountmeta`, and queue and topic names cannot contain `_`.
 //!
@@ -104,8 +108,15 @@ pub enum Operation {
     PublishMessage,
     /// Any other request under `/topics/{t}/subscriptions` (subscribe, unsubscribe, …).
     Subscription,
-    /// Account operations and anything else.
+    /// Account operations and anything else on the data plane.
     Other,
+    /// Any control-plane OpenAPI request (Mns-open 2022-01-19, JSON, served on the same port).
+    /// For these the rule's `resource` is matched against the action name (`CreateQueue`,
+    /// `ListTopic`, `SetAccountAttributes`, ...), known from the request head. An injected
+    /// [`Fault::Error`] is answered in the OpenAPI's JSON error envelope (`Code`, `Message`,
+    /// `RequestId`, ...), e.g. `{"kind":"error","status":400,"code":"Throttling.User"}` to
+    /// exercise a client's gateway-throttling retries; receipt-handle faults do nothing here.
+    ControlPlane,
 }
 
 /// What a rule does when it fires.
@@ -487,7 +498,8 @@ where
             plain(result)
         }
         Fault::ExpireReceiptHandles => {
-            if let Some(queue) = resource.as_deref() {
+            // A control-plane rule's resource is an action name, not a queue.
+            if let (Some(queue), false) = (resource.as_deref(), op == Operation::ControlPlane) {
                 host.expire_receipt_handles(queue);
             }
             plain(handle.await)

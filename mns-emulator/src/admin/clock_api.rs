@@ -14,7 +14,7 @@ use serde::Deserialize;
 use axum::response::IntoResponse;
 
 use super::{Refusal, error, json, parse_body};
-use crate::clock::{ManualClock, from_millis};
+use crate::clock::{LATEST_INSTANT_MS, ManualClock, from_millis, latest_instant};
 use crate::shared::Shared;
 
 /// `virtual` or `system`.
@@ -63,16 +63,32 @@ struct SetClock {
 
 pub(super) async fn set_clock(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     let request: SetClock = match parse_body(&body) {
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),
     };
     let to = match (request.now_ms, request.now) {
+        (Some(ms), None) if ms > LATEST_INSTANT_MS => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "\"now_ms\" {ms} is past the latest instant the clock can show \
+                     ({LATEST_INSTANT_MS}, 9999-12-31T23:59:59.999Z)"
+                ),
+            );
+        }
         (Some(ms), None) => from_millis(ms),
         (None, Some(text)) => match parse_instant(&text) {
-            Ok(t) => t,
+            Ok(t) if t <= latest_instant() => t,
+            Ok(_) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "\"now\" is past the latest instant the clock can show \
+                     (9999-12-31T23:59:59.999Z)",
+                );
+            }
             Err(reason) => return error(StatusCode::BAD_REQUEST, reason),
         },
         _ => {
@@ -101,7 +117,7 @@ struct AdvanceClock {
 
 pub(super) async fn advance_clock(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     let request: AdvanceClock = match parse_body(&body) {
         Ok(r) => r,
@@ -138,7 +154,15 @@ pub(super) async fn advance_clock(
         Ok(c) => c,
         Err(refusal) => return refusal.into_response(),
     };
-    clock.advance(by);
+    if clock.try_advance(by).is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "advancing by {by:?} would move the clock past the latest instant it can show \
+                 (9999-12-31T23:59:59.999Z); the clock is unchanged"
+            ),
+        );
+    }
     moved(&shared).await
 }
 

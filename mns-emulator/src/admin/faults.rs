@@ -19,7 +19,7 @@ pub(super) async fn get_faults(State(shared): State<Arc<Shared>>) -> Response {
 
 pub(super) async fn post_faults(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     match parse_body::<FaultPlan>(&body) {
         Ok(plan) => {

@@ -26,9 +26,14 @@
 //! GET|POST|DELETE /__emulator/faults        the fault plan (see crate::faults)
 //! ```
 //!
+//! Request bodies may be up to [`DEFAULT_ADMIN_BODY_LIMIT_BYTES`] (256 MiB, so a large snapshot
+//! can be restored; [`EmulatorBuilder::admin_body_limit_bytes`](crate::EmulatorBuilder::admin_body_limit_bytes)
+//! changes it); a larger one gets 413 with `{"error": …}`.
+//!
 //! Bad input (unknown routes, malformed JSON, unknown fields, a clock that is not virtual)
 //! gets a 4xx with `{"error": "…"}` and changes nothing.
 
+mod body;
 mod clock_api;
 mod dashboard;
 mod faults;
@@ -48,6 +53,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::Serialize;
 
+use body::AdminBody;
+pub use body::DEFAULT_ADMIN_BODY_LIMIT_BYTES;
 #[cfg(feature = "cli")]
 pub(crate) use clock_api::parse_instant;
 pub use metrics::METRICS_PATH;
@@ -94,9 +101,10 @@ pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
         .map_err(|e| Refusal(StatusCode::BAD_REQUEST, format!("malformed JSON body: {e}")))
 }
 
-/// The admin routes (served when the admin API is enabled).
-pub(crate) fn admin_routes(shared: Arc<Shared>) -> Router {
-    Router::new()
+/// The admin routes (served when the admin API is enabled), reading bodies of up to
+/// `body_limit` bytes.
+pub(crate) fn admin_routes(shared: Arc<Shared>, body_limit: usize) -> Router {
+    let routes = Router::new()
         .route(ADMIN_PREFIX, get(dashboard::page))
         .route(&format!("{ADMIN_PREFIX}/"), get(dashboard::page))
         .route(
@@ -133,7 +141,8 @@ pub(crate) fn admin_routes(shared: Arc<Shared>) -> Router {
             axum::routing::any(unknown),
         )
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(shared)
+        .with_state(shared);
+    body::limit(routes, body_limit)
 }
 
 /// `GET /metrics` and `GET /__emulator/health`.
@@ -195,7 +204,7 @@ struct ResetRequest {
     topic: Option<String>,
 }
 
-async fn reset(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+async fn reset(State(shared): State<Arc<Shared>>, AdminBody(body): AdminBody) -> Response {
     let request: ResetRequest = match parse_body(&body) {
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),

@@ -93,7 +93,7 @@ fn read(body: &[u8]) -> Result<(Option<u64>, StateImage), Refusal> {
 
 pub(super) async fn restore(
     State(shared): State<Arc<Shared>>,
-    body: axum::body::Bytes,
+    super::AdminBody(body): super::AdminBody,
 ) -> Response {
     let (clock_ms, image) = match read(&body) {
         Ok(r) => r,

@@ -19,7 +19,8 @@ use tracing_subscriber::EnvFilter;
 /// `testid` / `testsecret`). Requests are signature-checked like the real service unless
 /// `--accept-any-signature` is given. State lives in memory and is lost on exit, unless
 /// `--data-dir` keeps it on disk.
-#[derive(Debug, clap::Parser)]
+// No `Debug`: `access_keys` holds secrets, and nothing needs to print the parsed arguments.
+#[derive(clap::Parser)]
 #[command(name = "mns-emulator", version, about, long_about)]
 struct Args {
     /// Read settings, and queues, topics, subscriptions and DLQ policies to create at start,
@@ -40,7 +41,7 @@ struct Args {
     region: String,
 
     /// Accepted access key as `ID:SECRET`; repeat for several keys. Default: `testid:testsecret`.
-    #[arg(long = "access-key", value_name = "ID:SECRET", value_parser = parse_access_key)]
+    #[arg(long = "access-key", value_name = "ID:SECRET", value_parser = AccessKeyParser)]
     access_keys: Vec<(String, String)>,
 
     /// Accept every request whatever its signature, date or access key.
@@ -182,12 +183,50 @@ fn parse_start(s: &str) -> Result<std::time::SystemTime, String> {
     })
 }
 
+/// `--access-key`'s parser: [`parse_access_key`], with an error that never repeats the value
+/// (clap's own "invalid value '…'" message would print a mistyped secret to the terminal and to
+/// CI logs).
+#[derive(Clone)]
+struct AccessKeyParser;
+
+impl clap::builder::TypedValueParser for AccessKeyParser {
+    type Value = (String, String);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let refuse = |kind, reason: String| {
+            clap::Error::raw(kind, format!("invalid --access-key: {reason}\n")).with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| {
+            refuse(
+                clap::error::ErrorKind::InvalidUtf8,
+                "not UTF-8 (value not shown)".to_owned(),
+            )
+        })?;
+        parse_access_key(text).map_err(|e| refuse(clap::error::ErrorKind::ValueValidation, e))
+    }
+}
+
 fn parse_access_key(s: &str) -> Result<(String, String), String> {
     match s.split_once(':') {
         Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
             Ok((id.to_owned(), secret.to_owned()))
         }
-        _ => Err(format!("expected ID:SECRET, got {s:?}")),
+        // Never echo the value: whatever the mistake, it may hold a secret (a secret pasted
+        // alone, or an id and secret with the separator mistyped).
+        Some((id, _)) if !id.is_empty() => Err(format!(
+            "expected ID:SECRET, got access key id {id:?} with an empty secret"
+        )),
+        Some(_) => Err("expected ID:SECRET, got an empty access key id".to_owned()),
+        None => Err(format!(
+            "expected ID:SECRET, got {} characters without a ':' (value not shown: it may be \
+             a secret)",
+            s.chars().count()
+        )),
     }
 }
 

@@ -53,6 +53,7 @@ pub struct EmulatorBuilder {
     connection_limits: ConnectionLimits,
     credential_services: CredentialServicesConfig,
     admin_endpoint: bool,
+    admin_body_limit_bytes: usize,
     metrics_endpoint: bool,
     fault_plan: Option<FaultPlan>,
     push_key: Option<crate::push::KeyChoice>,
@@ -78,6 +79,7 @@ impl fmt::Debug for EmulatorBuilder {
             .field("connection_limits", &self.connection_limits)
             .field("credential_services", &self.credential_services)
             .field("admin_endpoint", &self.admin_endpoint)
+            .field("admin_body_limit_bytes", &self.admin_body_limit_bytes)
             .field("metrics_endpoint", &self.metrics_endpoint)
             .field("fault_plan", &self.fault_plan)
             .field(
@@ -108,6 +110,7 @@ impl Default for EmulatorBuilder {
             connection_limits: ConnectionLimits::default(),
             credential_services: CredentialServicesConfig::default(),
             admin_endpoint: false,
+            admin_body_limit_bytes: crate::admin::DEFAULT_ADMIN_BODY_LIMIT_BYTES,
             metrics_endpoint: false,
             fault_plan: None,
             push_key: None,
@@ -245,6 +248,14 @@ impl EmulatorBuilder {
     /// Unauthenticated, so only for test set-ups. See [`crate::admin`].
     pub fn admin_endpoint(mut self, yes: bool) -> Self {
         self.admin_endpoint = yes;
+        self
+    }
+
+    /// Largest admin API request body in bytes (default
+    /// [`DEFAULT_ADMIN_BODY_LIMIT_BYTES`](crate::admin::DEFAULT_ADMIN_BODY_LIMIT_BYTES), 256 MiB,
+    /// enough to restore a large snapshot); larger ones get 413 with `{"error": …}`.
+    pub fn admin_body_limit_bytes(mut self, bytes: usize) -> Self {
+        self.admin_body_limit_bytes = bytes;
         self
     }
 
@@ -439,6 +450,7 @@ impl EmulatorBuilder {
             credentials,
             bind: self.bind,
             admin_endpoint: self.admin_endpoint,
+            admin_body_limit_bytes: self.admin_body_limit_bytes,
             metrics_endpoint: self.metrics_endpoint,
             connection_limits: self.connection_limits,
         })
@@ -458,6 +470,7 @@ pub struct Emulator {
     credentials: Arc<CredentialServices>,
     bind: SocketAddr,
     admin_endpoint: bool,
+    admin_body_limit_bytes: usize,
     metrics_endpoint: bool,
     connection_limits: ConnectionLimits,
 }
@@ -473,7 +486,10 @@ impl Emulator {
     pub fn router(&self) -> axum::Router {
         let mut router = http::router(self.shared.clone());
         if self.admin_endpoint {
-            router = router.merge(crate::admin::admin_routes(self.shared.clone()));
+            router = router.merge(crate::admin::admin_routes(
+                self.shared.clone(),
+                self.admin_body_limit_bytes,
+            ));
         }
         if self.metrics_endpoint {
             router = router.merge(crate::admin::metrics_routes(self.shared.clone()));

@@ -301,6 +301,12 @@ fn create_queue(ctx: &ActionCtx<'_>, p: &Params) -> Result<Option<Value>, OpenAp
     validate_tags(&tags).map_err(OpenApiError::from)?;
     let mut state = ctx.shared.lock();
     let engine = &mut state.engine;
+    if super::CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT
+        && let Ok(meta) = engine.queue_meta(&name)
+        && (meta.rate_limit != limit || super::tags::tags_differ(&meta.tags, &tags))
+    {
+        return Err(MnsError::queue_already_exist().into());
+    }
     if let Some(d) = dlq.as_ref().filter(|d| d.enabled) {
         if d.dead_letter_target_queue == name {
             return Err(dlq_error(

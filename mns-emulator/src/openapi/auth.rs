@@ -3,11 +3,12 @@
 //! parameters merged into the signed set as Terraform sends them), then the timestamp within the
 //! emulator's date skew and the nonce never reused (reference §2.3, §2.5, §2.7).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use super::acs3;
 use super::error::OpenApiError;
+use super::nonces::NonceStore;
 use super::params::Params;
 use crate::auth::{AuthError, Authenticator};
 use crate::sts::rpc_signature;
@@ -37,32 +38,6 @@ impl<'a> Incoming<'a> {
             // here (a duplicated signed header then fails verification, never passes wrongly).
             [first, ..] => Some(first),
         }
-    }
-}
-
-/// Nonces seen recently, with when they were seen.
-#[derive(Debug, Default)]
-pub(crate) struct NonceStore(HashMap<String, SystemTime>);
-
-impl NonceStore {
-    /// Records `nonce`; `SignatureNonceUsed` when it was seen within `window`.
-    fn check_and_record(
-        &mut self,
-        nonce: &str,
-        now: SystemTime,
-        window: Duration,
-    ) -> Result<(), OpenApiError> {
-        self.0
-            .retain(|_, seen| seen.checked_add(window).is_some_and(|t| t > now));
-        if self.0.contains_key(nonce) {
-            return Err(OpenApiError::new(
-                400,
-                "SignatureNonceUsed",
-                "Specified signature nonce was used already.",
-            ));
-        }
-        self.0.insert(nonce.to_owned(), now);
-        Ok(())
     }
 }
 

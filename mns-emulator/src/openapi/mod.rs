@@ -43,6 +43,7 @@ pub mod acs3;
 mod actions;
 mod auth;
 mod error;
+mod nonces;
 mod params;
 mod tags;
 mod topic_actions;
@@ -54,7 +55,8 @@ use serde_json::Value;
 pub use error::{OPENAPI_HOST_ID, OpenApiError};
 pub use params::Params;
 
-pub(crate) use auth::{Incoming, NonceStore};
+pub(crate) use auth::Incoming;
+pub(crate) use nonces::NonceStore;
 
 use crate::shared::Shared;
 
@@ -62,6 +64,15 @@ use crate::shared::Shared;
 pub const API_VERSION: &str = "2022-01-19";
 /// Code for a request naming another API version (\[unconfirmed\]: the STS emulation's choice).
 pub const INVALID_VERSION_CODE: &str = "InvalidVersion";
+/// Whether `CreateQueue` / `CreateTopic` on an existing name compare `Tag.N` (and, for queues,
+/// `TenantRateLimitPolicy`) with what the resource has (\[unconfirmed\]: the reference,
+/// mns-openapi-fifo-dlq §3.3, leaves the existing-name behaviour open). `true`, the default,
+/// treats them like every other setting, as the data plane does its attributes: identical is a
+/// success that changes nothing, any difference (tags compared as a set, an absent rate limit
+/// being different from a present one) is 409 `QueueAlreadyExist` / `TopicAlreadyExist` and
+/// changes nothing. `false` would answer success and silently keep the old tags and limit, so a
+/// caller could never learn that its requested settings were not applied.
+pub const CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT: bool = true;
 /// Status of an endpoint-ACL or event-rule action (\[unconfirmed\]).
 pub const UNSUPPORTED_FEATURE_STATUS: u16 = 403;
 /// Code of an endpoint-ACL or event-rule action: the account has not enabled the feature

@@ -13,6 +13,17 @@ use super::error::OpenApiError;
 use super::params::Params;
 use crate::engine::{Engine, ResourceTag, validate_tags};
 
+/// Whether an existing resource's `current` tags differ from the `requested` ones of a create
+/// call (order does not matter; see
+/// [`CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT`](super::CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT)).
+pub(super) fn tags_differ(current: &[ResourceTag], requested: &[ResourceTag]) -> bool {
+    let mut current = current.to_vec();
+    let mut requested = requested.to_vec();
+    current.sort();
+    requested.sort();
+    current != requested
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Queue,

@@ -47,6 +47,12 @@ pub(super) fn create_topic(ctx: &ActionCtx<'_>, p: &Params) -> Result<Option<Val
     let tags = p.tags()?;
     validate_tags(&tags).map_err(OpenApiError::from)?;
     let mut state = ctx.shared.lock();
+    if super::CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT
+        && let Ok(meta) = state.engine.topic_meta(name)
+        && super::tags::tags_differ(&meta.tags, &tags)
+    {
+        return Err(crate::error::MnsError::topic_already_exist().into());
+    }
     let outcome = state.engine.create_topic_with(name, attrs, kind, ctx.now)?;
     if outcome == crate::engine::CreateOutcome::Created {
         state.engine.set_topic_tags(name, tags, ctx.now)?;

@@ -218,6 +218,31 @@ async fn bad_admin_input_is_refused_and_changes_nothing() {
         ),
         ("POST", "/__emulator/clock/advance", r#"{"by":"soon"}"#, 400),
         ("POST", "/__emulator/clock", r#"{"now":"yesterday"}"#, 400),
+        // Past what the clock can show (overflowed SystemTime or year > 9999): a 400, no panic.
+        (
+            "POST",
+            "/__emulator/clock/advance",
+            r#"{"seconds":1e19}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/__emulator/clock/advance",
+            r#"{"ms":18446744073709551615}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/__emulator/clock/advance",
+            r#"{"by":"100000000years"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/__emulator/clock",
+            r#"{"now_ms":18446744073709551615}"#,
+            400,
+        ),
         ("GET", "/__emulator/requests?limit=x", "", 400),
         ("GET", "/__emulator/deliveries?topik=t", "", 400),
     ] {

@@ -319,3 +319,137 @@ async fn topic_subscription_and_account_actions() {
     assert!(after.log_enabled);
     assert_eq!(after.project_name.as_deref(), Some("p"));
 }
+
+/// The fault plan reaches the control plane: an injected `Throttling.User` comes back as the
+/// OpenAPI's JSON error (the client reads its code), and a retrying client gets through.
+#[tokio::test]
+async fn injected_gateway_throttling_is_json_and_retried() {
+    use mns_emulator::faults::{Fault, FaultPlan, FaultRule, Operation};
+
+    let s = setup().await;
+    let throttle = |times| {
+        FaultPlan::seeded(1).rule(
+            FaultRule::new(Fault::error(400, "Throttling.User"))
+                .operation(Operation::ControlPlane)
+                .resource("GetQueueAttributes")
+                .times(times),
+        )
+    };
+    s.control
+        .create_queue("throttled", &CreateQueueOptions::default())
+        .await
+        .unwrap();
+
+    // Without retries the caller sees the gateway's error, decoded from the JSON envelope.
+    s.emu.faults().set_plan(throttle(1));
+    let err = s
+        .control
+        .get_queue_attributes("throttled")
+        .await
+        .expect_err("throttled");
+    let service = err.as_service().expect("a service error");
+    assert_eq!(service.status, 400);
+    assert_eq!(service.code.as_str(), "Throttling.User");
+    assert!(!service.request_id.is_empty(), "{service:?}");
+    // Only the named action is hit; nothing was changed by the refused call.
+    s.control.get_account_attributes().await.unwrap();
+    assert_eq!(s.emu.faults().fired_total(), 1);
+
+    // A retrying client is throttled twice, then answered.
+    s.emu.faults().set_plan(throttle(2));
+    let retrying = ControlClient::builder("cn-hangzhou")
+        .base_url(s.emu.endpoint())
+        .credentials(Credentials::new("testid", "testsecret"))
+        .time_source(EmulatorTime(s.emu.clock()))
+        .retry(mns_client::RetryConfig {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            max_elapsed: Duration::from_secs(60),
+            ..mns_client::RetryConfig::default()
+        })
+        .build()
+        .unwrap();
+    let queue = retrying.get_queue_attributes("throttled").await.unwrap();
+    assert_eq!(queue.name, "throttled");
+    assert_eq!(s.emu.faults().fired_total(), 2);
+}
+
+/// `CreateQueue` / `CreateTopic` on an existing name: the same tags and rate limit (in any
+/// order) succeed; different ones are 409 and change nothing
+/// (`openapi::CREATE_EXISTING_COMPARES_TAGS_AND_RATE_LIMIT`).
+#[tokio::test]
+async fn create_on_an_existing_name_compares_tags_and_rate_limit() {
+    let s = setup().await;
+    let options = CreateQueueOptions {
+        tags: vec![Tag::new("env", "test"), Tag::new("team", "mq")],
+        rate_limit: Some(RateLimitPolicy::per_second(100)),
+        ..CreateQueueOptions::default()
+    };
+    s.control.create_queue("q", &options).await.unwrap();
+    let reordered = CreateQueueOptions {
+        tags: vec![Tag::new("team", "mq"), Tag::new("env", "test")],
+        ..options.clone()
+    };
+    s.control.create_queue("q", &reordered).await.unwrap();
+    for (what, changed) in [
+        (
+            "another tag value",
+            CreateQueueOptions {
+                tags: vec![Tag::new("env", "prod"), Tag::new("team", "mq")],
+                ..options.clone()
+            },
+        ),
+        (
+            "no tags",
+            CreateQueueOptions {
+                tags: Vec::new(),
+                ..options.clone()
+            },
+        ),
+        (
+            "another rate limit",
+            CreateQueueOptions {
+                rate_limit: Some(RateLimitPolicy::per_second(5)),
+                ..options.clone()
+            },
+        ),
+        (
+            "no rate limit",
+            CreateQueueOptions {
+                rate_limit: None,
+                ..options.clone()
+            },
+        ),
+    ] {
+        let err = s.control.create_queue("q", &changed).await.unwrap_err();
+        let service = err.as_service().unwrap_or_else(|| panic!("{what}: {err}"));
+        assert_eq!(
+            (service.status, service.code.as_str()),
+            (409, "QueueAlreadyExist"),
+            "{what}"
+        );
+    }
+    let q = s.control.get_queue_attributes("q").await.unwrap();
+    assert_eq!(q.tags, options.tags, "unchanged");
+    assert_eq!(q.rate_limit, options.rate_limit, "unchanged");
+
+    let topic = CreateTopicOptions {
+        tags: vec![Tag::new("env", "test")],
+        ..CreateTopicOptions::default()
+    };
+    s.control.create_topic("t", &topic).await.unwrap();
+    s.control.create_topic("t", &topic).await.unwrap();
+    let other = CreateTopicOptions {
+        tags: vec![Tag::new("env", "prod")],
+        ..CreateTopicOptions::default()
+    };
+    let err = s.control.create_topic("t", &other).await.unwrap_err();
+    let service = err.as_service().expect("a service error");
+    assert_eq!(
+        (service.status, service.code.as_str()),
+        (409, "TopicAlreadyExist")
+    );
+    let t = s.control.get_topic_attributes("t").await.unwrap();
+    assert_eq!(t.tags, topic.tags, "unchanged");
+}

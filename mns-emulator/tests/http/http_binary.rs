@@ -225,3 +225,29 @@ fn start_needs_the_virtual_clock() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--clock virtual"));
 }
+
+#[test]
+fn a_malformed_access_key_is_refused_without_echoing_it() {
+    let secret = "wJalrXUtnFEMI-only-a-secret";
+    let out = Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
+        .args(["--bind", "127.0.0.1:0", "--access-key", secret])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ID:SECRET"), "{err}");
+    assert!(!err.contains(secret), "the secret was echoed: {err}");
+
+    let config = config_file("bad-key.toml", &format!("access_keys = [\"{secret}\"]\n"));
+    let out = Command::new(env!("CARGO_BIN_EXE_mns-emulator"))
+        .arg("--config")
+        .arg(&config)
+        .args(["--bind", "127.0.0.1:0"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("access_keys"), "{err}");
+    assert!(!err.contains(secret), "the secret was echoed: {err}");
+    let _ = std::fs::remove_file(config);
+}

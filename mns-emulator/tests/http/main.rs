@@ -5,6 +5,7 @@
 
 mod account_client;
 mod admin_api;
+mod admin_body_limit;
 mod admin_dashboard;
 mod control_client;
 mod control_hostile;
