@@ -16,6 +16,8 @@
 //! * `application_id` marks the file as ours and `user_version` holds
 //!   [`STATE_FORMAT_VERSION`]: another file or another version is refused, never rewritten.
 //! * `quick_check` on open: a corrupt or truncated file is refused with SQLite's diagnosis.
+//! * Before anything else: a directory it cannot create files in, or a database file SQLite
+//!   could open only read-only, is refused (otherwise every commit would fail after start).
 //!
 //! Rows are the state image's row types as JSON (`engine/image/`), keyed as the engine keys them.
 
@@ -80,6 +82,42 @@ fn sql_error(path: &Path, what: &str, e: rusqlite::Error) -> DataDirError {
     }
 }
 
+/// Refuses a directory the emulator cannot write (SQLite must create its write-ahead log
+/// beside the database), before anything is opened.
+///
+/// Asks the file system itself, by creating and removing an empty file with a name of its own:
+/// permission bits alone say nothing for root, who is still stopped by an immutable attribute
+/// or a read-only mount. The probe leaves nothing behind.
+fn check_writable_dir(dir: &Path) -> Result<(), DataDirError> {
+    // Unique per process (pid) and per call within it.
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe = dir.join(format!(
+        ".mns-emulator-write-probe-{}-{n}",
+        std::process::id()
+    ));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            std::fs::remove_file(&probe).map_err(|e| DataDirError::Io {
+                path: dir.to_owned(),
+                detail: format!("cannot remove a file from the directory: {e}"),
+            })
+        }
+        Err(e) => Err(DataDirError::Io {
+            path: dir.to_owned(),
+            detail: format!(
+                "the directory is not writable ({e}); the emulator must be able to create \
+                 files in it"
+            ),
+        }),
+    }
+}
+
 fn to_i64(v: u64) -> i64 {
     // Sequence numbers and ids stay far below 2^63; the cast is checked on the way back.
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -100,6 +138,7 @@ impl SqliteStore {
             path: dir.to_owned(),
             detail: format!("cannot create the directory: {e}"),
         })?;
+        check_writable_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let conn = Connection::open_with_flags(
             &path,
@@ -113,6 +152,19 @@ impl SqliteStore {
             let path = at.clone();
             move |e| sql_error(&path, what, e)
         };
+        // SQLite opens a file it may not write read-only without a word, and would then fail
+        // every commit (every request a 500): refuse to start instead.
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(err("cannot open the database"))?
+        {
+            return Err(DataDirError::Io {
+                path,
+                detail: "the database file is read-only (permissions, an immutable attribute or a \
+                         read-only file system); the emulator must be able to write it"
+                    .to_owned(),
+            });
+        }
         conn.busy_timeout(std::time::Duration::ZERO)
             .map_err(err("cannot configure the database"))?;
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
