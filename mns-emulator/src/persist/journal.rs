@@ -20,8 +20,15 @@ use tokio::sync::watch;
 
 use crate::engine::ChangeSet;
 
-/// Applies a batch of change sets durably (one transaction), or says why it could not.
-pub(crate) type Sink = Box<dyn FnMut(&[ChangeSet]) -> Result<(), String> + Send>;
+/// Where the writer commits: the data directory's store.
+pub(crate) trait Sink: Send {
+    /// Applies a batch of change sets durably (one transaction), or says why it could not.
+    fn apply(&mut self, batch: &[ChangeSet]) -> Result<(), String>;
+
+    /// Housekeeping that durability does not depend on, run after a commit's answers were
+    /// released (off the response path).
+    fn after_commit(&mut self) {}
+}
 
 /// At most this many change sets go into one transaction (bounds a commit's size and latency).
 const MAX_BATCH: usize = 4096;
@@ -95,7 +102,7 @@ pub struct JournalStats {
 
 impl Journal {
     /// Starts the writer thread over `sink`.
-    pub(crate) fn start(mut sink: Sink) -> Arc<Journal> {
+    pub(crate) fn start(mut sink: Box<dyn Sink>) -> Arc<Journal> {
         let (tx, rx) = mpsc::channel::<(u64, ChangeSet)>();
         let state = Arc::new(WriterState {
             durable: watch::Sender::new(Durable::default()),
@@ -145,7 +152,7 @@ impl Journal {
                         continue;
                     }
                     let started = monotonic_now();
-                    let result = sink(&batch);
+                    let result = sink.apply(&batch);
                     last_commit = started.elapsed();
                     match result {
                         Ok(()) => {
@@ -154,6 +161,7 @@ impl Journal {
                                 .change_sets
                                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
                             shared.durable.send_modify(|d| d.lsn = last);
+                            sink.after_commit();
                         }
                         Err(e) => {
                             tracing::error!(

@@ -177,7 +177,7 @@ impl OpenedDataDir {
             }
         };
         engine.set_change_tracking(true);
-        let journal = Journal::start(Box::new(move |batch| store.apply(batch)));
+        let journal = Journal::start(Box::new(store));
         Ok((engine, journal))
     }
 }
