@@ -6,21 +6,64 @@
 //! and each gets the next log sequence number. The writer takes everything queued, applies it in
 //! one transaction with one fsync, and publishes the highest sequence number it made durable.
 //! [`Journal::wait_durable`] waits for the sequence number current when the request finished, so
-//! concurrent requests share a commit instead of paying one fsync each.
+//! concurrent requests share a commit instead of paying one fsync each. When commits are slow
+//! (an fsync that takes a millisecond or more), the writer first waits a little for the clients
+//! the last commit released to come back ([`GATHER_GAP`]), so one fsync carries all of them.
+//! Nothing answers earlier: a response still waits for the commit that holds its changes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::engine::ChangeSet;
 
-/// Applies a batch of change sets durably (one transaction), or says why it could not.
-pub(crate) type Sink = Box<dyn FnMut(&[ChangeSet]) -> Result<(), String> + Send>;
+/// Where the writer commits: the data directory's store.
+pub(crate) trait Sink: Send {
+    /// Applies a batch of change sets durably (one transaction), or says why it could not.
+    fn apply(&mut self, batch: &[ChangeSet]) -> Result<(), String>;
+
+    /// Housekeeping that durability does not depend on, run after a commit's answers were
+    /// released (off the response path).
+    fn after_commit(&mut self) {}
+}
 
 /// At most this many change sets go into one transaction (bounds a commit's size and latency).
 const MAX_BATCH: usize = 4096;
+
+/// Gathering: once the queue is drained, the writer keeps taking change sets that arrive
+/// within this gap of the last one before it commits.
+///
+/// Why: requests wait for their commit and then send the next one, so without a pause the
+/// clients split into two groups that alternate between the running commit and the next one,
+/// each fsync carrying half of them. The clients released by one commit come back within a
+/// fraction of a millisecond; waiting that long lets them join the next commit, so one fsync
+/// carries (nearly) all of them (PostgreSQL's `commit_delay`, made adaptive). A lone client pays
+/// one gap per commit, small beside the fsync.
+const GATHER_GAP: Duration = Duration::from_micros(250);
+
+/// Gathering never delays a commit by more than this fraction of the last commit's duration
+/// (and never more than [`GATHER_MAX`]): the pause stays small beside the fsync it saves.
+const GATHER_FRACTION: u32 = 4;
+
+/// Gathering only starts when the last commit took at least this long: a quick commit (a small
+/// one, or a disk that syncs fast) costs less than the pause would, so it is never delayed.
+const GATHER_MIN_COMMIT: Duration = Duration::from_millis(1);
+
+/// Upper bound of the gathering pause.
+const GATHER_MAX: Duration = Duration::from_millis(2);
+
+/// The monotonic clock, for the gathering pause only: how long the writer waits is a duration of
+/// its own, never a time of the emulator's (which may be virtual).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the gathering pause measures real elapsed time, not emulator time"
+)]
+fn monotonic_now() -> Instant {
+    Instant::now()
+}
 
 /// What the writer has made durable.
 #[derive(Debug, Clone, Default)]
@@ -59,7 +102,7 @@ pub struct JournalStats {
 
 impl Journal {
     /// Starts the writer thread over `sink`.
-    pub(crate) fn start(mut sink: Sink) -> Arc<Journal> {
+    pub(crate) fn start(mut sink: Box<dyn Sink>) -> Arc<Journal> {
         let (tx, rx) = mpsc::channel::<(u64, ChangeSet)>();
         let state = Arc::new(WriterState {
             durable: watch::Sender::new(Durable::default()),
@@ -77,29 +120,48 @@ impl Journal {
             .name("mns-emulator-journal".to_owned())
             .spawn(move || {
                 let mut batch = Vec::new();
+                let mut last_commit = Duration::ZERO;
                 while let Ok((lsn, first)) = rx.recv() {
                     let mut last = lsn;
                     batch.push(first);
+                    let pause = if last_commit >= GATHER_MIN_COMMIT {
+                        (last_commit / GATHER_FRACTION).min(GATHER_MAX)
+                    } else {
+                        Duration::ZERO
+                    };
+                    let deadline = monotonic_now() + pause;
                     while batch.len() < MAX_BATCH {
-                        match rx.try_recv() {
-                            Ok((lsn, c)) => {
-                                last = lsn;
-                                batch.push(c);
+                        let got = match rx.try_recv() {
+                            Ok(item) => Some(item),
+                            Err(mpsc::TryRecvError::Disconnected) => None,
+                            Err(mpsc::TryRecvError::Empty) => {
+                                let now = monotonic_now();
+                                if now >= deadline {
+                                    None
+                                } else {
+                                    rx.recv_timeout(GATHER_GAP.min(deadline - now)).ok()
+                                }
                             }
-                            Err(_) => break,
-                        }
+                        };
+                        let Some((lsn, c)) = got else { break };
+                        last = lsn;
+                        batch.push(c);
                     }
                     if shared.durable.borrow().failed.is_some() {
                         batch.clear();
                         continue;
                     }
-                    match sink(&batch) {
+                    let started = monotonic_now();
+                    let result = sink.apply(&batch);
+                    last_commit = started.elapsed();
+                    match result {
                         Ok(()) => {
                             shared.commits.fetch_add(1, Ordering::Relaxed);
                             shared
                                 .change_sets
                                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
                             shared.durable.send_modify(|d| d.lsn = last);
+                            sink.after_commit();
                         }
                         Err(e) => {
                             tracing::error!(

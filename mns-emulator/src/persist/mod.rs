@@ -18,10 +18,11 @@
 //! ([`DATABASE_FILE`] inside the directory). The row format is the state image's
 //! ([`crate::engine::STATE_FORMAT_VERSION`]), the same as the admin snapshot's.
 //!
-//! Bad input never loses data: a directory that cannot be created or written, a file that is
-//! not ours, another format version, a corrupt or truncated database, or a directory another
-//! emulator holds each make the start fail with a [`DataDirError`] naming the path, and the
-//! files are left as they were.
+//! Bad input never loses data: a directory that cannot be created or written (read-only
+//! permissions, an immutable attribute, a read-only mount), a database file that can only be
+//! read, a file that is not ours, another format version, a corrupt or truncated database, or a
+//! directory another emulator holds each make the start fail with a [`DataDirError`] naming the
+//! path, and the files are left as they were.
 
 mod builder;
 mod journal;
@@ -176,7 +177,7 @@ impl OpenedDataDir {
             }
         };
         engine.set_change_tracking(true);
-        let journal = Journal::start(Box::new(move |batch| store.apply(batch)));
+        let journal = Journal::start(Box::new(store));
         Ok((engine, journal))
     }
 }

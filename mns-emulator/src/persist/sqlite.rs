@@ -13,9 +13,16 @@
 //!   survives a crash or power loss; an interrupted one is rolled back on the next open. With
 //!   [`super::Durability::ProcessCrash`], `synchronous=NORMAL`: the log is written at commit and
 //!   fsynced at checkpoints, which survives the process dying but not the machine.
+//! * `wal_autocheckpoint=0`: SQLite would otherwise copy the log into the database (and fsync
+//!   both) inside whichever commit crosses 1,000 pages, while that commit's clients wait. The
+//!   writer runs a passive checkpoint itself after every [`CHECKPOINT_ROWS`] row changes, once
+//!   the commit's answers have left (`Sink::after_commit`). Durability does not depend on it:
+//!   a committed transaction is in the fsynced log either way.
 //! * `application_id` marks the file as ours and `user_version` holds
 //!   [`STATE_FORMAT_VERSION`]: another file or another version is refused, never rewritten.
 //! * `quick_check` on open: a corrupt or truncated file is refused with SQLite's diagnosis.
+//! * Before anything else: a directory it cannot create files in, or a database file SQLite
+//!   could open only read-only, is refused (otherwise every commit would fail after start).
 //!
 //! Rows are the state image's row types as JSON (`engine/image/`), keyed as the engine keys them.
 
@@ -45,11 +52,16 @@ CREATE TABLE subscriptions (topic TEXT NOT NULL, name TEXT NOT NULL, row TEXT NO
 CREATE TABLE deliveries (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
 ";
 
+/// Row changes between two checkpoints (a few MiB of log at typical row sizes).
+const CHECKPOINT_ROWS: usize = 8192;
+
 /// An open data directory (holding its lock).
 #[derive(Debug)]
 pub(crate) struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Row changes committed since the last checkpoint.
+    since_checkpoint: usize,
 }
 
 fn sql_error(path: &Path, what: &str, e: rusqlite::Error) -> DataDirError {
@@ -80,6 +92,42 @@ fn sql_error(path: &Path, what: &str, e: rusqlite::Error) -> DataDirError {
     }
 }
 
+/// Refuses a directory the emulator cannot write (SQLite must create its write-ahead log
+/// beside the database), before anything is opened.
+///
+/// Asks the file system itself, by creating and removing an empty file with a name of its own:
+/// permission bits alone say nothing for root, who is still stopped by an immutable attribute
+/// or a read-only mount. The probe leaves nothing behind.
+fn check_writable_dir(dir: &Path) -> Result<(), DataDirError> {
+    // Unique per process (pid) and per call within it.
+    static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe = dir.join(format!(
+        ".mns-emulator-write-probe-{}-{n}",
+        std::process::id()
+    ));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(file) => {
+            drop(file);
+            std::fs::remove_file(&probe).map_err(|e| DataDirError::Io {
+                path: dir.to_owned(),
+                detail: format!("cannot remove a file from the directory: {e}"),
+            })
+        }
+        Err(e) => Err(DataDirError::Io {
+            path: dir.to_owned(),
+            detail: format!(
+                "the directory is not writable ({e}); the emulator must be able to create \
+                 files in it"
+            ),
+        }),
+    }
+}
+
 fn to_i64(v: u64) -> i64 {
     // Sequence numbers and ids stay far below 2^63; the cast is checked on the way back.
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -100,6 +148,7 @@ impl SqliteStore {
             path: dir.to_owned(),
             detail: format!("cannot create the directory: {e}"),
         })?;
+        check_writable_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let conn = Connection::open_with_flags(
             &path,
@@ -113,6 +162,19 @@ impl SqliteStore {
             let path = at.clone();
             move |e| sql_error(&path, what, e)
         };
+        // SQLite opens a file it may not write read-only without a word, and would then fail
+        // every commit (every request a 500): refuse to start instead.
+        if conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(err("cannot open the database"))?
+        {
+            return Err(DataDirError::Io {
+                path,
+                detail: "the database file is read-only (permissions, an immutable attribute or a \
+                         read-only file system); the emulator must be able to write it"
+                    .to_owned(),
+            });
+        }
         conn.busy_timeout(std::time::Duration::ZERO)
             .map_err(err("cannot configure the database"))?;
         conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
@@ -157,7 +219,13 @@ impl SqliteStore {
         }
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(err("cannot configure the database"))?;
-        let mut store = SqliteStore { conn, path };
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(err("cannot configure the database"))?;
+        let mut store = SqliteStore {
+            conn,
+            path,
+            since_checkpoint: 0,
+        };
         if fresh {
             store.create_schema()?;
             return Ok((store, None));
@@ -287,7 +355,30 @@ impl SqliteStore {
                 .and_then(|mut s| s.execute(params![json(&last.globals)]))
                 .map_err(|e| e.to_string())?;
         }
-        tx.commit().map_err(|e| e.to_string())
+        tx.commit().map_err(|e| e.to_string())?;
+        self.since_checkpoint += batch.iter().map(|c| c.ops.len() + 1).sum::<usize>();
+        Ok(())
+    }
+}
+
+impl super::journal::Sink for SqliteStore {
+    fn apply(&mut self, batch: &[ChangeSet]) -> Result<(), String> {
+        SqliteStore::apply(self, batch)
+    }
+
+    fn after_commit(&mut self) {
+        if self.since_checkpoint < CHECKPOINT_ROWS {
+            return;
+        }
+        self.since_checkpoint = 0;
+        // PASSIVE: copies what it can, never waits. A failure loses nothing (the log keeps
+        // every committed transaction); the next one tries again.
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, path = %self.path.display(), "data directory checkpoint failed");
+        }
     }
 }
 

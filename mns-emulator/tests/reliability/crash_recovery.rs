@@ -1,17 +1,25 @@
 //! Crash recovery: a child `mns-emulator --data-dir` takes concurrent sends, batch sends,
-//! receives, deletes, batch deletes and visibility changes from several clients and is killed
-//! with SIGKILL at a random moment; then the directory is opened in process and checked:
-//! every acknowledged send is there exactly once (unless its delete was acknowledged), no
-//! acknowledged delete came back, nothing is there twice or that was never sent, and the
-//! counters agree with the messages. Then the next round restarts the child on the same
-//! directory (so it must serve what the last one left) and kills it again. Rounds alternate
-//! between `--data-dir-sync full` and `normal`: both promise to survive the process dying.
+//! receives, deletes, batch deletes and visibility changes from several clients, plus topic
+//! publishes fanned out to a queue subscription, control-plane writes (CreateQueue with tags,
+//! SetQueueAttributes) and admin resets of one queue (`crash_workloads.rs`), and is killed with
+//! SIGKILL at a random moment; then the directory is opened in process and checked: every
+//! acknowledged send is there exactly once (unless its delete was acknowledged), no
+//! acknowledged delete came back, nothing is there twice or that was never sent, the counters
+//! agree with the messages, a message whose acknowledged receive or visibility change made it
+//! invisible past the kill keeps that receipt handle and next-visible time, every acknowledged
+//! publish is in the subscribed queue once, every acknowledged control-plane queue has its tag
+//! and acknowledged attributes, and nothing sent before an acknowledged reset came back. Then
+//! the next round restarts the child on the same directory (so it must serve what the last one
+//! left) and kills it again. Rounds alternate between `--data-dir-sync full` and `normal`: both
+//! promise to survive the process dying.
 //!
-//! CI size: 5 rounds × 4 clients (about 5 s). Longer run (RELIABILITY.md):
+//! CI size: 5 rounds × (4 queue clients + 3 other writers) (about 10 s). Longer run
+//! (RELIABILITY.md):
 //! `MNS_CRASH_ROUNDS=50 cargo test -p mns-emulator --test reliability -- crash_recovery --nocapture`
 //!
 //! The child runs on the system clock (it is a real process); correctness never depends on
-//! timing, only where each kill lands does.
+//! timing, only where each kill lands does (a visibility time is checked only while still
+//! ahead of the clock after the kill).
 
 use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
@@ -22,6 +30,8 @@ use std::time::Duration;
 use mns_client::queue::{BatchSendEntry, Queue, QueueOptions, ReceiptHandle};
 use mns_client::{Client, Credentials, Endpoint, RetryConfig};
 use mns_emulator::Emulator;
+
+use super::crash_workloads;
 use tokio::io::AsyncBufReadExt;
 
 const QUEUE: &str = "crash";
@@ -35,7 +45,7 @@ fn rounds() -> usize {
 }
 
 /// What the clients were told, across all rounds.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Ledger {
     /// Sends answered with success (body → message id).
     acked: HashMap<String, String>,
@@ -45,8 +55,18 @@ struct Ledger {
     deleted: HashSet<String>,
     /// Deletes that got no answer (the server died): each may or may not have happened.
     maybe_deleted: HashSet<String>,
+    /// Latest acknowledged receive or visibility change per body: (receipt handle, next
+    /// visible time in epoch ms). Until that time the message keeps exactly these.
+    in_flight: HashMap<String, (String, u64)>,
+    /// Visibility changes that got no answer: the message's handle may have changed.
+    visibility_unknown: HashSet<String>,
     /// Operations answered, for the report.
     answered: u64,
+}
+
+fn epoch_ms(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A small deterministic generator.
@@ -67,7 +87,7 @@ async fn spawn_child(dir: &std::path::Path, sync: &str) -> (tokio::process::Chil
     let bin = std::env::var_os("MNS_CRASH_EMULATOR_BIN")
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_mns-emulator").into());
     let mut child = tokio::process::Command::new(bin)
-        .args(["--bind", "127.0.0.1:0", "--log-level", "error"])
+        .args(["--bind", "127.0.0.1:0", "--log-level", "error", "--admin"])
         .args(["--data-dir-sync", sync])
         .arg("--data-dir")
         .arg(dir)
@@ -154,9 +174,15 @@ async fn client(
             }
             5 | 6 => {
                 if let Ok(got) = q.batch_receive_message(8, Some(Duration::ZERO)).await {
-                    ledger.lock().unwrap().answered += 1;
+                    let mut l = ledger.lock().unwrap();
+                    l.answered += 1;
                     for m in got {
-                        held.push((String::from_utf8(m.body).unwrap(), m.receipt_handle));
+                        let body = String::from_utf8(m.body).unwrap();
+                        l.in_flight.insert(
+                            body.clone(),
+                            (m.receipt_handle.to_string(), epoch_ms(m.next_visible_time)),
+                        );
+                        held.push((body, m.receipt_handle));
                     }
                 }
             }
@@ -199,9 +225,21 @@ async fn client(
             9 if !held.is_empty() => {
                 let i = rng.next(held.len() as u64) as usize;
                 let timeout = 1 + rng.next(20) as u32;
-                if let Ok(c) = q.change_message_visibility(&held[i].1, timeout).await {
-                    ledger.lock().unwrap().answered += 1;
-                    held[i].1 = c.receipt_handle;
+                let r = q.change_message_visibility(&held[i].1, timeout).await;
+                let mut l = ledger.lock().unwrap();
+                match r {
+                    Ok(c) => {
+                        l.answered += 1;
+                        l.in_flight.insert(
+                            held[i].0.clone(),
+                            (c.receipt_handle.to_string(), epoch_ms(c.next_visible_time)),
+                        );
+                        held[i].1 = c.receipt_handle;
+                    }
+                    Err(e) if e.code().is_none() => {
+                        l.visibility_unknown.insert(held[i].0.clone());
+                    }
+                    Err(_) => l.answered += 1,
                 }
             }
             _ => {
@@ -213,14 +251,22 @@ async fn client(
     }
 }
 
-/// Opens the directory in process (the child is dead) and checks it against the ledger.
-fn verify(dir: &std::path::Path, ledger: &Ledger, round: usize) -> usize {
+/// Opens the directory in process (the child is dead) and checks it against the ledgers.
+async fn verify(
+    dir: &std::path::Path,
+    ledger: &Ledger,
+    others: &crash_workloads::OtherLedger,
+    round: usize,
+) -> usize {
     let emu = Emulator::builder()
+        .admin_endpoint(true)
         .data_dir(dir)
         .expect("the killed emulator's directory opens")
-        .build();
+        .start()
+        .await
+        .expect("the restored emulator starts");
     let snapshot = emu.inspect_queue(QUEUE).expect("the queue survived");
-    let (counted, stored) = emu.with_engine(|e, now| {
+    let (counted, length) = emu.with_engine(|e, now| {
         let a = e.get_queue_attributes(QUEUE, now).unwrap();
         (
             a.active_messages + a.inactive_messages + a.delay_messages,
@@ -228,7 +274,7 @@ fn verify(dir: &std::path::Path, ledger: &Ledger, round: usize) -> usize {
         )
     });
     assert_eq!(counted as usize, snapshot.len(), "round {round}: counters");
-    assert_eq!(stored, snapshot.len(), "round {round}: length");
+    assert_eq!(length, snapshot.len(), "round {round}: length");
     let mut present: HashMap<&str, &str> = HashMap::new();
     for m in &snapshot {
         let before = present.insert(m.body.as_str(), m.message_id.as_str());
@@ -258,6 +304,32 @@ fn verify(dir: &std::path::Path, ledger: &Ledger, round: usize) -> usize {
             "round {round}: acknowledged send {body} is lost"
         );
     }
+    // Acknowledged visibility: a message still invisible keeps its handle and its time (checked
+    // after the kill, so a time still ahead was ahead when the child died).
+    let now = emu.clock().now_millis();
+    let stored: HashMap<&str, _> = snapshot.iter().map(|m| (m.body.as_str(), m)).collect();
+    let mut kept = 0;
+    for (body, (handle, visible_at)) in &ledger.in_flight {
+        if *visible_at <= now
+            || ledger.deleted.contains(body)
+            || ledger.maybe_deleted.contains(body)
+            || ledger.visibility_unknown.contains(body)
+        {
+            continue;
+        }
+        let m = stored
+            .get(body.as_str())
+            .unwrap_or_else(|| panic!("round {round}: in-flight {body} is lost"));
+        assert_eq!(
+            (m.receipt_handle.as_deref(), m.next_visible_time),
+            (Some(handle.as_str()), *visible_at),
+            "round {round}: in-flight {body} lost its acknowledged handle or visibility time"
+        );
+        kept += 1;
+    }
+    crash_workloads::check(&emu, others, round).await;
+    emu.shutdown().await;
+    eprintln!("crash round {round}: {kept} in-flight messages kept handle and time");
     snapshot.len()
 }
 
@@ -266,6 +338,7 @@ fn verify(dir: &std::path::Path, ledger: &Ledger, round: usize) -> usize {
 async fn acknowledged_changes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let others = Arc::new(Mutex::new(crash_workloads::OtherLedger::default()));
     let mut rng = Lcg(2026);
     let rounds = rounds();
     for round in 0..rounds {
@@ -280,18 +353,18 @@ async fn acknowledged_changes_survive_sigkill() {
         })
         .await
         .expect("the restarted emulator serves");
+        crash_workloads::declare(&endpoint).await;
         let stop = Arc::new(AtomicBool::new(false));
-        let tasks: Vec<_> = (0..CLIENTS)
-            .map(|c| {
-                tokio::spawn(client(
-                    q.clone(),
-                    format!("r{round}c{c}"),
-                    rng.next(u64::MAX),
-                    stop.clone(),
-                    ledger.clone(),
-                ))
-            })
-            .collect();
+        let mut tasks = crash_workloads::spawn(&endpoint, round, &stop, &others);
+        tasks.extend((0..CLIENTS).map(|c| {
+            tokio::spawn(client(
+                q.clone(),
+                format!("r{round}c{c}"),
+                rng.next(u64::MAX),
+                stop.clone(),
+                ledger.clone(),
+            ))
+        }));
         tokio::time::sleep(Duration::from_millis(300 + rng.next(900))).await;
         child.start_kill().expect("SIGKILL");
         child.wait().await.expect("the child exits");
@@ -299,11 +372,14 @@ async fn acknowledged_changes_survive_sigkill() {
         for t in tasks {
             t.await.expect("client task");
         }
-        let l = ledger.lock().unwrap();
-        let stored = verify(dir.path(), &l, round);
+        // Copies: the check awaits, and no lock is held across an await.
+        let l = ledger.lock().unwrap().clone();
+        let o = others.lock().unwrap().clone();
+        let stored = verify(dir.path(), &l, &o, round).await;
         eprintln!(
-            "crash round {round} ({sync}): {} answered operations so far, {} acknowledged sends, {} acknowledged deletes, {} unanswered sends, {} unanswered deletes, {stored} stored",
-            l.answered,
+            "crash round {round} ({sync}): {} answered operations so far ({}), {} acknowledged sends, {} acknowledged deletes, {} unanswered sends, {} unanswered deletes, {stored} stored",
+            l.answered + o.answered,
+            o.summary(),
             l.acked.len(),
             l.deleted.len(),
             l.unknown.len(),
@@ -311,6 +387,13 @@ async fn acknowledged_changes_survive_sigkill() {
         );
     }
     let l = ledger.lock().unwrap();
+    let o = others.lock().unwrap();
+    eprintln!(
+        "crash test: {rounds} rounds, {} answered operations",
+        l.answered + o.answered
+    );
     assert!(l.acked.len() > 50, "the clients got work done");
+    assert!(!l.in_flight.is_empty(), "receives were acknowledged");
+    o.assert_work_done();
     assert!(!l.deleted.is_empty(), "deletes were acknowledged");
 }

@@ -6,6 +6,8 @@
 mod client_resilience;
 #[cfg(all(unix, feature = "cli"))]
 mod crash_recovery;
+#[cfg(all(unix, feature = "cli"))]
+mod crash_workloads;
 mod http_stress;
 #[cfg(feature = "persistence")]
 mod persistence;

@@ -222,6 +222,135 @@ async fn a_directory_that_cannot_be_created_is_refused() {
     assert!(err.to_string().contains("a-file"));
 }
 
+/// Makes `path` read-only for this process, really: permission bits first, then (for root,
+/// whom bits do not stop) the immutable attribute through `chattr +i` where it is available.
+/// `None` when neither stops a write here; the caller skips, saying why. Dropping the guard
+/// undoes it, so the temporary directory can be removed.
+#[cfg(unix)]
+fn read_only(path: &Path) -> Option<ReadOnly> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let mode = std::fs::metadata(path).unwrap().permissions().mode();
+    let ro = if path.is_dir() { 0o555 } else { 0o444 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(ro)).unwrap();
+    let mut guard = ReadOnly {
+        path: path.to_owned(),
+        mode,
+        immutable: false,
+    };
+    if !writable(path) {
+        return Some(guard);
+    }
+    guard.immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(path)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (!writable(path)).then_some(guard)
+}
+
+/// Whether this process can still write `path` (a probe that changes nothing lasting).
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    if path.is_dir() {
+        let probe = path.join(".probe");
+        let ok = std::fs::write(&probe, b"").is_ok();
+        let _ = std::fs::remove_file(&probe);
+        ok
+    } else {
+        std::fs::OpenOptions::new().append(true).open(path).is_ok()
+    }
+}
+
+#[cfg(unix)]
+struct ReadOnly {
+    path: std::path::PathBuf,
+    mode: u32,
+    immutable: bool,
+}
+
+#[cfg(unix)]
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+
+        if self.immutable {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.path)
+                .status();
+        }
+        let _ = std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(self.mode));
+    }
+}
+
+/// The directory's files, names and contents (the refusal must leave them as they were).
+fn files(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_existing_read_only_directory_is_refused_untouched() {
+    for with_state in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        if with_state {
+            directory_with_a_queue(dir.path()).await;
+        }
+        let before = files(dir.path());
+        let Some(_guard) = read_only(dir.path()) else {
+            eprintln!(
+                "skipped: neither permission bits nor `chattr +i` make a directory read-only \
+                 for this process here"
+            );
+            return;
+        };
+        let err = Emulator::builder().data_dir(dir.path()).unwrap_err();
+        assert!(matches!(err, DataDirError::Io { .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains(&dir.path().display().to_string()), "{text}");
+        assert!(text.contains("not writable"), "{text}");
+        assert_eq!(files(dir.path()), before, "nothing changed: {text}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_read_only_database_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    directory_with_a_queue(dir.path()).await;
+    let file = dir.path().join(DATABASE_FILE);
+    let before = files(dir.path());
+    let Some(guard) = read_only(&file) else {
+        eprintln!(
+            "skipped: neither permission bits nor `chattr +i` make a file read-only for this \
+             process here"
+        );
+        return;
+    };
+    let err = Emulator::builder().data_dir(dir.path()).unwrap_err();
+    assert!(matches!(err, DataDirError::Io { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(DATABASE_FILE), "names the file: {text}");
+    assert!(text.contains("read-only"), "{text}");
+    assert_eq!(files(dir.path()), before, "nothing changed: {text}");
+    // Writable again, the same directory starts and holds its queue.
+    drop(guard);
+    let clock = ManualClock::at_millis(T0);
+    let emu = start(dir.path(), &clock).await;
+    assert!(emu.inspect_queue("kept").is_ok());
+    emu.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_restored_image_replaces_what_the_directory_holds() {
     use mns_emulator::engine::{Engine, EngineConfig, QueueAttributesInput, SendMessageInput};
