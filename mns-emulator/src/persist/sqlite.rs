@@ -24,7 +24,11 @@
 //! * Before anything else: a directory it cannot create files in, or a database file SQLite
 //!   could open only read-only, is refused (otherwise every commit would fail after start).
 //!
-//! Rows are the state image's row types as JSON (`engine/image/`), keyed as the engine keys them.
+//! Rows are the state image's row types (`engine/image/`) as CBOR (RFC 8949) BLOBs, keyed as the
+//! engine keys them. CBOR rather than JSON since format version 2: the same self-describing
+//! serde form (defaults and unknown-field checks behave alike), but strings, message bodies
+//! above all, are copied instead of escaped byte by byte, which was the largest single cost of
+//! the journal writer under callgrind (BENCHMARKS.md, persistence).
 
 use std::path::{Path, PathBuf};
 
@@ -42,14 +46,14 @@ pub const DATABASE_FILE: &str = "mns-emulator.sqlite3";
 const APPLICATION_ID: i32 = 0x4D4E_5345;
 
 const SCHEMA: &str = "
-CREATE TABLE globals (id INTEGER PRIMARY KEY CHECK (id = 0), row TEXT NOT NULL);
-CREATE TABLE queues (name TEXT PRIMARY KEY, row TEXT NOT NULL);
-CREATE TABLE messages (seq INTEGER PRIMARY KEY, queue TEXT NOT NULL, row TEXT NOT NULL);
+CREATE TABLE globals (id INTEGER PRIMARY KEY CHECK (id = 0), row BLOB NOT NULL);
+CREATE TABLE queues (name TEXT PRIMARY KEY, row BLOB NOT NULL);
+CREATE TABLE messages (seq INTEGER PRIMARY KEY, queue TEXT NOT NULL, row BLOB NOT NULL);
 CREATE INDEX messages_by_queue ON messages (queue, seq);
-CREATE TABLE topics (name TEXT PRIMARY KEY, row TEXT NOT NULL);
-CREATE TABLE subscriptions (topic TEXT NOT NULL, name TEXT NOT NULL, row TEXT NOT NULL,
+CREATE TABLE topics (name TEXT PRIMARY KEY, row BLOB NOT NULL);
+CREATE TABLE subscriptions (topic TEXT NOT NULL, name TEXT NOT NULL, row BLOB NOT NULL,
     PRIMARY KEY (topic, name));
-CREATE TABLE deliveries (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
+CREATE TABLE deliveries (id INTEGER PRIMARY KEY, row BLOB NOT NULL);
 ";
 
 /// Row changes between two checkpoints (a few MiB of log at typical row sizes).
@@ -133,8 +137,16 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn json<T: serde::Serialize>(row: &T) -> String {
-    serde_json::to_string(row).expect("state image rows always serialise")
+fn encode<T: serde::Serialize>(row: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    ciborium::into_writer(row, &mut out).expect("state image rows always serialise");
+    out
+}
+
+type DecodeError = ciborium::de::Error<std::io::Error>;
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    ciborium::from_reader(bytes)
 }
 
 impl SqliteStore {
@@ -256,7 +268,7 @@ impl SqliteStore {
     fn load(&self) -> Result<Option<StateImage>, DataDirError> {
         let path = &self.path;
         let bad = |e: rusqlite::Error| sql_error(path, "cannot read the database", e);
-        let globals: Option<String> = self
+        let globals: Option<Vec<u8>> = self
             .conn
             .query_row("SELECT row FROM globals WHERE id = 0", [], |r| r.get(0))
             .optional()
@@ -264,21 +276,20 @@ impl SqliteStore {
         let Some(globals) = globals else {
             return Ok(None);
         };
-        let parse_err = |table: &str, e: serde_json::Error| DataDirError::Corrupt {
+        let parse_err = |table: &str, e: DecodeError| DataDirError::Corrupt {
             path: path.clone(),
             detail: format!("a row of table {table} is not readable: {e}"),
         };
-        let globals: GlobalsImage =
-            serde_json::from_str(&globals).map_err(|e| parse_err("globals", e))?;
+        let globals: GlobalsImage = decode(&globals).map_err(|e| parse_err("globals", e))?;
         fn rows<T: serde::de::DeserializeOwned>(
             conn: &Connection,
             sql: &str,
-        ) -> Result<Vec<Result<T, serde_json::Error>>, rusqlite::Error> {
+        ) -> Result<Vec<Result<T, DecodeError>>, rusqlite::Error> {
             let mut stmt = conn.prepare(sql)?;
-            let texts = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
+            let blobs = stmt
+                .query_map([], |r| r.get::<_, Vec<u8>>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(texts.iter().map(|t| serde_json::from_str(t)).collect())
+            Ok(blobs.iter().map(|b| decode(b)).collect())
         }
         macro_rules! table {
             ($sql:expr, $name:expr) => {
@@ -355,7 +366,7 @@ impl SqliteStore {
         }
         if let Some(last) = batch.last() {
             tx.prepare_cached("INSERT OR REPLACE INTO globals (id, row) VALUES (0, ?1)")
-                .and_then(|mut s| s.execute(params![json(&last.globals)]))
+                .and_then(|mut s| s.execute(params![encode(&last.globals)]))
                 .map_err(|e| e.to_string())?;
         }
         tx.commit().map_err(|e| e.to_string())?;
@@ -432,10 +443,10 @@ fn apply_one(
         }
         RowChange::PutQueue(q) => run(
             "INSERT OR REPLACE INTO queues (name, row) VALUES (?1, ?2)",
-            &[&q.name, &json(q)],
+            &[&q.name, &encode(q)],
         ),
         RowChange::PutMessage(m) => {
-            let p = params![to_i64(m.seq), m.queue, json(m)];
+            let p = params![to_i64(m.seq), m.queue, encode(m)];
             if hot.update.execute(p)? == 0 {
                 hot.insert.execute(p)?;
             }
@@ -451,11 +462,11 @@ fn apply_one(
         }
         RowChange::PutTopic(t) => run(
             "INSERT OR REPLACE INTO topics (name, row) VALUES (?1, ?2)",
-            &[&t.name, &json(t)],
+            &[&t.name, &encode(t)],
         ),
         RowChange::PutSubscription(s) => run(
             "INSERT OR REPLACE INTO subscriptions (topic, name, row) VALUES (?1, ?2, ?3)",
-            &[&s.topic, &s.name, &json(s)],
+            &[&s.topic, &s.name, &encode(s)],
         ),
         RowChange::DeleteSubscription { topic, name } => run(
             "DELETE FROM subscriptions WHERE topic = ?1 AND name = ?2",
@@ -463,7 +474,7 @@ fn apply_one(
         ),
         RowChange::PutDelivery(d) => run(
             "INSERT OR REPLACE INTO deliveries (id, row) VALUES (?1, ?2)",
-            &[&to_i64(d.id), &json(d)],
+            &[&to_i64(d.id), &encode(d)],
         ),
         RowChange::DeleteDelivery(id) => {
             run("DELETE FROM deliveries WHERE id = ?1", &[&to_i64(*id)])

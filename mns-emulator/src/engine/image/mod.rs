@@ -53,7 +53,11 @@ use super::Engine;
 ///
 /// Bumped on any change a reader of the previous version would misread; a reader refuses
 /// every other version with [`ImageError::UnsupportedVersion`] rather than guess.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+///
+/// History: 1, the first; 2, the data directory's rows are CBOR instead of JSON (the image's
+/// fields and its JSON form, the admin API's snapshots, are unchanged, but a version-1 reader
+/// would misread a version-2 data directory and the other way round).
+pub const STATE_FORMAT_VERSION: u32 = 2;
 
 /// The complete state of an [`Engine`]. See the [module docs](self).
 ///
