@@ -93,43 +93,57 @@ where
     F: Fn(ListOptions) -> Fut + Send + 'static,
     Fut: Future<Output = Result<(Vec<T>, Option<String>), Error>> + Send,
 {
-    struct State<T, F> {
+    let first = ListOptions {
+        prefix: prefix.filter(|p| !p.is_empty()).map(str::to_owned),
+        ..ListOptions::default()
+    };
+    stream_pages(first, move |options: ListOptions| {
+        let page = fetch(options.clone());
+        async move {
+            let (items, next_marker) = page.await?;
+            let next = next_marker
+                .filter(|m| options.marker.as_deref() != Some(m.as_str()))
+                .map(|m| ListOptions {
+                    marker: Some(m),
+                    ..options
+                });
+            Ok((items, next))
+        }
+    })
+}
+
+/// The one pager behind every listing stream (marker-paged here, page-numbered in the control
+/// plane): `fetch` answers the items of the page at a cursor and the cursor of the next page
+/// (`None` after the last). The first error is yielded and ends the stream.
+pub(crate) fn stream_pages<T, C, F, Fut>(first: C, fetch: F) -> ListStream<T>
+where
+    T: Send + 'static,
+    C: Send + 'static,
+    F: Fn(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(Vec<T>, Option<C>), Error>> + Send,
+{
+    struct State<T, C, F> {
         fetch: F,
-        options: ListOptions,
+        next: Option<C>,
         buffer: VecDeque<T>,
-        done: bool,
     }
     let state = State {
         fetch,
-        options: ListOptions {
-            prefix: prefix.filter(|p| !p.is_empty()).map(str::to_owned),
-            ..ListOptions::default()
-        },
+        next: Some(first),
         buffer: VecDeque::new(),
-        done: false,
     };
     Box::pin(futures_util::stream::unfold(state, |mut st| async move {
         loop {
             if let Some(item) = st.buffer.pop_front() {
                 return Some((Ok(item), st));
             }
-            if st.done {
-                return None;
-            }
-            match (st.fetch)(st.options.clone()).await {
-                Ok((items, next_marker)) => {
+            let cursor = st.next.take()?;
+            match (st.fetch)(cursor).await {
+                Ok((items, next)) => {
                     st.buffer.extend(items);
-                    match next_marker {
-                        Some(m) if st.options.marker.as_deref() != Some(m.as_str()) => {
-                            st.options.marker = Some(m);
-                        }
-                        _ => st.done = true,
-                    }
+                    st.next = next;
                 }
-                Err(e) => {
-                    st.done = true;
-                    return Some((Err(e), st));
-                }
+                Err(e) => return Some((Err(e), st)),
             }
         }
     }))

@@ -10,7 +10,7 @@ use super::model::{
 };
 use super::transport::ControlParams;
 use super::{ControlClient, wire};
-use crate::common::ListStream;
+use crate::common::{ListStream, stream_pages};
 use crate::error::Error;
 use crate::queue::QueueName;
 use crate::topic::{SubscriptionName, TopicName};
@@ -63,43 +63,18 @@ where
     F: Fn(u32) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Result<ControlPage<T>, Error>> + Send,
 {
-    struct State<T, F> {
-        fetch: F,
-        next_page: Option<u32>,
-        seen: u64,
-        buffer: std::collections::VecDeque<T>,
-    }
-    let state = State {
-        fetch,
-        next_page: Some(1),
-        seen: 0,
-        buffer: std::collections::VecDeque::new(),
-    };
-    Box::pin(futures_util::stream::unfold(state, |mut st| async move {
-        loop {
-            if let Some(item) = st.buffer.pop_front() {
-                return Some((Ok(item), st));
-            }
-            let page_num = st.next_page?;
-            match (st.fetch)(page_num).await {
-                Ok(page) => {
-                    let n = page.items.len() as u64;
-                    st.seen += n;
-                    let short = n == 0 || n < u64::from(page.page_size.max(1));
-                    st.next_page = if short || st.seen >= page.total {
-                        None
-                    } else {
-                        Some(page_num + 1)
-                    };
-                    st.buffer.extend(page.items);
-                }
-                Err(e) => {
-                    st.next_page = None;
-                    return Some((Err(e), st));
-                }
-            }
+    // The cursor is the page number and how many items came before it.
+    stream_pages((1u32, 0u64), move |(page_num, seen): (u32, u64)| {
+        let page = fetch(page_num);
+        async move {
+            let page = page.await?;
+            let n = page.items.len() as u64;
+            let seen = seen + n;
+            let short = n == 0 || n < u64::from(page.page_size.max(1));
+            let next = (!short && seen < page.total).then_some((page_num + 1, seen));
+            Ok((page.items, next))
         }
-    }))
+    })
 }
 
 impl ControlClient {
