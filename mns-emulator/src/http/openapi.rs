@@ -18,6 +18,11 @@ const UNKNOWN_ACTION: &str = "OpenAPI";
 
 /// Whether `req` is a control-plane request (decided on the head alone).
 pub(super) fn is_control_plane(req: &Request) -> bool {
+    // Every data-plane request comes through here: only `/` can be the control plane, so the
+    // header list is gathered for that path alone.
+    if req.uri().path() != "/" {
+        return false;
+    }
     let headers: Vec<(&str, &str)> = req
         .headers()
         .iter()
