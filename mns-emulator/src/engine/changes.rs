@@ -34,6 +34,7 @@ use super::Engine;
 use super::image::{
     DeliveryImage, GlobalsImage, MessageImage, QueueImage, SubscriptionImage, TopicImage,
 };
+use super::shared_queue::QueueCell;
 
 /// One row to write or remove, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +151,7 @@ impl Engine {
             on,
             ..ChangeLog::default()
         };
-        for q in self.queues.values_mut() {
+        for q in self.queues.values_mut().map(QueueCell::get_mut) {
             q.track = on;
             q.changed.clear();
             q.meta_changed = false;
@@ -190,8 +191,9 @@ impl Engine {
     /// writes, a clock move alone is not recorded, so without this a restart would take the
     /// clock back to the last change.
     pub fn note_time(&mut self, now: super::Millis) {
-        if now > self.high_water {
-            self.high_water = now;
+        let high_water = self.high_water.get_mut();
+        if now > *high_water {
+            *high_water = now;
             self.log.globals();
         }
     }
@@ -199,7 +201,7 @@ impl Engine {
     /// Marks a queue's own row changed (when tracking).
     pub(crate) fn queue_meta_changed(&mut self, name: &str) {
         let on = self.log.on;
-        if let Some(q) = self.queues.get_mut(name) {
+        if let Some(q) = self.queues.get_mut(name).map(QueueCell::get_mut) {
             q.track = on;
             q.meta_changed |= on;
         }
@@ -259,7 +261,7 @@ impl Engine {
             ops.push(RowChange::DropTopic(name));
         }
         for name in std::mem::take(&mut self.log.queues) {
-            let Some(q) = self.queues.get_mut(&name) else {
+            let Some(q) = self.queues.get_mut(&name).map(QueueCell::get_mut) else {
                 continue;
             };
             if q.meta_changed {

@@ -117,7 +117,7 @@ impl Engine {
     pub fn queue_meta(&self, name: &str) -> Result<ResourceMeta, MnsError> {
         self.queues
             .get(name)
-            .map(|q| q.meta.clone())
+            .map(|q| q.lock().meta.clone())
             .ok_or_else(MnsError::queue_not_exist)
     }
 
@@ -133,7 +133,8 @@ impl Engine {
         let q = self
             .queues
             .get_mut(name)
-            .ok_or_else(MnsError::queue_not_exist)?;
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
         q.meta.tags = tags;
         q.last_modify_time = now;
         self.queue_meta_changed(name);
@@ -151,7 +152,8 @@ impl Engine {
         let q = self
             .queues
             .get_mut(name)
-            .ok_or_else(MnsError::queue_not_exist)?;
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
         q.meta.rate_limit = policy;
         q.last_modify_time = now;
         self.queue_meta_changed(name);

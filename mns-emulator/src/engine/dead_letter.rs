@@ -36,6 +36,7 @@
 use std::collections::BTreeSet;
 
 use super::queue::DeadLetter;
+use super::shared_queue::QueueCell;
 use super::{Engine, EngineConfig, Millis, SystemProperty, limits};
 use crate::error::{ErrorCode, MnsError};
 
@@ -154,9 +155,9 @@ impl Engine {
                 ),
             ));
         }
-        match self.queues.get(target) {
+        match self.queues.get(target).map(|t| t.lock().mode.kind) {
             None if self.config.dlq_target_must_exist => return Err(MnsError::queue_not_exist()),
-            Some(t) if self.config.dlq_kinds_must_match && t.mode.kind != kind => {
+            Some(t) if self.config.dlq_kinds_must_match && t != kind => {
                 return Err(policy_error(
                     &self.config,
                     format!(
@@ -180,12 +181,7 @@ impl Engine {
             if !seen.insert(name) {
                 break;
             }
-            next = self
-                .queues
-                .get(name)
-                .and_then(|q| q.dlq_policy.as_ref())
-                .filter(|p| p.enabled)
-                .map(|p| p.dead_letter_target_queue.as_str());
+            next = self.dlq_sources.get(name).map(String::as_str);
         }
         Ok(())
     }
@@ -205,14 +201,14 @@ impl Engine {
         if let Some(p) = &dlq {
             self.validate_queue_dlq(name, kind, p)?;
         }
-        if let Some(existing) = self.queues.get(name)
+        if let Some(existing) = self.queues.get_mut(name).map(|q| q.get_mut())
             && (existing.mode.kind != kind || existing.dlq_policy != dlq)
         {
             return Err(MnsError::queue_already_exist());
         }
         let outcome = self.create_queue_of_kind(name, attrs, kind, now)?;
         if let Some(q) = self.queues.get_mut(name) {
-            q.dlq_policy = dlq;
+            q.get_mut().dlq_policy = dlq;
         }
         self.queue_meta_changed(name);
         self.sync_dlq_source(name);
@@ -237,7 +233,8 @@ impl Engine {
         let q = self
             .queues
             .get_mut(name)
-            .ok_or_else(MnsError::queue_not_exist)?;
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
         q.dlq_policy = policy;
         q.last_modify_time = now;
         self.queue_meta_changed(name);
@@ -251,6 +248,7 @@ impl Engine {
             .queues
             .get(name)
             .ok_or_else(MnsError::queue_not_exist)?
+            .lock()
             .dlq_policy
             .clone())
     }
@@ -261,6 +259,7 @@ impl Engine {
             .queues
             .get(name)
             .ok_or_else(MnsError::queue_not_exist)?
+            .lock()
             .mode
             .kind)
     }
@@ -272,10 +271,21 @@ impl Engine {
 
     /// The receive count at which `name` dead-letters now: its enabled policy's count, if the
     /// target exists.
-    fn dlq_limit_of(&self, name: &str) -> Option<u32> {
-        let p = self.queues.get(name)?.dlq_policy.as_ref()?;
-        (p.enabled && self.queues.contains_key(&p.dead_letter_target_queue))
-            .then_some(p.max_receive_count)
+    ///
+    /// `dlq_sources` holds exactly the enabled policies ([`Engine::sync_dlq_source`]), so a
+    /// queue that is in no policy costs one lookup in an (often empty) map.
+    fn dlq_limit_of(&mut self, name: &str) -> Option<u32> {
+        let target = self.dlq_sources.get(name)?;
+        if !self.queues.contains_key(target) {
+            return None;
+        }
+        self.queues
+            .get_mut(name)?
+            .get_mut()
+            .dlq_policy
+            .as_ref()
+            .filter(|p| p.enabled)
+            .map(|p| p.max_receive_count)
     }
 
     /// The names of queues whose enabled policy targets `target`.
@@ -291,8 +301,8 @@ impl Engine {
     pub(crate) fn sync_dlq_source(&mut self, name: &str) {
         let target = self
             .queues
-            .get(name)
-            .and_then(|q| q.dlq_policy.as_ref())
+            .get_mut(name)
+            .and_then(|q| q.get_mut().dlq_policy.as_ref())
             .filter(|p| p.enabled)
             .map(|p| p.dead_letter_target_queue.clone());
         match target {
@@ -319,7 +329,7 @@ impl Engine {
                 continue;
             }
             for s in self.dlq_sources_of(&t) {
-                if let Some(at) = self.queues.get(&s).and_then(|q| q.next_timer()) {
+                if let Some(at) = self.queues.get(&s).and_then(|q| q.lock().next_timer()) {
                     best = Some(best.map_or(at, |b| b.min(at)));
                 }
                 stack.push(s);
@@ -357,15 +367,14 @@ impl Engine {
         self.log.queue(name);
         let limit = self.dlq_limit_of(name);
         if let Some(q) = self.queues.get_mut(name) {
-            q.dlq_limit = limit;
-            q.advance(now);
+            q.get_mut().advance_with_limit(limit, now);
         }
         self.flush_dead_letters(name, now);
     }
 
     /// Moves the dead letters `source` has taken out into its DLQ.
     pub(crate) fn flush_dead_letters(&mut self, source: &str, now: Millis) {
-        let Some(q) = self.queues.get_mut(source) else {
+        let Some(q) = self.queues.get_mut(source).map(QueueCell::get_mut) else {
             return;
         };
         if q.dead_letters.is_empty() {
@@ -384,14 +393,11 @@ impl Engine {
             let origin = self.codec.message_id(dl.source_id_seq());
             let props =
                 self.dlq_properties(self.config.dlq_message_type_queue, &source_arn, &origin);
-            let id_seq = self.config.dlq_new_message_id.then(|| {
-                let s = self.next_seq;
-                self.next_seq += 1;
-                s
-            });
+            let id_seq = self.config.dlq_new_message_id.then(|| self.take_seq());
             let fallback = dl.group_id().map_or_else(|| origin.clone(), str::to_owned);
             if let Some(t) = self.queues.get_mut(&target) {
-                t.accept_dead_letter(dl, props, id_seq, &fallback, now);
+                t.get_mut()
+                    .accept_dead_letter(dl, props, id_seq, &fallback, now);
             }
         }
         self.log.queue(source);
@@ -443,8 +449,7 @@ impl Engine {
         if !self.queues.contains_key(target) {
             return false;
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.take_seq();
         let props = self.dlq_properties(
             self.config.dlq_message_type_subscription,
             source_arn,
@@ -452,7 +457,7 @@ impl Engine {
         );
         let dl = DeadLetter::from_notification(seq, body, group, now);
         let fallback = group.unwrap_or(origin_id).to_owned();
-        if let Some(t) = self.queues.get_mut(target) {
+        if let Some(t) = self.queues.get_mut(target).map(QueueCell::get_mut) {
             t.advance(now);
             t.accept_dead_letter(dl, props, None, &fallback, now);
         }

@@ -1,9 +1,11 @@
 //! Message operations on a queue: send, receive, peek, delete (one or a batch) and
 //! `ChangeMessageVisibility`. Queue management is in `mod.rs`, the per-queue store in `queue/`.
 
+use super::queue::QueueStore;
+use super::shared_queue::{QueueOps, batch_max};
 use super::{
     BatchDeleteFailure, Engine, Millis, PeekedMessage, ReceivedMessage, SendMessageInput,
-    SentMessage, VisibilityChanged, limits, validate_batch_size,
+    SentMessage, VisibilityChanged, limits,
 };
 use crate::error::MnsError;
 
@@ -19,34 +21,7 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<SentMessage>, MnsError> {
         let now = self.observe(now);
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        limits::validate_batch_entries(msgs.len(), "Message")?;
-        let validated = msgs
-            .into_iter()
-            .map(|m| q.validate_send(m, self.config.system_property_names))
-            .collect::<Result<Vec<_>, _>>()?;
-        let total: usize = validated.iter().map(|v| v.size()).sum();
-        if total > limits::MAX_BATCH_SEND_BYTES {
-            return Err(MnsError::invalid_argument(format!(
-                "The total size of messages should not exceed {} bytes.",
-                limits::MAX_BATCH_SEND_BYTES
-            )));
-        }
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        let mut sent = Vec::with_capacity(validated.len());
-        for v in validated {
-            let seq = self.next_seq;
-            self.next_seq += 1;
-            sent.push(q.store(v, seq, &self.codec, now));
-        }
-        Ok(sent)
+        send(&mut self.exclusive(queue)?, msgs, now)
     }
 
     /// `ReceiveMessage` / `BatchReceiveMessage`: up to `max` (1..=16) visible messages, priority 1
@@ -62,16 +37,7 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<ReceivedMessage>, MnsError> {
         let now = self.observe(now);
-        self.require_queue(queue)?;
-        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        let got = q.receive(max, &self.codec, now);
-        self.flush_dead_letters(queue, now);
-        Ok(got)
+        receive(&mut self.exclusive(queue)?, max, now)
     }
 
     /// `PeekMessage` / `BatchPeekMessage`: up to `max` (1..=16) Active messages in receive order,
@@ -83,14 +49,7 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<PeekedMessage>, MnsError> {
         let now = self.observe(now);
-        self.require_queue(queue)?;
-        let max = validate_batch_size(i64::try_from(max).unwrap_or(i64::MAX))?;
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        Ok(q.peek(max, &self.codec))
+        peek(&mut self.exclusive(queue)?, max, now)
     }
 
     /// `DeleteMessage` with the message's current receipt handle.
@@ -105,13 +64,7 @@ impl Engine {
         now: Millis,
     ) -> Result<(), MnsError> {
         let now = self.observe(now);
-        self.require_queue(queue)?;
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        q.delete(receipt_handle, &self.codec, &self.config)
+        delete(&mut self.exclusive(queue)?, receipt_handle, now)
     }
 
     /// `BatchDeleteMessage`: 1..=16 handles (else whole-request `InvalidArgument`); deletes every
@@ -123,24 +76,7 @@ impl Engine {
         now: Millis,
     ) -> Result<Vec<BatchDeleteFailure>, MnsError> {
         let now = self.observe(now);
-        self.require_queue(queue)?;
-        limits::validate_batch_entries(handles.len(), "ReceiptHandle")?;
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        Ok(handles
-            .iter()
-            .filter_map(|h| {
-                q.delete(h, &self.codec, &self.config)
-                    .err()
-                    .map(|error| BatchDeleteFailure {
-                        receipt_handle: h.clone(),
-                        error,
-                    })
-            })
-            .collect())
+        batch_delete(&mut self.exclusive(queue)?, handles, now)
     }
 
     /// `ChangeMessageVisibility`: the message becomes visible `visibility_timeout` seconds from now
@@ -154,18 +90,164 @@ impl Engine {
         now: Millis,
     ) -> Result<VisibilityChanged, MnsError> {
         let now = self.observe(now);
-        self.require_queue(queue)?;
-        let timeout = limits::validate_change_visibility_timeout(
+        change_visibility(
+            &mut self.exclusive(queue)?,
+            receipt_handle,
             visibility_timeout,
-            self.config.change_visibility_allows_zero,
-        )?;
-        self.advance_queue(queue, now)?;
-        let q = self
-            .queues
-            .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
-        let changed = q.change_visibility(receipt_handle, timeout, &self.codec, &self.config, now);
-        self.flush_dead_letters(queue, now);
-        changed
+            now,
+        )
     }
+
+    /// Exclusive access to an existing queue for the message operations.
+    fn exclusive<'a>(&'a mut self, queue: &'a str) -> Result<ExclusiveQueue<'a>, MnsError> {
+        self.require_queue(queue)?;
+        Ok(ExclusiveQueue {
+            engine: self,
+            name: queue,
+        })
+    }
+}
+
+/// How a message operation reaches its queue: exclusively through `&mut Engine`
+/// ([`ExclusiveQueue`]) or under the queue's own lock (`shared_queue::LockedQueue`). The
+/// operations below are written once over this trait, so both paths run the same code.
+pub(crate) trait QueueAccess {
+    /// The engine's read-only context.
+    fn ops(&self) -> QueueOps<'_>;
+
+    /// The queue's store and the engine's read-only context.
+    fn parts(&mut self) -> Result<(&mut QueueStore, QueueOps<'_>), MnsError>;
+
+    /// Brings the queue up to `now` (timers, retention, dead letters; with exclusive access also
+    /// the queues feeding it).
+    fn advance(&mut self, now: Millis) -> Result<(), MnsError>;
+
+    /// Moves the dead letters the operation took out (only with exclusive access: a shared
+    /// queue never takes any).
+    fn flush(&mut self, now: Millis);
+}
+
+/// A queue reached through `&mut Engine`.
+pub(crate) struct ExclusiveQueue<'a> {
+    engine: &'a mut Engine,
+    name: &'a str,
+}
+
+impl QueueAccess for ExclusiveQueue<'_> {
+    fn ops(&self) -> QueueOps<'_> {
+        self.engine.ops()
+    }
+
+    fn parts(&mut self) -> Result<(&mut QueueStore, QueueOps<'_>), MnsError> {
+        let Engine {
+            queues,
+            config,
+            codec,
+            next_seq,
+            ..
+        } = &mut *self.engine;
+        let q = queues
+            .get_mut(self.name)
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
+        Ok((
+            q,
+            QueueOps {
+                config,
+                codec,
+                next_seq,
+            },
+        ))
+    }
+
+    fn advance(&mut self, now: Millis) -> Result<(), MnsError> {
+        self.engine.advance_queue(self.name, now)
+    }
+
+    fn flush(&mut self, now: Millis) {
+        self.engine.flush_dead_letters(self.name, now);
+    }
+}
+
+/// `SendMessage` / `BatchSendMessage` on a queue (`now` already observed).
+pub(crate) fn send(
+    a: &mut impl QueueAccess,
+    msgs: Vec<SendMessageInput>,
+    now: Millis,
+) -> Result<Vec<SentMessage>, MnsError> {
+    let validated = {
+        let (q, ops) = a.parts()?;
+        ops.validate_sends(q, msgs)?
+    };
+    a.advance(now)?;
+    let (q, ops) = a.parts()?;
+    Ok(ops.store_sends(q, validated, now))
+}
+
+/// `ReceiveMessage` / `BatchReceiveMessage` on a queue.
+pub(crate) fn receive(
+    a: &mut impl QueueAccess,
+    max: usize,
+    now: Millis,
+) -> Result<Vec<ReceivedMessage>, MnsError> {
+    let max = batch_max(max)?;
+    a.advance(now)?;
+    let got = {
+        let (q, ops) = a.parts()?;
+        q.receive(max, ops.codec, now)
+    };
+    a.flush(now);
+    Ok(got)
+}
+
+/// `PeekMessage` / `BatchPeekMessage` on a queue.
+pub(crate) fn peek(
+    a: &mut impl QueueAccess,
+    max: usize,
+    now: Millis,
+) -> Result<Vec<PeekedMessage>, MnsError> {
+    let max = batch_max(max)?;
+    a.advance(now)?;
+    let (q, ops) = a.parts()?;
+    Ok(q.peek(max, ops.codec))
+}
+
+/// `DeleteMessage` on a queue.
+pub(crate) fn delete(
+    a: &mut impl QueueAccess,
+    receipt_handle: &str,
+    now: Millis,
+) -> Result<(), MnsError> {
+    a.advance(now)?;
+    let (q, ops) = a.parts()?;
+    q.delete(receipt_handle, ops.codec, ops.config)
+}
+
+/// `BatchDeleteMessage` on a queue.
+pub(crate) fn batch_delete(
+    a: &mut impl QueueAccess,
+    handles: &[String],
+    now: Millis,
+) -> Result<Vec<BatchDeleteFailure>, MnsError> {
+    limits::validate_batch_entries(handles.len(), "ReceiptHandle")?;
+    a.advance(now)?;
+    let (q, ops) = a.parts()?;
+    Ok(ops.delete_batch(q, handles))
+}
+
+/// `ChangeMessageVisibility` on a queue.
+pub(crate) fn change_visibility(
+    a: &mut impl QueueAccess,
+    receipt_handle: &str,
+    visibility_timeout: i64,
+    now: Millis,
+) -> Result<VisibilityChanged, MnsError> {
+    let timeout = a.ops().visibility_timeout(visibility_timeout)?;
+    a.advance(now)?;
+    let changed = {
+        let (q, ops) = a.parts()?;
+        q.change_visibility(receipt_handle, timeout, ops.codec, ops.config, now)
+    };
+    a.flush(now);
+    changed
 }

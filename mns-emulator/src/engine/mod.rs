@@ -35,6 +35,7 @@ pub mod notify_format;
 mod properties;
 mod queue;
 mod reset;
+mod shared_queue;
 mod subscription;
 mod subscription_dlq;
 mod subscription_ops;
@@ -43,6 +44,7 @@ mod types;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
+use std::sync::atomic::AtomicU64;
 
 use base64::Engine as _;
 
@@ -64,6 +66,7 @@ pub use image::{
     STATE_FORMAT_VERSION, StateImage, SubscriptionImage, TagImage, TopicImage, check_version,
 };
 pub use limits::{validate_batch_size, validate_wait_seconds};
+pub use shared_queue::{LockedQueue, SharedQueue};
 pub use subscription::{
     Endpoint, MAX_TAG_LEN, NotifyContentFormat, NotifyStrategy, SubscribeInput,
     SubscriptionAttributes, SubscriptionUpdate,
@@ -82,6 +85,7 @@ pub use types::{
 use crate::error::{ErrorCode, MnsError};
 use ids::IdCodec;
 use queue::{QueueSettings, QueueStore, StoreMode};
+use shared_queue::QueueCell;
 
 /// Epoch milliseconds: the engine's only notion of time.
 pub type Millis = u64;
@@ -94,12 +98,16 @@ pub struct Engine {
     /// The seed ids, handles and retry delays derive from (kept for the state image).
     seed: u64,
     codec: IdCodec,
-    queues: BTreeMap<String, QueueStore>,
+    /// Each queue's store behind its own lock (`shared_queue.rs`): `&mut self` methods reach it
+    /// without locking, [`Engine::shared_queue`] through `&self`.
+    queues: BTreeMap<String, QueueCell>,
     /// Queue name → deletion time, for `QueueDeletedRecently` (only when the window is on).
     deleted_recently: HashMap<String, Millis>,
-    next_seq: u64,
-    /// The newest `now` seen; time never goes backwards inside the engine.
-    high_water: Millis,
+    /// The next message sequence number (atomic: shared queues take numbers through `&self`).
+    next_seq: AtomicU64,
+    /// The newest `now` seen; time never goes backwards inside the engine (atomic: shared
+    /// queues raise it through `&self`).
+    high_water: AtomicU64,
     /// Topics, subscriptions and pending deliveries (`topic.rs`, `delivery.rs`).
     topics: topic::Topics,
     /// Source queue → target of its enabled DLQ policy (`dead_letter.rs`).
@@ -121,7 +129,7 @@ impl std::fmt::Debug for Engine {
             .field("config", &self.config)
             .field("queues", &self.queues.keys().collect::<Vec<_>>())
             .field("topics", &self.topics.len())
-            .field("now", &self.high_water)
+            .field("now", &self.now())
             .finish_non_exhaustive()
     }
 }
@@ -138,8 +146,8 @@ impl Engine {
             config,
             queues: BTreeMap::new(),
             deleted_recently: HashMap::new(),
-            next_seq: 0,
-            high_water: 0,
+            next_seq: AtomicU64::new(0),
+            high_water: AtomicU64::new(0),
             topics: topic::Topics::new(seed),
             dlq_sources: BTreeMap::new(),
             woken: Vec::new(),
@@ -155,8 +163,17 @@ impl Engine {
     }
 
     fn observe(&mut self, now: Millis) -> Millis {
-        self.high_water = self.high_water.max(now);
-        self.high_water
+        let high_water = self.high_water.get_mut();
+        *high_water = (*high_water).max(now);
+        *high_water
+    }
+
+    /// Takes the next message sequence number.
+    fn take_seq(&mut self) -> u64 {
+        let next = self.next_seq.get_mut();
+        let seq = *next;
+        *next += 1;
+        seq
     }
 
     /// The queue, advanced to `now` (dead letters moved, see [`Engine::advance_queue`]).
@@ -164,6 +181,7 @@ impl Engine {
         self.advance_queue(name, now)?;
         self.queues
             .get_mut(name)
+            .map(QueueCell::get_mut)
             .ok_or_else(MnsError::queue_not_exist)
     }
 
@@ -232,11 +250,12 @@ impl Engine {
         let requested = self.resolve_attributes(&attrs, QueueSettings::default())?;
         let now = self.observe(now);
         if let Some(existing) = self.queues.get(name) {
+            let existing = existing.lock().settings;
             let same = if self.config.create_compares_effective_values {
-                existing.settings == requested
+                existing == requested
             } else {
                 // Compare only what the request names: overlay it on the existing settings.
-                self.resolve_attributes(&attrs, existing.settings)? == existing.settings
+                self.resolve_attributes(&attrs, existing)? == existing
             };
             return if same {
                 Ok(CreateOutcome::Existed)
@@ -260,12 +279,12 @@ impl Engine {
         }
         self.queues.insert(
             name.to_owned(),
-            QueueStore::new(
+            QueueCell::new(QueueStore::new(
                 name.to_owned(),
                 requested,
                 StoreMode::new(kind, &self.config),
                 now,
-            ),
+            )),
         );
         self.queue_meta_changed(name);
         Ok(CreateOutcome::Created)
@@ -284,8 +303,9 @@ impl Engine {
         let now = self.observe(now);
         let base = self
             .queues
-            .get(name)
+            .get_mut(name)
             .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut()
             .settings;
         let settings = self.resolve_attributes(&attrs, base)?;
         let q = self.queue_at(name, now)?;
@@ -343,9 +363,9 @@ impl Engine {
         let mut queues = Vec::with_capacity(names.len());
         for name in &names {
             if self.advance_queue(name, now).is_ok()
-                && let Some(q) = self.queues.get(name)
+                && let Some(q) = self.queues.get_mut(name)
             {
-                queues.push(q.attributes(report));
+                queues.push(q.get_mut().attributes(report));
             }
         }
         Ok(QueuePage {
@@ -358,8 +378,8 @@ impl Engine {
     /// one may be visible already, the next delay maturing or visibility timeout passing otherwise,
     /// `None` if nothing will ever become visible without a new send (or the queue is missing).
     pub fn next_wakeup(&self, queue: &str, now: Millis) -> Option<Millis> {
-        let now = self.high_water.max(now);
-        let own = self.queues.get(queue)?.next_wakeup(now);
+        let now = self.now().max(now);
+        let own = self.queues.get(queue)?.lock().next_wakeup(now);
         match (own, self.sources_next_timer(queue)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -371,10 +391,11 @@ impl Engine {
     /// allocation. Used to wake one long poll rather than all of them; a `true` that a receive
     /// then finds stale (a FIFO group still locked) costs one spurious wake-up, never a message.
     pub(crate) fn receivable_now(&self, queue: &str) -> bool {
+        let now = self.now();
         self.queues
             .get(queue)
-            .and_then(|q| q.next_wakeup(self.high_water))
-            .is_some_and(|at| at <= self.high_water)
+            .and_then(|q| q.lock().next_wakeup(now))
+            .is_some_and(|at| at <= now)
     }
 
     /// The queue's `PollingWaitSeconds` (the long-poll wait when a request gives none).
@@ -383,6 +404,7 @@ impl Engine {
             .queues
             .get(queue)
             .ok_or_else(MnsError::queue_not_exist)?
+            .lock()
             .settings
             .polling_wait_seconds)
     }
@@ -410,6 +432,7 @@ impl Engine {
             .queues
             .get(queue)
             .ok_or_else(MnsError::queue_not_exist)?
+            .lock()
             .group_count())
     }
 
@@ -432,7 +455,8 @@ impl Engine {
         let q = self
             .queues
             .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
         let result = q
             .change_visibility(receipt_handle, 0, &self.codec, &self.config, now)
             .map(|_| ());
@@ -446,6 +470,7 @@ impl Engine {
         self.queues
             .get_mut(queue)
             .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut()
             .expire_receipt_handles();
         self.log.queue(queue);
         Ok(())

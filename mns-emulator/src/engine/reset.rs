@@ -14,7 +14,8 @@ impl Engine {
         let q = self
             .queues
             .get_mut(queue)
-            .ok_or_else(MnsError::queue_not_exist)?;
+            .ok_or_else(MnsError::queue_not_exist)?
+            .get_mut();
         let removed = q.purge();
         self.log.queue(queue);
         Ok(removed)
@@ -44,7 +45,7 @@ impl Engine {
     /// would delete a message sent after it.
     pub fn empty_successor(&self) -> Engine {
         let mut fresh = Engine::new(self.config.clone());
-        fresh.next_seq = self.next_seq;
+        fresh.next_seq = std::sync::atomic::AtomicU64::new(self.next_seq());
         fresh
     }
 }

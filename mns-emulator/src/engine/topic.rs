@@ -457,8 +457,11 @@ impl Engine {
                 )));
             }
         }
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = {
+            let next = self.next_seq.get_mut();
+            *next += 1;
+            *next - 1
+        };
         let message_id = format!(
             "{}-1-{now:X}-{:09}",
             &self.codec.message_id(seq)[..16],

@@ -9,7 +9,7 @@ use super::{Ctx, Reply, Shared, WaitingGuard};
 use crate::clock::from_millis;
 use crate::engine::{CreateOutcome, Millis, validate_batch_size, validate_wait_seconds};
 use crate::error::MnsError;
-use crate::shared::TimerHandOver;
+use crate::shared::{ExclusivePoll, Locked, PollStep, TimerHandOver, Wakes, poll_once};
 use crate::xml::{self, SendRequest};
 
 pub(super) fn create_queue(
@@ -90,24 +90,39 @@ pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, M
         SendRequest::Single(m) => (true, vec![m]),
         SendRequest::Batch(ms) => (false, ms),
     };
+    // Declared first, so dropped (wake-ups delivered) after the locks are released.
+    let mut wakes = Wakes::default();
     let sent = {
-        let mut state = shared.lock();
-        let sent = state.engine.send_messages(queue, messages, now)?;
-        shared
-            .observer
-            .metrics
-            .messages_sent
-            .inc_by(sent.len() as u64);
-        // Only delayed messages get a receipt handle at send time. A delayed one moves the
-        // queue's next visibility time, so every parked poll re-plans; otherwise one poll is
-        // woken and passes the wake-up on while messages remain.
-        if sent.iter().any(|m| m.receipt_handle.is_some()) {
-            state.replan_queue(queue);
+        let state = shared.read();
+        if let Some(shared_queue) = state.engine.shared_queue(queue) {
+            // This queue's lock only: sends to other queues run meanwhile.
+            let mut q = shared_queue.lock();
+            let sent = q.send_messages(messages, now)?;
+            count_sent(shared, &sent);
+            // Only delayed messages get a receipt handle at send time. A delayed one moves the
+            // queue's next visibility time, so every parked poll re-plans; otherwise one poll is
+            // woken and passes the wake-up on while messages remain.
+            let polls = state.polls();
+            wakes.add(if sent.iter().any(|m| m.receipt_handle.is_some()) {
+                polls.replan_queue(queue)
+            } else {
+                polls.wake_queue(queue, || q.receivable_now())
+            });
+            sent
         } else {
-            state.wake_queue(queue);
+            drop(state);
+            let mut state = shared.lock();
+            let sent = state.engine.send_messages(queue, messages, now)?;
+            count_sent(shared, &sent);
+            if sent.iter().any(|m| m.receipt_handle.is_some()) {
+                state.replan_queue(queue);
+            } else {
+                state.wake_queue(queue);
+            }
+            sent
         }
-        sent
     };
+    drop(wakes);
     // The response is written after the lock is released (the wake-ups are delivered then too).
     let body = if single {
         let first = sent.first().ok_or_else(MnsError::internal_error)?;
@@ -116,6 +131,15 @@ pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, M
         xml::sent_messages_document(&sent)
     };
     Ok(Reply::xml(StatusCode::CREATED, body))
+}
+
+/// Counts sent messages.
+fn count_sent(shared: &Shared, sent: &[crate::engine::SentMessage]) {
+    shared
+        .observer
+        .metrics
+        .messages_sent
+        .inc_by(sent.len() as u64);
 }
 
 /// `numOfMessages` if present (batch form), validated 1..=16.
@@ -129,10 +153,19 @@ fn batch_size(query: &Query) -> Result<Option<usize>, MnsError> {
 pub(super) fn peek(shared: &Shared, queue: &str, query: &Query) -> Result<Reply, MnsError> {
     let batch = batch_size(query)?;
     let now = shared.clock.now_millis();
-    let msgs = shared
-        .lock()
-        .engine
-        .peek_messages(queue, batch.unwrap_or(1), now)?;
+    let msgs = {
+        let state = shared.read();
+        match state.engine.shared_queue(queue) {
+            Some(q) => q.lock().peek_messages(batch.unwrap_or(1), now)?,
+            None => {
+                drop(state);
+                shared
+                    .lock()
+                    .engine
+                    .peek_messages(queue, batch.unwrap_or(1), now)?
+            }
+        }
+    };
     match (batch, msgs.first()) {
         (_, None) => Err(MnsError::message_not_exist()),
         (None, Some(m)) => Ok(Reply::xml(StatusCode::OK, xml::peeked_message_document(m))),
@@ -146,17 +179,18 @@ pub(super) fn peek(shared: &Shared, queue: &str, query: &Query) -> Result<Reply,
 /// ReceiveMessage / BatchReceiveMessage with long polling.
 ///
 /// Correctness rules:
-/// * Messages are taken only inside the engine lock, in the same synchronous step that builds the
-///   reply. Every `.await` happens while holding nothing, so a request future dropped while
-///   waiting (client gone, server shutting down) has taken nothing and loses nothing.
+/// * Messages are taken only under the queue's lock (its own mutex for a shared queue, see
+///   `Engine::shared_queue`, else the engine lock held exclusively), in one synchronous step
+///   (`poll_once`). Every `.await` happens while holding nothing, so a request future dropped
+///   while waiting (client gone, server shutting down) has taken nothing and loses nothing.
 /// * The wake-up registration (`Notified::enable`) happens under the same lock as the emptiness
-///   check. A sender mutates the engine under that lock and its wake-up is delivered when the
-///   lock is released (`StateGuard`), so a send can never fall between "saw nothing" and
-///   "started listening".
+///   check. A sender changes the queue under that lock and its wake-up is delivered when the
+///   locks are released (`Wakes`, `StateGuard`), so a send can never fall between "saw nothing"
+///   and "started listening".
 /// * A send wakes one parked poll (not the herd); a poll that was parked and then takes
-///   messages wakes the next one if messages are still receivable (`Locked::pass_wake_on`).
+///   messages wakes the next one if messages are still receivable.
 /// * Timed changes (a delay or visibility timeout ending) are watched by one parked poll per
-///   queue, the holder of the queue's timer (`Locked::claim_timer`); the others sleep until
+///   queue, the holder of the queue's timer (`Polls::claim_timer`); the others sleep until
 ///   their deadlines and are reached through the chain above. A poll that leaves, answered or
 ///   dropped, hands the timer over (`TimerHandOver`), so a timer never lapses unwatched.
 /// * Time-based wake-ups (delay over, visibility expired, poll deadline) come from
@@ -172,7 +206,7 @@ pub(super) async fn receive(
     let start = shared.clock.now_millis();
     let wait_seconds = match wait_param {
         Some(w) => validate_wait_seconds(w)?,
-        None => shared.lock().engine.polling_wait_seconds(queue)?,
+        None => shared.read().engine.polling_wait_seconds(queue)?,
     };
     let deadline: Millis = start.saturating_add(u64::from(wait_seconds) * 1000);
     let mut waiting: Option<WaitingGuard<'_>> = None;
@@ -185,47 +219,64 @@ pub(super) async fn receive(
     };
     loop {
         let now = shared.clock.now_millis();
-        let (mut notified, target) = {
-            let mut state = shared.lock();
-            if timer.parked {
-                state.release_timer(queue, timer.poll);
+        let was_waiting = waiting.is_some();
+        let step = {
+            // Declared first, so dropped (wake-ups delivered) after the locks are released.
+            let mut wakes = Wakes::default();
+            let state = shared.read();
+            if let Some(shared_queue) = state.engine.shared_queue(queue) {
+                let mut q = shared_queue.lock();
+                let step = poll_once(
+                    &mut q,
+                    &state.polls,
+                    &mut wakes.0,
+                    queue,
+                    &mut timer,
+                    was_waiting,
+                    max,
+                    now,
+                    deadline,
+                );
+                drop(q);
+                drop(state);
+                step
+            } else {
+                drop(state);
+                let mut state = shared.lock();
+                let Locked {
+                    engine,
+                    polls,
+                    pending_wakes,
+                    ..
+                } = &mut *state;
+                let mut q = ExclusivePoll { engine, queue };
+                poll_once(
+                    &mut q,
+                    polls,
+                    pending_wakes,
+                    queue,
+                    &mut timer,
+                    was_waiting,
+                    max,
+                    now,
+                    deadline,
+                )
             }
-            let msgs = state.engine.receive_messages(queue, max, now)?;
-            if !msgs.is_empty() {
+        };
+        let (mut notified, target) = match step? {
+            PollStep::Got(msgs) => {
                 shared
                     .observer
                     .metrics
                     .messages_received
                     .inc_by(msgs.len() as u64);
-                if waiting.is_some() {
-                    state.pass_wake_on(queue);
-                }
-                drop(state);
                 let body = match batch {
                     None => xml::received_message_document(&msgs[0]),
                     Some(_) => xml::received_messages_document(&msgs),
                 };
                 return Ok(Reply::xml(StatusCode::OK, body));
             }
-            if now >= deadline {
-                return Err(MnsError::message_not_exist());
-            }
-            if !timer.parked {
-                timer.poll = state.next_poll_id();
-                timer.parked = true;
-            }
-            // Sleep until the deadline, or until the next message becomes visible if this poll
-            // holds the queue's timer (see the rules above).
-            let timed = state
-                .engine
-                .next_wakeup(queue, now)
-                .filter(|&at| at < deadline && state.claim_timer(queue, timer.poll, at));
-            // Start listening before the lock is released (see the rules above).
-            let mut notified = Box::pin(state.waiter(queue).notified_owned());
-            notified.as_mut().enable();
-            // Never target the past (that would spin); a wake-up in the past means "re-check
-            // now".
-            (notified, timed.unwrap_or(deadline).max(now + 1))
+            PollStep::Park { notified, until } => (notified, until),
         };
         waiting.get_or_insert_with(|| WaitingGuard::new(&shared.waiting));
         tokio::select! {
@@ -247,28 +298,54 @@ pub(super) fn delete_message(
         if handle.is_empty() {
             return Err(MnsError::missing_receipt_handle());
         }
-        let mut state = shared.lock();
-        state.engine.delete_message(queue, handle, now)?;
-        shared.observer.metrics.messages_deleted.inc();
-        // Deleting the head of a FIFO group releases the group's next message.
-        state.wake_if_receivable(queue);
+        let mut wakes = Wakes::default();
+        let state = shared.read();
+        if let Some(shared_queue) = state.engine.shared_queue(queue) {
+            let mut q = shared_queue.lock();
+            q.delete_message(handle, now)?;
+            shared.observer.metrics.messages_deleted.inc();
+            // Deleting the head of a FIFO group releases the group's next message.
+            wakes.add(
+                state
+                    .polls()
+                    .wake_if_receivable(queue, || q.receivable_now()),
+            );
+        } else {
+            drop(state);
+            let mut state = shared.lock();
+            state.engine.delete_message(queue, handle, now)?;
+            shared.observer.metrics.messages_deleted.inc();
+            state.wake_if_receivable(queue);
+        }
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(MnsError::missing_receipt_handle());
     }
     let handles = xml::parse_receipt_handles(body)?;
+    let mut wakes = Wakes::default();
     let failures = {
-        let mut state = shared.lock();
-        let failures = state.engine.batch_delete_messages(queue, &handles, now)?;
-        shared
-            .observer
-            .metrics
-            .messages_deleted
-            .inc_by(handles.len().saturating_sub(failures.len()) as u64);
-        state.wake_if_receivable(queue);
-        failures
+        let state = shared.read();
+        if let Some(shared_queue) = state.engine.shared_queue(queue) {
+            let mut q = shared_queue.lock();
+            let failures = q.batch_delete_messages(&handles, now)?;
+            count_deleted(shared, &handles, &failures);
+            wakes.add(
+                state
+                    .polls()
+                    .wake_if_receivable(queue, || q.receivable_now()),
+            );
+            failures
+        } else {
+            drop(state);
+            let mut state = shared.lock();
+            let failures = state.engine.batch_delete_messages(queue, &handles, now)?;
+            count_deleted(shared, &handles, &failures);
+            state.wake_if_receivable(queue);
+            failures
+        }
     };
+    drop(wakes);
     if failures.is_empty() {
         Ok(Reply::empty(StatusCode::NO_CONTENT))
     } else {
@@ -294,17 +371,42 @@ pub(super) fn change_visibility(
         .int("VisibilityTimeout")?
         .ok_or_else(MnsError::missing_visibility_timeout)?;
     let now = shared.clock.now_millis();
+    let mut wakes = Wakes::default();
     let changed = {
-        let mut state = shared.lock();
-        let changed = state
-            .engine
-            .change_message_visibility(queue, handle, timeout, now)?;
+        let state = shared.read();
         // Waiters must re-plan: the message may now become visible sooner than they planned.
-        state.replan_queue(queue);
-        changed
+        if let Some(shared_queue) = state.engine.shared_queue(queue) {
+            let changed = shared_queue
+                .lock()
+                .change_message_visibility(handle, timeout, now)?;
+            wakes.add(state.polls().replan_queue(queue));
+            changed
+        } else {
+            drop(state);
+            let mut state = shared.lock();
+            let changed = state
+                .engine
+                .change_message_visibility(queue, handle, timeout, now)?;
+            state.replan_queue(queue);
+            changed
+        }
     };
+    drop(wakes);
     Ok(Reply::xml(
         StatusCode::OK,
         xml::change_visibility_document(&changed),
     ))
+}
+
+/// Counts the messages a batch delete removed.
+fn count_deleted(
+    shared: &Shared,
+    handles: &[String],
+    failures: &[crate::engine::BatchDeleteFailure],
+) {
+    shared
+        .observer
+        .metrics
+        .messages_deleted
+        .inc_by(handles.len().saturating_sub(failures.len()) as u64);
 }

@@ -10,5 +10,6 @@ mod engine_model;
 mod engine_proptest;
 mod engine_queue;
 mod engine_scale;
+mod engine_shared_queue;
 mod topic_engine;
 mod topic_forwarding;

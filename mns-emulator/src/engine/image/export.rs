@@ -90,6 +90,7 @@ impl Engine {
     pub fn export_image(&self) -> StateImage {
         let mut messages = Vec::new();
         for q in self.queues.values() {
+            let q = q.lock();
             messages.extend(q.message_seqs().filter_map(|seq| q.message_image(seq)));
         }
         let mut subscriptions = Vec::new();
@@ -101,7 +102,7 @@ impl Engine {
         StateImage {
             format_version: STATE_FORMAT_VERSION,
             globals: self.globals_image(),
-            queues: self.queues.values().map(queue_row).collect(),
+            queues: self.queues.values().map(|q| queue_row(&q.lock())).collect(),
             messages,
             topics: self
                 .topics
@@ -130,8 +131,8 @@ impl Engine {
         deleted_recently.sort();
         GlobalsImage {
             seed: self.seed,
-            next_seq: self.next_seq,
-            high_water: self.high_water,
+            next_seq: self.next_seq(),
+            high_water: self.now(),
             account_id: self.topics.account_id.clone(),
             region: self.topics.region.clone(),
             deleted_recently,
@@ -143,12 +144,12 @@ impl Engine {
 
     /// The row of queue `name` (without messages), if it exists.
     pub fn queue_image(&self, name: &str) -> Option<QueueImage> {
-        self.queues.get(name).map(queue_row)
+        self.queues.get(name).map(|q| queue_row(&q.lock()))
     }
 
     /// The row of message `seq` of queue `queue`, if it is stored there.
     pub fn message_image(&self, queue: &str, seq: u64) -> Option<MessageImage> {
-        self.queues.get(queue)?.message_image(seq)
+        self.queues.get(queue)?.lock().message_image(seq)
     }
 
     /// The row of topic `name` (without subscriptions), if it exists.

@@ -15,6 +15,7 @@ use super::{
 use crate::engine::delivery::{Delivery, Forwarded};
 use crate::engine::notify_format::NotificationFields;
 use crate::engine::queue::{QueueSettings, QueueStore, StoreMode, system_of, user_of};
+use crate::engine::shared_queue::QueueCell;
 use crate::engine::subscription::{
     Endpoint, NotifyContentFormat, NotifyStrategy, SubscriptionSettings, SubscriptionStore,
     resolve_filter_tag,
@@ -208,8 +209,8 @@ impl Engine {
             ..config
         };
         let mut engine = Engine::new(config);
-        engine.next_seq = g.next_seq;
-        engine.high_water = g.high_water;
+        *engine.next_seq.get_mut() = g.next_seq;
+        *engine.high_water.get_mut() = g.high_water;
         engine.topics.account_id.clone_from(&g.account_id);
         engine.topics.region.clone_from(&g.region);
         engine.topics.deliveries.next_id = g.next_delivery_id;
@@ -222,7 +223,11 @@ impl Engine {
         }
         for q in &image.queues {
             let store = queue_store(&engine.config, q)?;
-            if engine.queues.insert(q.name.clone(), store).is_some() {
+            if engine
+                .queues
+                .insert(q.name.clone(), QueueCell::new(store))
+                .is_some()
+            {
                 return Err(bad(format!("queue {:?} appears twice", q.name)));
             }
         }
@@ -230,7 +235,7 @@ impl Engine {
         let names: Vec<String> = engine.queues.keys().cloned().collect();
         for name in &names {
             if let Some(q) = engine.queues.get_mut(name) {
-                q.finish_restore();
+                q.get_mut().finish_restore();
             }
             engine.sync_dlq_source(name);
         }
@@ -261,7 +266,7 @@ impl Engine {
 
     fn restore_messages(&mut self, image: &StateImage) -> Result<(), ImageError> {
         let mut seqs = HashSet::with_capacity(image.messages.len());
-        let next_seq = self.next_seq;
+        let next_seq = self.next_seq();
         for m in &image.messages {
             let row = format!("message {} of queue {:?}", m.seq, m.queue);
             if m.seq >= next_seq || m.id_seq.is_some_and(|s| s >= next_seq) {
@@ -282,7 +287,8 @@ impl Engine {
             let q = self
                 .queues
                 .get_mut(&m.queue)
-                .ok_or_else(|| bad(format!("{row}: no such queue")))?;
+                .ok_or_else(|| bad(format!("{row}: no such queue")))?
+                .get_mut();
             let group = m.message_group_id.as_deref().filter(|g| !g.is_empty());
             if q.mode.kind == QueueKind::Fifo && group.is_none() {
                 return Err(bad(format!("{row}: a FIFO message without a group id")));

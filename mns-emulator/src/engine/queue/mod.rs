@@ -266,6 +266,12 @@ impl QueueStore {
         }
     }
 
+    /// [`QueueStore::advance`] with the dead-letter limit the engine decided for this operation.
+    pub(crate) fn advance_with_limit(&mut self, dlq_limit: Option<u32>, now: Millis) {
+        self.dlq_limit = dlq_limit;
+        self.advance(now);
+    }
+
     /// Indexes a message that just became Active (it was `was`).
     fn became_active(&mut self, seq: u64, was: MessageState) {
         if self.mode.fifo() {

@@ -2,34 +2,39 @@
 //! clock, authentication, long-poll wake-ups, push coordination and fault injection. Its own
 //! module so that the HTTP layer and the push worker both use it without depending on each
 //! other.
+//!
+//! Locking (issue 21, "state that scales"): the engine sits behind one `RwLock`. Everything
+//! takes it exclusively ([`Shared::lock`]) except the hot message operations on a queue the
+//! engine grants as shared ([`crate::engine::Engine::shared_queue`]): those take it for reading
+//! ([`Shared::read`]) plus the queue's own mutex, so operations on different queues run at the
+//! same time. Long-poll bookkeeping has its own small mutex (`polls.rs`). Lock order: the engine
+//! lock, then a queue's mutex, then the long-poll mutex; never the reverse.
 
-use std::collections::HashMap;
+mod polls;
+
+pub(crate) use polls::{ExclusivePoll, PollStep, TimerHandOver, WaitingGuard, Wakes, poll_once};
+pub(crate) use polls::{Polls, Wake};
+
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::engine::{Engine, Millis};
+use crate::engine::Engine;
 
 /// Everything behind the engine lock.
 #[derive(Debug)]
 pub(crate) struct Locked {
     pub(crate) engine: Engine,
-    /// Per-queue wake-up for long polls. An entry exists only while some receive has waited on an
-    /// existing queue; it is removed when the queue is deleted (after waking its waiters).
-    waiters: HashMap<String, Arc<Notify>>,
-    /// Wake-ups decided under the lock, delivered by [`StateGuard`] after it releases the lock,
-    /// so a woken poll never finds the lock still held by the sender that woke it.
-    pending_wakes: Vec<(Arc<Notify>, Wake)>,
-    /// Per queue, the parked poll that sleeps until the queue's next timed change (a delay or a
-    /// visibility timeout ending) and the time it sleeps until; the other parked polls sleep
-    /// until their deadlines. See [`Locked::claim_timer`].
-    timer_owners: HashMap<String, (u64, Millis)>,
-    /// Source of poll ids for `timer_owners`.
-    next_poll_id: u64,
+    /// Long-poll bookkeeping (waiters, timer owners, poll ids). Its own mutex so that handlers
+    /// holding the engine lock only for reading can use it; taken last (see the module docs).
+    pub(crate) polls: Mutex<Polls>,
+    /// Wake-ups decided under the exclusive lock, delivered by [`StateGuard`] after it releases
+    /// the lock, so a woken poll never finds the lock still held by the sender that woke it.
+    pub(crate) pending_wakes: Vec<(Arc<Notify>, Wake)>,
     /// Control-plane nonces (`crate::openapi`; account settings are engine state).
     pub(crate) openapi: crate::openapi::OpenApiState,
     /// The data directory's journal: every release of the lock records the engine's changes.
@@ -40,7 +45,7 @@ pub(crate) struct Locked {
 /// State shared by every request handler.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) state: Mutex<Locked>,
+    pub(crate) state: RwLock<Locked>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) auth: Authenticator,
     pub(crate) account_id: String,
@@ -79,12 +84,10 @@ impl Shared {
         let mut engine = engine;
         engine.set_topic_account(&account_id, &region);
         Shared {
-            state: Mutex::new(Locked {
+            state: RwLock::new(Locked {
                 engine,
-                waiters: HashMap::new(),
+                polls: Mutex::new(Polls::default()),
                 pending_wakes: Vec::new(),
-                timer_owners: HashMap::new(),
-                next_poll_id: 0,
                 openapi: crate::openapi::OpenApiState::default(),
                 #[cfg(feature = "persistence")]
                 journal: None,
@@ -124,10 +127,7 @@ impl Shared {
             let mut state = self.lock();
             state.engine.replace_with(engine);
             // Every parked poll re-checks against the new state (and re-plans its sleep).
-            state.timer_owners.clear();
-            for (_, n) in state.waiters.drain() {
-                n.notify_waiters();
-            }
+            state.polls_mut().forget_all();
         }
         self.push.wake();
     }
@@ -155,16 +155,23 @@ impl Shared {
         Ok(())
     }
 
-    /// Locks the state. A panic while holding the lock (a bug) must not wedge the emulator, so a
-    /// poisoned lock is used anyway: engine methods validate before they mutate.
+    /// Locks the state exclusively. A panic while holding the lock (a bug) must not wedge the
+    /// emulator, so a poisoned lock is used anyway: engine methods validate before they mutate.
     pub(crate) fn lock(&self) -> StateGuard<'_> {
-        StateGuard(Some(self.state.lock().unwrap_or_else(|e| e.into_inner())))
+        StateGuard(Some(self.state.write().unwrap_or_else(|e| e.into_inner())))
+    }
+
+    /// Locks the state for reading: the engine's `&self` methods and its shared queues
+    /// ([`Engine::shared_queue`]), which bring their own locks. Never held while taking
+    /// [`Shared::lock`] (drop it first), nor taken twice by one thread.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Locked> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Wakes every long poll, e.g. after direct engine access through the library API.
     pub(crate) fn wake_all(&self) {
         let mut state = self.lock();
-        let all: Vec<_> = state.waiters.values().cloned().collect();
+        let all = state.polls_mut().all_waiters();
         state
             .pending_wakes
             .extend(all.into_iter().map(|n| (n, Wake::All)));
@@ -198,20 +205,6 @@ fn request_id(secs: u32, seq: u64) -> String {
     out.iter().map(|&b| char::from(b)).collect()
 }
 
-#[cfg(test)]
-mod request_id_tests {
-    #[test]
-    fn request_id_matches_the_formatted_layout() {
-        for (secs, seq) in [(0, 0), (0x61EC_20AC, 1), (u32::MAX, u64::MAX), (7, 12_345)] {
-            let want = format!(
-                "{secs:08X}{:016X}",
-                seq.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64)
-            );
-            assert_eq!(super::request_id(secs, seq), want);
-        }
-    }
-}
-
 /// The locked state. Whatever engine call ran under it may have moved dead letters (a receive
 /// past `MaxReceiveCount`, a visibility timeout passing, a push's last failed retry), so
 /// releasing it wakes the long polls of the queues that received them: every path, HTTP or
@@ -220,9 +213,11 @@ mod request_id_tests {
 /// Wake-ups requested under the lock ([`Locked::wake_queue`] and friends) are delivered after
 /// the lock is released: a woken poll's first act is to take the lock, so waking it while the
 /// lock is still held only makes it contend. Delivering late is safe because a poll registers
-/// its wake-up (`Notified::enable`) under the lock, in the same step that saw the queue empty:
-/// a change made under the lock either is seen by that check or finds the poll registered.
-pub(crate) struct StateGuard<'a>(Option<MutexGuard<'a, Locked>>);
+/// its wake-up (`Notified::enable`) under the queue's lock (this exclusive lock, or the queue's
+/// own mutex under a read guard), in the same step that saw the queue empty: a change made
+/// under the exclusive lock, or under the queue's mutex, either is seen by that check or finds
+/// the poll registered. Handlers on shared queues deliver theirs the same way ([`Wakes`]).
+pub(crate) struct StateGuard<'a>(Option<RwLockWriteGuard<'a, Locked>>);
 
 impl std::ops::Deref for StateGuard<'_> {
     type Target = Locked;
@@ -253,74 +248,56 @@ impl Drop for StateGuard<'_> {
                 journal.record(changes);
             }
         }
-        let pending = std::mem::take(&mut guard.pending_wakes);
+        let pending = Wakes::from(std::mem::take(&mut guard.pending_wakes));
         drop(guard);
-        for (notify, wake) in pending {
-            match wake {
-                Wake::One => notify.notify_one(),
-                Wake::All => notify.notify_waiters(),
-            }
-        }
+        drop(pending);
     }
 }
 
-/// How many of a queue's parked long polls a change wakes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wake {
-    /// The longest-waiting poll. It takes what it can and, if messages are still receivable,
-    /// wakes the next ([`Locked::pass_wake_on`]), so a burst of `n` messages wakes the polls
-    /// that can take them, one after another, and never the whole herd. A poll that is woken
-    /// but dropped before it looks (client gone) hands the wake-up to the next poll (tokio's
-    /// `Notified` does that on drop).
-    One,
-    /// Every parked poll: each re-plans its sleep (a message will become visible at a new time)
-    /// or sees that its queue is gone.
-    All,
-}
-
 impl Locked {
+    /// The long-poll bookkeeping, through exclusive access (no locking).
+    fn polls_mut(&mut self) -> &mut Polls {
+        self.polls.get_mut().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The long-poll bookkeeping, locked (for holders of a read guard).
+    pub(crate) fn polls(&self) -> std::sync::MutexGuard<'_, Polls> {
+        self.polls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Messages may have arrived on `queue` (send, topic fan-out, dead letters, redelivery):
     /// wakes one parked poll if a message is receivable now; otherwise (the messages are
     /// delayed) every parked poll re-plans its sleep, since the next visibility time may now
     /// be earlier than the one each planned for.
     pub(crate) fn wake_queue(&mut self, queue: &str) {
-        if self.waiters.contains_key(queue) {
-            let wake = if self.engine.receivable_now(queue) {
-                Wake::One
-            } else {
-                Wake::All
-            };
-            self.schedule(queue, wake);
-        }
+        let Locked {
+            engine,
+            polls,
+            pending_wakes,
+            ..
+        } = self;
+        let polls = polls.get_mut().unwrap_or_else(|e| e.into_inner());
+        pending_wakes.extend(polls.wake_queue(queue, || engine.receivable_now(queue)));
     }
 
     /// After a change that can only make messages receivable now (a delete releasing a FIFO
     /// group's next message): wakes one parked poll if one is.
     pub(crate) fn wake_if_receivable(&mut self, queue: &str) {
-        if self.waiters.contains_key(queue) && self.engine.receivable_now(queue) {
-            self.schedule(queue, Wake::One);
-        }
+        let Locked {
+            engine,
+            polls,
+            pending_wakes,
+            ..
+        } = self;
+        let polls = polls.get_mut().unwrap_or_else(|e| e.into_inner());
+        pending_wakes.extend(polls.wake_if_receivable(queue, || engine.receivable_now(queue)));
     }
 
     /// After a change of when messages become visible (`ChangeMessageVisibility`, delayed
     /// sends): every parked poll on `queue` re-plans its sleep.
     pub(crate) fn replan_queue(&mut self, queue: &str) {
-        self.schedule(queue, Wake::All);
-    }
-
-    /// Called by a poll that was parked, woke and took messages: if more are receivable, the
-    /// next parked poll is woken (the chain behind [`Wake::One`]).
-    pub(crate) fn pass_wake_on(&mut self, queue: &str) {
-        self.wake_if_receivable(queue);
-    }
-
-    /// Queues a wake-up for delivery after the lock is released. Nothing to do when no poll has
-    /// ever parked on the queue.
-    fn schedule(&mut self, queue: &str, wake: Wake) {
-        if let Some(n) = self.waiters.get(queue) {
-            let n = Arc::clone(n);
-            self.pending_wakes.push((n, wake));
-        }
+        let wake = self.polls_mut().replan_queue(queue);
+        self.pending_wakes.extend(wake);
     }
 
     /// Wakes the long polls of queues that received dead letters since the last call (done by
@@ -331,95 +308,23 @@ impl Locked {
         }
     }
 
-    /// The wake-up handle of `queue`, created on first use.
-    pub(crate) fn waiter(&mut self, queue: &str) -> Arc<Notify> {
-        self.waiters
-            .entry(queue.to_owned())
-            .or_insert_with(|| Arc::new(Notify::new()))
-            .clone()
-    }
-
-    /// A new id for a receive that may park (for [`Locked::claim_timer`]).
-    pub(crate) fn next_poll_id(&mut self) -> u64 {
-        self.next_poll_id = self.next_poll_id.wrapping_add(1);
-        self.next_poll_id
-    }
-
-    /// Asks to be the poll that sleeps until `at`, the queue's next timed change. Granted when no
-    /// poll holds the timer or the holder sleeps until later; the others sleep until their
-    /// deadlines and are reached through the wake-up chain (`pass_wake_on`), so a timer that
-    /// ends wakes one poll, not every poll that planned for it.
-    pub(crate) fn claim_timer(&mut self, queue: &str, poll: u64, at: Millis) -> bool {
-        match self.timer_owners.get(queue) {
-            Some(&(_, held)) if held <= at => false,
-            _ => {
-                self.timer_owners.insert(queue.to_owned(), (poll, at));
-                true
-            }
-        }
-    }
-
-    /// A poll that held the timer is awake and about to look (it re-plans if it parks again).
-    pub(crate) fn release_timer(&mut self, queue: &str, poll: u64) {
-        if self
-            .timer_owners
-            .get(queue)
-            .is_some_and(|&(p, _)| p == poll)
-        {
-            self.timer_owners.remove(queue);
-        }
-    }
-
-    /// A poll leaves (answered, timed out, or its client went away): if it held the timer, or
-    /// nobody does while a timed change is pending, one parked poll is woken to take it over.
-    pub(crate) fn hand_over_timer(&mut self, queue: &str, poll: u64) {
-        self.release_timer(queue, poll);
-        if !self.timer_owners.contains_key(queue) && self.engine.next_wakeup(queue, 0).is_some() {
-            self.schedule(queue, Wake::One);
-        }
-    }
-
     /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
     pub(crate) fn forget_waiters(&mut self, queue: &str) {
-        self.timer_owners.remove(queue);
-        if let Some(n) = self.waiters.remove(queue) {
-            self.pending_wakes.push((n, Wake::All));
-        }
+        let wake = self.polls_mut().forget_waiters(queue);
+        self.pending_wakes.extend(wake);
     }
 }
 
-/// Counts one waiting receive for as long as it lives (dropped when the receive returns or its
-/// future is dropped, e.g. because the client went away).
-#[derive(Debug)]
-pub(crate) struct WaitingGuard<'a>(&'a watch::Sender<usize>);
-
-impl<'a> WaitingGuard<'a> {
-    pub(crate) fn new(counter: &'a watch::Sender<usize>) -> Self {
-        counter.send_modify(|n| *n += 1);
-        WaitingGuard(counter)
-    }
-}
-
-impl Drop for WaitingGuard<'_> {
-    fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
-    }
-}
-
-/// Hands the queue's timer over when a receive that may hold it ends without reaching its own
-/// exit path (its future dropped because the client went away, or the server stopping).
-pub(crate) struct TimerHandOver<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) queue: &'a str,
-    pub(crate) poll: u64,
-    /// Set once the receive has parked: a receive that never parked holds nothing.
-    pub(crate) parked: bool,
-}
-
-impl Drop for TimerHandOver<'_> {
-    fn drop(&mut self) {
-        if self.parked {
-            self.shared.lock().hand_over_timer(self.queue, self.poll);
+#[cfg(test)]
+mod request_id_tests {
+    #[test]
+    fn request_id_matches_the_formatted_layout() {
+        for (secs, seq) in [(0, 0), (0x61EC_20AC, 1), (u32::MAX, u64::MAX), (7, 12_345)] {
+            let want = format!(
+                "{secs:08X}{:016X}",
+                seq.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64)
+            );
+            assert_eq!(super::request_id(secs, seq), want);
         }
     }
 }
