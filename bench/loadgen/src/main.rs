@@ -16,6 +16,8 @@
 //! * `baseline`: SendMessage from concurrent clients against a canned server that does no work
 //!   (a fixed answer per request) and then against the in-process emulator, in one run; reports
 //!   both rates and their ratio, so the emulator's cost reads independently of the machine.
+//! * `contention`: OS threads running the engine's hot operations on independent queues (no
+//!   HTTP), under one engine-wide mutex or per-queue locks; run with 1 and 2 threads and compare.
 //!
 //! HTTP scenarios use `mns-client` with signed requests over loopback, against an in-process
 //! emulator started by the tool or against `--endpoint`. Every run is bounded in count and time
@@ -37,10 +39,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod baseline;
+mod contention;
 mod memory;
 mod scenarios;
 
 use baseline::{CannedServer, baseline};
+use contention::{LockDesign, contention};
 use memory::{memory, percentile};
 use scenarios::{cycle, startup, wakeup};
 
@@ -67,6 +71,9 @@ enum Scenario {
     Memory(MemoryArgs),
     /// SendMessage rate against a canned do-nothing server, then the emulator; prints the ratio.
     Baseline(BaselineArgs),
+    /// Engine operations from OS threads on independent queues, under one lock or per-queue
+    /// locks (cycles per second; compare 1 and 2 threads).
+    Contention(ContentionArgs),
     /// Serve the canned do-nothing server on `--bind` until killed (a baseline for external load
     /// generators such as wrk).
     Canned(CannedArgs),
@@ -157,6 +164,28 @@ struct BaselineArgs {
 }
 
 #[derive(Debug, Args)]
+struct ContentionArgs {
+    /// OS threads, thread `t` on queue `t % queues`.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Queues.
+    #[arg(long, default_value_t = 64)]
+    queues: usize,
+    /// Locking design: `global` (one mutex, as before issue 21) or `queue` (per-queue locks).
+    #[arg(long, value_enum, default_value_t = LockDesign::Queue)]
+    lock: LockDesign,
+    /// Measured duration in seconds (after the warm-up).
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Warm-up in seconds (not measured).
+    #[arg(long, default_value_t = 1)]
+    warmup: u64,
+    /// Body size in bytes.
+    #[arg(long, default_value_t = 200)]
+    body_bytes: usize,
+}
+
+#[derive(Debug, Args)]
 struct MemoryArgs {
     /// Messages to enqueue.
     #[arg(long, default_value_t = 1_000_000)]
@@ -171,6 +200,10 @@ fn main() -> Res<()> {
     if let Scenario::Memory(args) = &cli.scenario {
         // No runtime: nothing but the engine should grow the resident set.
         return memory(args);
+    }
+    if let Scenario::Contention(args) = &cli.scenario {
+        // No runtime: the scenario's own threads are the only ones working.
+        return contention(args);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -188,7 +221,7 @@ fn main() -> Res<()> {
                 server.task.await?;
                 Ok(())
             }
-            Scenario::Memory(_) => Ok(()),
+            Scenario::Memory(_) | Scenario::Contention(_) => Ok(()),
         }
     })
 }
