@@ -25,6 +25,7 @@ mod http_long_poll;
 mod http_push;
 mod http_queue_ops;
 mod http_sdk_replay;
+mod http_shared_queues;
 mod http_signing;
 mod http_topic_ops;
 mod message_properties;

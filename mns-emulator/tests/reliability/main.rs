@@ -13,3 +13,4 @@ mod http_stress;
 mod persistence;
 #[cfg(feature = "persistence")]
 mod restart_state;
+mod shared_queues;
