@@ -85,7 +85,7 @@ pub use types::{
 use crate::error::{ErrorCode, MnsError};
 use ids::IdCodec;
 use queue::{QueueSettings, QueueStore, StoreMode};
-use shared_queue::QueueCell;
+use shared_queue::{CachePadded, QueueCell};
 
 /// Epoch milliseconds: the engine's only notion of time.
 pub type Millis = u64;
@@ -104,10 +104,10 @@ pub struct Engine {
     /// Queue name → deletion time, for `QueueDeletedRecently` (only when the window is on).
     deleted_recently: HashMap<String, Millis>,
     /// The next message sequence number (atomic: shared queues take numbers through `&self`).
-    next_seq: AtomicU64,
+    next_seq: CachePadded<AtomicU64>,
     /// The newest `now` seen; time never goes backwards inside the engine (atomic: shared
     /// queues raise it through `&self`).
-    high_water: AtomicU64,
+    high_water: CachePadded<AtomicU64>,
     /// Topics, subscriptions and pending deliveries (`topic.rs`, `delivery.rs`).
     topics: topic::Topics,
     /// Source queue → target of its enabled DLQ policy (`dead_letter.rs`).
@@ -146,8 +146,8 @@ impl Engine {
             config,
             queues: BTreeMap::new(),
             deleted_recently: HashMap::new(),
-            next_seq: AtomicU64::new(0),
-            high_water: AtomicU64::new(0),
+            next_seq: CachePadded(AtomicU64::new(0)),
+            high_water: CachePadded(AtomicU64::new(0)),
             topics: topic::Topics::new(seed),
             dlq_sources: BTreeMap::new(),
             woken: Vec::new(),

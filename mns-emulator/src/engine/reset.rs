@@ -45,7 +45,7 @@ impl Engine {
     /// would delete a message sent after it.
     pub fn empty_successor(&self) -> Engine {
         let mut fresh = Engine::new(self.config.clone());
-        fresh.next_seq = std::sync::atomic::AtomicU64::new(self.next_seq());
+        *fresh.next_seq.get_mut() = self.next_seq();
         fresh
     }
 }

@@ -31,9 +31,32 @@ use super::{
 use crate::error::MnsError;
 
 /// One queue's store behind its own lock. Exclusive (`&mut`) access reaches the store without
-/// locking ([`QueueCell::get_mut`]).
+/// locking ([`QueueCell::get_mut`]). Cells sit side by side in the engine's map: each starts on
+/// its own cache lines, so taking one queue's lock does not slow a thread working on the next.
 #[derive(Debug)]
+#[repr(align(128))]
 pub(crate) struct QueueCell(Mutex<QueueStore>);
+
+/// A value on cache lines of its own (128 bytes: x86-64 fetches lines in pairs), so that threads
+/// writing it do not slow threads reading its neighbours (the engine's settings, codec and queue
+/// map). `crossbeam_utils::CachePadded` does the same; one attribute is not worth a dependency.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for CachePadded<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
 
 impl QueueCell {
     pub(crate) fn new(store: QueueStore) -> Self {
@@ -168,6 +191,20 @@ impl<'a> SharedQueue<'a> {
             store: self.cell.lock(),
         }
     }
+
+    /// Locks the queue if no other thread holds it (`None` otherwise): for callers that count
+    /// or avoid contention.
+    pub fn try_lock(&self) -> Option<LockedQueue<'a>> {
+        let store = match self.cell.0.try_lock() {
+            Ok(store) => store,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(LockedQueue {
+            engine: self.engine,
+            store,
+        })
+    }
 }
 
 /// A locked [`SharedQueue`]: the hot message operations, with the same results as the
@@ -212,10 +249,13 @@ impl LockedQueue<'_> {
     /// Raises the engine's newest time to `now` and returns it. Under the queue's lock, so the
     /// queue sees its times in order.
     fn observe(&self, now: Millis) -> Millis {
-        self.engine
-            .high_water
-            .fetch_max(now, Ordering::Relaxed)
-            .max(now)
+        let high_water = &self.engine.high_water;
+        let seen = high_water.load(Ordering::Relaxed);
+        if now <= seen {
+            // Most operations see no new time: reading keeps the line shared between threads.
+            return seen;
+        }
+        high_water.fetch_max(now, Ordering::Relaxed).max(now)
     }
 
     /// [`Engine::send_messages`].
