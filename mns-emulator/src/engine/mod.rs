@@ -1,10 +1,13 @@
 //! The sans-IO engine: all emulator state, driven by explicit `now` values.
 //!
 //! [`Engine`] owns the queue registry and each queue's message store (`queue.rs`). It reads no
-//! clock, does no I/O and takes no locks: every method gets `now` (epoch milliseconds) from the
-//! caller, which makes every time-dependent behaviour testable with plain numbers. The HTTP layer
-//! wraps one `Engine` in a mutex and uses [`Engine::next_wakeup`] to sleep exactly until a long
-//! poll can be answered.
+//! clock and does no I/O: every method gets `now` (epoch milliseconds) from the caller, which
+//! makes every time-dependent behaviour testable with plain numbers. Its only locks are one per
+//! queue, which the `&mut self` methods pass through for free and which let
+//! [`Engine::shared_queue`] run the hot message operations of different queues at once through
+//! `&Engine`. The HTTP layer keeps one `Engine` behind a read-write lock (exclusive for
+//! everything but those operations) and uses [`Engine::next_wakeup`] to sleep exactly until a
+//! long poll can be answered.
 //!
 //! Time only moves forward inside the engine: a `now` older than one already seen is treated as
 //! the newest seen, so a wall clock stepping back cannot reorder messages or resurrect them.

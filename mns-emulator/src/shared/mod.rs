@@ -1,4 +1,4 @@
-//! The runtime state every part of a running emulator shares: the engine behind one lock, the
+//! The runtime state every part of a running emulator shares: the engine behind its lock, the
 //! clock, authentication, long-poll wake-ups, push coordination and fault injection. Its own
 //! module so that the HTTP layer and the push worker both use it without depending on each
 //! other.
