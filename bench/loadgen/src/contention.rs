@@ -9,7 +9,9 @@
 //!   (the emulator's design before issue 21: every request on any queue serialises);
 //! * `queue`: the engine behind an `RwLock` held for reading plus the queue's own lock
 //!   (`Engine::shared_queue`, the emulator's design since): threads on different queues run in
-//!   parallel, threads on one queue serialise on it.
+//!   parallel, threads on one queue serialise on it;
+//! * `none`: each thread its own engine, no lock at all: the most the machine gives two threads
+//!   right now, against which the other two read.
 //!
 //! Reports cycles per second; run it with `--threads 1` and `--threads 2` (and more on a larger
 //! machine) and compare the ratio. On a machine busy with other work the threads may not get a
@@ -28,6 +30,8 @@ pub(crate) enum LockDesign {
     Global,
     /// `RwLock` read guard plus the queue's own mutex (`Engine::shared_queue`).
     Queue,
+    /// An engine per thread, no lock (the upper bound).
+    None,
 }
 
 /// One operation's time: the engine only needs a `now` that does not go back.
@@ -45,6 +49,7 @@ pub(crate) fn contention(args: &ContentionArgs) -> Res<()> {
     match args.lock {
         LockDesign::Global => *global.lock().map_err(|_| "poisoned")? = Some(engine),
         LockDesign::Queue => *shared.write().map_err(|_| "poisoned")? = Some(engine),
+        LockDesign::None => {}
     }
     let stop = AtomicBool::new(false);
     let measuring = AtomicBool::new(false);
@@ -61,6 +66,13 @@ pub(crate) fn contention(args: &ContentionArgs) -> Res<()> {
                 let mut mine = 0u64;
                 let mut counted = false;
                 let mut tally = Tally::default();
+                let mut own = Engine::new(EngineConfig::default());
+                if own
+                    .create_queue(&queue, QueueAttributesInput::default(), NOW)
+                    .is_err()
+                {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
                 while !stop.load(Ordering::Relaxed) {
                     if !counted && measuring.load(Ordering::Relaxed) {
                         counted = true;
@@ -70,6 +82,7 @@ pub(crate) fn contention(args: &ContentionArgs) -> Res<()> {
                     let ok = match args.lock {
                         LockDesign::Global => cycle_global(global, &queue, body, &mut tally),
                         LockDesign::Queue => cycle_shared(shared, &queue, body, &mut tally),
+                        LockDesign::None => cycle_own(&mut own, &queue, body),
                     };
                     if ok {
                         mine += 1;
@@ -212,6 +225,21 @@ fn cycle_global(
         .as_mut()
         .map(|e| e.delete_message(queue, &m.receipt_handle, NOW));
     matches!(deleted, Some(Ok(())))
+}
+
+/// Send, receive, delete on `queue` of the thread's own engine.
+fn cycle_own(engine: &mut Engine, queue: &str, body: &str) -> bool {
+    if engine
+        .send_messages(queue, vec![SendMessageInput::new(body)], NOW)
+        .is_err()
+    {
+        return false;
+    }
+    let Ok(got) = engine.receive_messages(queue, 1, NOW) else {
+        return false;
+    };
+    let Some(m) = got.first() else { return false };
+    engine.delete_message(queue, &m.receipt_handle, NOW).is_ok()
 }
 
 /// Send, receive, delete on `queue` through a read guard and the queue's own lock.

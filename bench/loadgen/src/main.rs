@@ -171,7 +171,8 @@ struct ContentionArgs {
     /// Queues.
     #[arg(long, default_value_t = 64)]
     queues: usize,
-    /// Locking design: `global` (one mutex, as before issue 21) or `queue` (per-queue locks).
+    /// Locking design: `global` (one mutex, as before issue 21), `queue` (per-queue locks) or
+    /// `none` (an engine per thread: the upper bound).
     #[arg(long, value_enum, default_value_t = LockDesign::Queue)]
     lock: LockDesign,
     /// Measured duration in seconds (after the warm-up).
