@@ -352,3 +352,29 @@ fn shared_queues_are_granted_only_where_nothing_else_is_touched() {
     mns_emulator::engine::__change_tracking::set(&mut e, true);
     assert!(e.shared_queue("plain").is_none());
 }
+
+#[test]
+fn a_locked_queue_leaves_the_other_queues_free() {
+    let e = engine(DlqMoveTiming::AtNextReceive);
+    let plain = e.shared_queue("plain").expect("shared");
+    let held = plain.lock();
+    assert!(plain.try_lock().is_none(), "one queue: one holder");
+    // Another thread works on another queue while `plain` stays locked (it would block here,
+    // and the test never end, if the queues shared a lock).
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let fifo = e.shared_queue("fifo").expect("shared");
+            let mut q = fifo.try_lock().expect("another queue is free");
+            let input = SendMessageInput {
+                message_group_id: Some("g".to_owned()),
+                ..SendMessageInput::new("while plain is locked")
+            };
+            q.send_messages(vec![input], T0).expect("send");
+            let got = q.receive_messages(1, T0).expect("receive");
+            q.delete_message(&got[0].receipt_handle, T0)
+                .expect("delete");
+        });
+    });
+    drop(held);
+    assert!(plain.try_lock().is_some());
+}
