@@ -23,6 +23,8 @@
 //! wire. `execute` builds the URL from it once, checks that URL parsing did not re-encode anything,
 //! and signs that same string.
 
+pub(crate) mod http;
+
 use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
@@ -296,26 +298,25 @@ struct ErrorDoc {
 impl Client {
     /// Builds the full URL for `resource` and checks that URL parsing keeps the resource byte for
     /// byte (so what is signed is what is sent).
-    pub(crate) fn url_for(
-        &self,
-        operation: &'static str,
-        resource: &str,
-    ) -> Result<url::Url, Error> {
-        // The endpoint has no path, query or fragment (`Endpoint::from_url` checks), so setting
-        // the resource's path and query on it gives what parsing `endpoint + resource` would,
-        // without parsing the scheme and host again on every request.
-        let mut url = self.inner.base_url.clone();
-        let (path, query) = match resource.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (resource, None),
-        };
-        url.set_path(path);
-        url.set_query(query);
-        if !resource.starts_with('/') || &url[url::Position::BeforePath..] != resource {
+    ///
+    /// A resource made only of characters that URL parsing never changes (see
+    /// [`kept_verbatim`]) passes without being parsed; anything else is checked by setting it on
+    /// the parsed endpoint with the `url` crate and comparing.
+    pub(crate) fn url_for(&self, operation: &'static str, resource: &str) -> Result<String, Error> {
+        let base = &self.inner.base_url;
+        let kept = resource.starts_with('/')
+            && (kept_verbatim(resource)
+                || &url_with_target(base, resource)[url::Position::BeforePath..] == resource);
+        if !kept {
             return Err(Error::InvalidInput(format!(
                 "{operation}: request target would be re-encoded on the wire"
             )));
         }
+        // The endpoint has no path, query or fragment (`Endpoint::from_url` checks).
+        let prefix = &base[..url::Position::BeforePath];
+        let mut url = String::with_capacity(prefix.len() + resource.len());
+        url.push_str(prefix);
+        url.push_str(resource);
         Ok(url)
     }
 
@@ -342,7 +343,7 @@ impl Client {
             .collect();
         Ok(SignedRequest {
             method: req.method.as_str().to_owned(),
-            url: url.into(),
+            url,
             resource: req.resource.clone(),
             headers,
             body: req.body.clone(),
@@ -410,13 +411,15 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, req: &Request, url: &url::Url) -> Result<Response, Error> {
+    async fn attempt(&self, req: &Request, url: &str) -> Result<Response, Error> {
         let op = req.operation;
         let credentials = self.inner.credentials.provide_credentials().await?;
         let now = self.inner.time_source.now();
         let headers = sign_headers(req, &self.inner.signer, &credentials, now);
 
-        let mut header_map = HeaderMap::with_capacity(headers.len());
+        // Room for what the HTTP layer adds (Content-Length, Accept, User-Agent, Host), so the
+        // map never regrows.
+        let mut header_map = HeaderMap::with_capacity(headers.len() + 4);
         for (name, value) in headers {
             let value = HeaderValue::from_str(&value).map_err(|_| {
                 Error::InvalidInput(format!(
@@ -435,40 +438,30 @@ impl Client {
             );
         }
         let timeout = req.timeout.unwrap_or(self.inner.request_timeout);
-        let mut builder = self
+        let body = match &req.body {
+            Some(body) => Some(bytes::Bytes::from(body.clone())),
+            None if bodyless_write => Some(bytes::Bytes::new()),
+            None => None,
+        };
+        let http::HttpAnswer {
+            status,
+            request_id,
+            body: bytes,
+        } = self
             .inner
             .http
-            .request(req.method.clone(), url.clone())
-            .headers(header_map)
-            .timeout(timeout);
-        builder = match &req.body {
-            Some(body) => builder.body(body.clone()),
-            None if bodyless_write => builder.body(Vec::<u8>::new()),
-            None => builder,
-        };
-
-        let started = tokio::time::Instant::now();
-        let map_err = |e: reqwest::Error| {
-            if e.is_timeout() {
-                Error::Timeout {
-                    operation: op,
-                    elapsed: started.elapsed(),
-                }
-            } else {
-                Error::Transport {
-                    operation: op,
-                    source: Box::new(e),
-                }
-            }
-        };
-        let resp = builder.send().await.map_err(map_err)?;
-        let status = resp.status().as_u16();
-        let request_id = resp
-            .headers()
-            .get("x-mns-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = read_capped(resp, self.inner.max_response_bytes, op, status, map_err).await?;
+            .send(http::HttpCall {
+                operation: op,
+                method: &req.method,
+                url,
+                resource: &req.resource,
+                base_url: &self.inner.base_url,
+                headers: header_map,
+                body,
+                timeout,
+                max_response_bytes: self.inner.max_response_bytes,
+            })
+            .await?;
         let body = String::from_utf8(bytes).map_err(|_| Error::Decode {
             operation: op,
             status,
@@ -494,31 +487,94 @@ impl Client {
     }
 }
 
-/// Reads a response body chunk by chunk, failing with [`Error::ResponseTooLarge`] as soon as it
-/// would pass `limit` (an endless body is never held past the cap).
-async fn read_capped(
-    mut resp: reqwest::Response,
-    limit: usize,
-    operation: &'static str,
-    status: u16,
-    map_err: impl Fn(reqwest::Error) -> Error,
-) -> Result<Vec<u8>, Error> {
-    let too_large = || Error::ResponseTooLarge {
-        operation,
-        status,
-        limit,
+/// `base` (an endpoint without path, query or fragment) with `resource`'s path and query set, as
+/// the `url` crate normalises them. The endpoint is parsed once; setting the path and query on
+/// it gives what parsing `endpoint + resource` would, without parsing the scheme and host again.
+pub(crate) fn url_with_target(base: &url::Url, resource: &str) -> url::Url {
+    let mut url = base.clone();
+    let (path, query) = match resource.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (resource, None),
     };
-    if resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
+    url.set_path(path);
+    url.set_query(query);
+    url
+}
+
+/// Whether `resource` (starting with `/`) is made only of characters that URL parsing keeps as
+/// they are, so it goes on the wire unchanged without being parsed: in the path, unreserved
+/// characters, sub-delimiters, `:`, `@`, `/` and `%`, with no dot segment (`.`, `..` or their
+/// percent-encoded forms) and no empty segment; in the query, the same plus `?`, without `'`
+/// (which the `url` crate encodes in queries of `http`/`https` URLs). Anything else takes the
+/// `url` crate's check. Conservative by design: `true` implies the `url` crate keeps it.
+pub(crate) fn kept_verbatim(resource: &str) -> bool {
+    let (path, query) = match resource.split_once('?') {
+        Some((path, query)) => (path, query),
+        None => (resource, ""),
+    };
+    let path_ok = path.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'%'
+            )
+    });
+    let mut segments = path.get(1..).unwrap_or("").split('/').peekable();
+    let mut segments_ok = true;
+    while let Some(segment) = segments.next() {
+        let last = segments.peek().is_none();
+        // An empty segment only as the last one (a trailing slash, or the root `/`).
+        segments_ok &= if segment.is_empty() {
+            last
+        } else {
+            !segment.bytes().all(|b| b == b'.')
+                && !segment.contains("%2e")
+                && !segment.contains("%2E")
+        };
     }
-    let mut out = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(&map_err)? {
-        if out.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
+    path_ok
+        && segments_ok
+        && query.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'.'
+                        | b'_'
+                        | b'~'
+                        | b'!'
+                        | b'$'
+                        | b'&'
+                        | b'('
+                        | b')'
+                        | b'*'
+                        | b'+'
+                        | b','
+                        | b';'
+                        | b'='
+                        | b':'
+                        | b'@'
+                        | b'/'
+                        | b'?'
+                        | b'%'
+                )
+        })
 }
 
 /// Decodes an `<Error>` document into (code, message, request id, host id).
@@ -575,8 +631,61 @@ mod tests {
             let url = client.url_for("Op", resource).expect(resource);
             assert_eq!(url.as_str(), format!("http://127.0.0.1:9911{resource}"));
         }
-        for resource in ["queues/q", "/a b", "/a#b", "?x"] {
+        for resource in ["queues/q", "/a b", "/a#b", "?x", "/a/../b", "/a/%2e%2E/b"] {
             assert!(client.url_for("Op", resource).is_err(), "{resource:?}");
+        }
+    }
+
+    /// The fast check never accepts what the `url` crate would change: every resource over an
+    /// alphabet of tricky characters, up to 3 characters after the `/`, plus a pseudo-random
+    /// sample of longer ones.
+    #[test]
+    fn kept_verbatim_implies_the_url_crate_keeps_it() {
+        let base = url::Url::parse("http://127.0.0.1:9911").expect("url");
+        let alphabet: Vec<char> = "a%2eE./?&=+'#:@ \\\"<>`{}|^[]~!$()*,;-_é\u{7f}"
+            .chars()
+            .collect();
+        let check = |resource: &str| {
+            if super::kept_verbatim(resource) {
+                let url = super::url_with_target(&base, resource);
+                assert_eq!(&url[url::Position::BeforePath..], resource, "{resource:?}");
+            }
+        };
+        let mut accepted = 0usize;
+        let mut stack = vec![String::from("/")];
+        while let Some(resource) = stack.pop() {
+            check(&resource);
+            accepted += usize::from(super::kept_verbatim(&resource));
+            if resource.len() < 4 {
+                for c in &alphabet {
+                    stack.push(format!("{resource}{c}"));
+                }
+            }
+        }
+        assert!(
+            accepted > 1000,
+            "the fast path accepts ordinary resources ({accepted})"
+        );
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200_000 {
+            let mut resource = String::from("/");
+            let len = (state % 24) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                resource.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            check(&resource);
+        }
+        for resource in [
+            "/queues/q/messages",
+            "/queues/q/messages?numOfMessages=16&waitseconds=3",
+            "/queues/q%2D1/messages?ReceiptHandle=1-ODU4+OTk/zNDU5My0=10",
+            "/?accountmeta=true",
+            "/topics/t/subscriptions?marker=x",
+        ] {
+            assert!(super::kept_verbatim(resource), "{resource:?}");
         }
     }
 }
