@@ -393,10 +393,7 @@ impl ClientBuilder {
                 )));
             }
         }
-        let signer = Signer {
-            version: self.signature_version,
-            region,
-        };
+        let signer = Signer::new(self.signature_version, region);
         let base_url = url::Url::parse(self.endpoint.as_str())
             .map_err(|e| Error::InvalidEndpoint(format!("{}: {e}", self.endpoint.as_str())))?;
         let http = HttpSender::new(

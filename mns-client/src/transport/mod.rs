@@ -24,18 +24,23 @@
 //! and signs that same string.
 
 pub(crate) mod http;
+mod sign;
+mod target;
+
+use sign::header_map;
+pub(crate) use sign::{Signer, sign_headers};
+use target::{kept_verbatim, url_with_target};
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, ServiceError};
-use crate::signing::{self, SignatureVersion};
 use crate::time::TimeSource as _;
 use crate::xml;
 
@@ -229,59 +234,6 @@ impl std::fmt::Debug for SignedRequest {
     }
 }
 
-/// How a client signs: the scheme and, for V4, the credential-scope region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Signer {
-    pub(crate) version: SignatureVersion,
-    /// The region of the V4 credential scope (always known when `version` is a V4 one).
-    pub(crate) region: String,
-}
-
-/// Builds the full header list (everything the client sets) for one attempt. Pure: the
-/// credentials and the time are arguments.
-pub(crate) fn sign_headers(
-    req: &Request,
-    signer: &Signer,
-    credentials: &Credentials,
-    now: SystemTime,
-) -> Vec<(&'static str, String)> {
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(req.headers.len() + 6);
-    if let Some(body) = &req.body {
-        headers.push(("content-md5", signing::content_md5(body.as_bytes())));
-        headers.push(("content-type", CONTENT_TYPE_XML.to_owned()));
-    }
-    // V4 signs the instant of this header, reformatted; both come from `now` truncated to the
-    // second, as in the Java SDK.
-    headers.push(("date", signing::http_date(now)));
-    headers.push(("x-mns-version", MNS_VERSION.to_owned()));
-    headers.extend(req.headers.iter().cloned());
-    let auth = match signer.version.v4_algorithm() {
-        None => {
-            let sts = signing::string_to_sign(req.method.as_str(), &req.resource, &headers);
-            signing::authorization(
-                credentials.access_key_id(),
-                credentials.access_key_secret(),
-                &sts,
-            )
-        }
-        Some(algorithm) => signing::v4::authorization(
-            algorithm,
-            credentials.access_key_id(),
-            credentials.access_key_secret(),
-            &signer.region,
-            now,
-            req.method.as_str(),
-            &req.resource,
-            &headers,
-        ),
-    };
-    headers.push(("authorization", auth));
-    if let Some(token) = credentials.security_token() {
-        headers.push(("security-token", token.to_owned()));
-    }
-    headers
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ErrorDoc {
@@ -339,7 +291,7 @@ impl Client {
         let req = &self.with_user_headers(req.clone());
         let headers = sign_headers(req, &self.inner.signer, credentials, now)
             .into_iter()
-            .map(|(n, v)| (n.to_owned(), v))
+            .map(|(n, v)| (n.to_owned(), v.into_owned()))
             .collect();
         Ok(SignedRequest {
             method: req.method.as_str().to_owned(),
@@ -419,15 +371,7 @@ impl Client {
 
         // Room for what the HTTP layer adds (Content-Length, Accept, User-Agent, Host), so the
         // map never regrows.
-        let mut header_map = HeaderMap::with_capacity(headers.len() + 4);
-        for (name, value) in headers {
-            let value = HeaderValue::from_str(&value).map_err(|_| {
-                Error::InvalidInput(format!(
-                    "{op}: header {name} has a value that cannot be sent"
-                ))
-            })?;
-            header_map.insert(HeaderName::from_static(name), value);
-        }
+        let mut header_map = header_map(op, headers, 4)?;
         let bodyless_write = req.body.is_none() && req.method != Method::GET;
         if bodyless_write {
             // Like the official Python SDK, send `Content-Length: 0` on body-less PUT/DELETE/POST:
@@ -487,96 +431,6 @@ impl Client {
     }
 }
 
-/// `base` (an endpoint without path, query or fragment) with `resource`'s path and query set, as
-/// the `url` crate normalises them. The endpoint is parsed once; setting the path and query on
-/// it gives what parsing `endpoint + resource` would, without parsing the scheme and host again.
-pub(crate) fn url_with_target(base: &url::Url, resource: &str) -> url::Url {
-    let mut url = base.clone();
-    let (path, query) = match resource.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (resource, None),
-    };
-    url.set_path(path);
-    url.set_query(query);
-    url
-}
-
-/// Whether `resource` (starting with `/`) is made only of characters that URL parsing keeps as
-/// they are, so it goes on the wire unchanged without being parsed: in the path, unreserved
-/// characters, sub-delimiters, `:`, `@`, `/` and `%`, with no dot segment (`.`, `..` or their
-/// percent-encoded forms) and no empty segment; in the query, the same plus `?`, without `'`
-/// (which the `url` crate encodes in queries of `http`/`https` URLs). Anything else takes the
-/// `url` crate's check. Conservative by design: `true` implies the `url` crate keeps it.
-pub(crate) fn kept_verbatim(resource: &str) -> bool {
-    let (path, query) = match resource.split_once('?') {
-        Some((path, query)) => (path, query),
-        None => (resource, ""),
-    };
-    let path_ok = path.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-                    | b'/'
-                    | b'%'
-            )
-    });
-    let mut segments = path.get(1..).unwrap_or("").split('/').peekable();
-    let mut segments_ok = true;
-    while let Some(segment) = segments.next() {
-        let last = segments.peek().is_none();
-        // An empty segment only as the last one (a trailing slash, or the root `/`).
-        segments_ok &= if segment.is_empty() {
-            last
-        } else {
-            !segment.bytes().all(|b| b == b'.')
-                && !segment.contains("%2e")
-                && !segment.contains("%2E")
-        };
-    }
-    path_ok
-        && segments_ok
-        && query.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b':'
-                        | b'@'
-                        | b'/'
-                        | b'?'
-                        | b'%'
-                )
-        })
-}
-
 /// Decodes an `<Error>` document into (code, message, request id, host id).
 pub(crate) fn decode_error_document(
     body: &str,
@@ -633,59 +487,6 @@ mod tests {
         }
         for resource in ["queues/q", "/a b", "/a#b", "?x", "/a/../b", "/a/%2e%2E/b"] {
             assert!(client.url_for("Op", resource).is_err(), "{resource:?}");
-        }
-    }
-
-    /// The fast check never accepts what the `url` crate would change: every resource over an
-    /// alphabet of tricky characters, up to 3 characters after the `/`, plus a pseudo-random
-    /// sample of longer ones.
-    #[test]
-    fn kept_verbatim_implies_the_url_crate_keeps_it() {
-        let base = url::Url::parse("http://127.0.0.1:9911").expect("url");
-        let alphabet: Vec<char> = "a%2eE./?&=+'#:@ \\\"<>`{}|^[]~!$()*,;-_é\u{7f}"
-            .chars()
-            .collect();
-        let check = |resource: &str| {
-            if super::kept_verbatim(resource) {
-                let url = super::url_with_target(&base, resource);
-                assert_eq!(&url[url::Position::BeforePath..], resource, "{resource:?}");
-            }
-        };
-        let mut accepted = 0usize;
-        let mut stack = vec![String::from("/")];
-        while let Some(resource) = stack.pop() {
-            check(&resource);
-            accepted += usize::from(super::kept_verbatim(&resource));
-            if resource.len() < 4 {
-                for c in &alphabet {
-                    stack.push(format!("{resource}{c}"));
-                }
-            }
-        }
-        assert!(
-            accepted > 1000,
-            "the fast path accepts ordinary resources ({accepted})"
-        );
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..200_000 {
-            let mut resource = String::from("/");
-            let len = (state % 24) as usize;
-            for _ in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                resource.push(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
-            check(&resource);
-        }
-        for resource in [
-            "/queues/q/messages",
-            "/queues/q/messages?numOfMessages=16&waitseconds=3",
-            "/queues/q%2D1/messages?ReceiptHandle=1-ODU4+OTk/zNDU5My0=10",
-            "/?accountmeta=true",
-            "/topics/t/subscriptions?marker=x",
-        ] {
-            assert!(super::kept_verbatim(resource), "{resource:?}");
         }
     }
 }
