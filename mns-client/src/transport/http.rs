@@ -241,6 +241,8 @@ impl Direct {
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            // `send` sets `Host` itself, from a value prepared once.
+            .set_host(false)
             .build(connector);
         Some(Direct {
             client,
@@ -277,7 +279,8 @@ impl Direct {
             .entry(ACCEPT)
             .or_insert(HeaderValue::from_static("*/*"));
         headers.entry(USER_AGENT).or_insert(self.user_agent.clone());
-        // Set here rather than by hyper-util, which formats it on every request.
+        // Set here rather than by hyper-util (`set_host(false)`), which would format it on
+        // every request.
         headers.entry(HOST).or_insert(self.host.clone());
         let mut request = http::Request::new(Full::new(call.body.unwrap_or_default()));
         *request.method_mut() = call.method.clone();
