@@ -3,18 +3,21 @@
 //!
 //! Two senders, chosen once when the client is built ([`HttpSender::new`]):
 //!
-//! * **Direct** (`http://` endpoints that no proxy environment variable applies to): hyper-util's
-//!   pooled HTTP/1.1 client with the request's URI built from parts the client parsed once, and
-//!   nothing between the client and hyper. This is the path of the emulator and of plain-HTTP
-//!   MNS endpoints.
+//! * **Direct** (`http://` endpoints that no proxy environment variable applies to): hyper's
+//!   HTTP/1.1 client connections, made by hyper-util's `HttpConnector` and kept for reuse by a
+//!   pool for the one endpoint (`pool.rs`), with the request line and `Host` built from parts
+//!   the client prepared once, and nothing else between the client and hyper. This is the path
+//!   of the emulator and of plain-HTTP MNS endpoints.
 //! * **reqwest** (`https://` endpoints, and any endpoint a proxy variable applies to): TLS with
 //!   rustls and the platform's verifier, HTTP/2 when the server offers it, and the
 //!   `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` variables, as before.
 //!
 //! Both send the same headers (the signed ones, then `Accept: */*` and `User-Agent`, then `Host`
 //! and `Content-Length` from hyper), use the same connection settings (TCP_NODELAY, the connect
-//! timeout, keep-alive probes after 15 s, idle connections closed after 50 s), apply the attempt
-//! timeout to the whole exchange (sending, the head, the body) and map failures the same way.
+//! timeout, keep-alive probes after 15 s, an idle connection not reused after 50 s; the direct
+//! sender closes such a connection when it next looks at its pool, reqwest's pool on a timer),
+//! apply the attempt timeout to the whole exchange (sending, the head, the body) and map
+//! failures the same way.
 //! Neither follows redirects: MNS never redirects, and following one would replay a signed
 //! request, body included, to wherever a `Location` points; a 3xx answer is a non-2xx answer like
 //! any other (an [`Error::Decode`] unless it carries an `<Error>` document).
@@ -27,15 +30,14 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::uri::{Authority, PathAndQuery, Scheme};
+use http::uri::PathAndQuery;
 use http_body_util::{BodyExt as _, Full};
-use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
+use super::pool::Pool;
 use crate::error::Error;
 
 /// How long an idle pooled connection is kept.
@@ -89,12 +91,9 @@ pub(crate) enum HttpSender {
     Reqwest(reqwest::Client),
 }
 
-/// The direct sender: hyper-util's pooled client plus the endpoint's scheme, authority and the
-/// default headers, all prepared once.
+/// The direct sender: the connection pool plus the default headers, prepared once.
 pub(crate) struct Direct {
-    client: HyperClient<HttpConnector, Full<Bytes>>,
-    scheme: Scheme,
-    authority: Authority,
+    pool: Pool,
     user_agent: HeaderValue,
     /// The `Host` value, as hyper-util would write it (the port only when not the default).
     host: HeaderValue,
@@ -228,26 +227,14 @@ impl Direct {
             _ => base.host()?.to_owned(),
         };
         let host = HeaderValue::from_str(&host).ok()?;
-        let http::uri::Parts {
-            scheme, authority, ..
-        } = base.into_parts();
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(settings.connect_timeout));
         connector.set_keepalive(Some(TCP_KEEPALIVE));
         connector.set_keepalive_interval(Some(TCP_KEEPALIVE));
         connector.set_keepalive_retries(Some(TCP_KEEPALIVE_RETRIES));
-        let client = HyperClient::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            // `send` sets `Host` itself, from a value prepared once.
-            .set_host(false)
-            .build(connector);
         Some(Direct {
-            client,
-            scheme: scheme?,
-            authority: authority?,
+            pool: Pool::new(connector, base, POOL_IDLE_TIMEOUT),
             user_agent: user_agent.clone(),
             host,
         })
@@ -264,9 +251,9 @@ impl Direct {
         // `url_for` checked that the resource is kept byte for byte, so only the path and query
         // are new here.
         let target = call.resource;
+        // The origin form (path and query) goes on the request line; the connection is the
+        // endpoint's.
         let mut parts = http::uri::Parts::default();
-        parts.scheme = Some(self.scheme.clone());
-        parts.authority = Some(self.authority.clone());
         parts.path_and_query = Some(
             PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(target.as_bytes()))
                 .map_err(|e| http_error(HttpErrorKind::Request, Box::new(e)))?,
@@ -279,19 +266,18 @@ impl Direct {
             .entry(ACCEPT)
             .or_insert(HeaderValue::from_static("*/*"));
         headers.entry(USER_AGENT).or_insert(self.user_agent.clone());
-        // Set here rather than by hyper-util (`set_host(false)`), which would format it on
-        // every request.
+        // Prepared once (hyper-util's client formatted it on every request).
         headers.entry(HOST).or_insert(self.host.clone());
         let mut request = http::Request::new(Full::new(call.body.unwrap_or_default()));
         *request.method_mut() = call.method.clone();
         *request.uri_mut() = uri;
         *request.headers_mut() = headers;
 
-        let response = self
-            .client
-            .request(request)
+        let (response, connection) = self
+            .pool
+            .send(request)
             .await
-            .map_err(|e| http_error(HttpErrorKind::Request, Box::new(e)))?;
+            .map_err(|e| http_error(HttpErrorKind::Request, e))?;
         let status = response.status().as_u16();
         let request_id = request_id(response.headers());
         let limit = call.max_response_bytes;
@@ -317,6 +303,7 @@ impl Direct {
                 out.extend_from_slice(&chunk);
             }
         }
+        self.pool.give_back(connection);
         Ok(HttpAnswer {
             status,
             request_id,

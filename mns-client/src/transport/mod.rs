@@ -24,6 +24,7 @@
 //! and signs that same string.
 
 pub(crate) mod http;
+mod pool;
 mod sign;
 mod target;
 

@@ -15,8 +15,9 @@ use tokio::net::TcpListener;
 
 const DATE: &str = "Tue, 02 Jan 2024 03:04:05 GMT";
 
-/// Serves `answers` in turn, one per request (connections kept alive); returns the endpoint and
-/// the raw requests seen (head and body).
+/// Serves `answers` in turn, one per request (connections kept alive unless the answer says
+/// `Connection: close`); returns the endpoint and the requests seen, each as the client's port,
+/// a line feed, and the raw request (head and body).
 async fn recording_server(answers: Vec<String>) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -24,7 +25,7 @@ async fn recording_server(answers: Vec<String>) -> (String, Arc<Mutex<Vec<String
     let recorded = seen.clone();
     tokio::spawn(async move {
         let answers = Arc::new(Mutex::new(answers.into_iter()));
-        while let Ok((mut tcp, _)) = listener.accept().await {
+        while let Ok((mut tcp, peer)) = listener.accept().await {
             let (recorded, answers) = (recorded.clone(), answers.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
@@ -37,11 +38,16 @@ async fn recording_server(answers: Vec<String>) -> (String, Arc<Mutex<Vec<String
                         }
                         continue;
                     };
-                    recorded.lock().expect("lock").push(request);
+                    recorded
+                        .lock()
+                        .expect("lock")
+                        .push(format!("{}\n{request}", peer.port()));
                     let Some(answer) = answers.lock().expect("lock").next() else {
                         return;
                     };
-                    if tcp.write_all(answer.as_bytes()).await.is_err() {
+                    if tcp.write_all(answer.as_bytes()).await.is_err()
+                        || answer.contains("\r\nConnection: close\r\n")
+                    {
                         return;
                     }
                 }
@@ -65,6 +71,16 @@ fn take_request(buf: &mut Vec<u8>) -> Option<String> {
     let request = String::from_utf8(buf[..head_end + length].to_vec()).expect("UTF-8");
     buf.drain(..head_end + length);
     Some(request)
+}
+
+/// The raw request of a recorded one (without the port line).
+fn raw(recorded: &str) -> String {
+    recorded.split_once('\n').expect("port line").1.to_owned()
+}
+
+/// The client port of a recorded request (one per connection).
+fn port(recorded: &str) -> &str {
+    recorded.split_once('\n').expect("port line").0
 }
 
 fn client(endpoint: &str) -> Client {
@@ -100,7 +116,7 @@ async fn a_send_goes_out_with_every_header_in_order() {
         .expect("send");
     assert_eq!(receipt.message_id, "ID1");
 
-    let request = seen.lock().expect("lock")[0].clone();
+    let request = raw(&seen.lock().expect("lock")[0]);
     let (head, body) = request.split_once("\r\n\r\n").expect("head");
     let md5 = content_md5(body.as_bytes());
     let signed = [
@@ -141,7 +157,7 @@ async fn a_bodyless_delete_says_content_length_zero_and_keeps_the_query_as_signe
         .delete_message(&ReceiptHandle::new("1-ODU4+OTk/zNDU5My0=10&b#c%").expect("handle"))
         .await
         .expect("delete");
-    let request = seen.lock().expect("lock")[0].clone();
+    let request = raw(&seen.lock().expect("lock")[0]);
     let first = request.lines().next().expect("request line");
     assert_eq!(
         first,
@@ -195,4 +211,20 @@ async fn a_refused_connection_is_a_transport_error_that_names_the_url() {
         source.to_string(),
         format!("error sending request for url (http://{addr}/queues/q)")
     );
+}
+
+#[tokio::test]
+async fn connections_are_reused_and_a_closed_one_is_replaced() {
+    let close = sent().replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+    let (endpoint, seen) = recording_server(vec![sent(), sent(), close, sent()]).await;
+    let queue = client(&endpoint).queue("q").expect("queue");
+    for _ in 0..4 {
+        queue.send_message("hello world").await.expect("send");
+    }
+    let seen = seen.lock().expect("lock");
+    let ports: Vec<&str> = seen.iter().map(|r| port(r)).collect();
+    // One connection for the first three (the third answer closes it), a new one after.
+    assert_eq!(ports[0], ports[1], "{ports:?}");
+    assert_eq!(ports[1], ports[2], "{ports:?}");
+    assert_ne!(ports[2], ports[3], "{ports:?}");
 }
