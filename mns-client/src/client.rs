@@ -12,6 +12,7 @@ use crate::retry::{Jitter, RetryConfig};
 use crate::signing::SignatureVersion;
 use crate::time::{SharedTimeSource, TimeSource};
 use crate::transport::Signer;
+use crate::transport::http::{HttpSender, HttpSettings};
 
 /// Default timeout for establishing a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,7 +53,9 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    /// Sends the signed requests (`transport/http.rs`: direct over hyper for `http://`,
+    /// reqwest for `https://` and proxied endpoints).
+    pub(crate) http: HttpSender,
     pub(crate) endpoint: Endpoint,
     /// The endpoint parsed once; each request's URL is this with its path and query set
     /// (`Client::url_for`), so the scheme and host are not parsed again per request.
@@ -390,19 +393,16 @@ impl ClientBuilder {
                 )));
             }
         }
-        let signer = Signer {
-            version: self.signature_version,
-            region,
-        };
+        let signer = Signer::new(self.signature_version, region);
         let base_url = url::Url::parse(self.endpoint.as_str())
             .map_err(|e| Error::InvalidEndpoint(format!("{}: {e}", self.endpoint.as_str())))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .tcp_nodelay(true)
-            .user_agent(self.user_agent.clone())
-            .pool_idle_timeout(Duration::from_secs(50))
-            .build()
-            .map_err(|e| Error::InvalidInput(format!("could not build the HTTP client: {e}")))?;
+        let http = HttpSender::new(
+            &base_url,
+            &HttpSettings {
+                connect_timeout: self.connect_timeout,
+                user_agent: &self.user_agent,
+            },
+        )?;
         Ok(Client {
             user_request_id: None,
             inner: Arc::new(Inner {

@@ -55,8 +55,48 @@ type Res<T> = Result<T, BoxError>;
 #[derive(Debug, Parser)]
 #[command(name = "mns-loadgen", version, about)]
 struct Cli {
+    /// Tokio runtime: `multi-thread` (one worker per CPU the process may use, the default),
+    /// `current-thread`, or `auto` (current-thread when the process may use one CPU only, e.g.
+    /// under `taskset -c 1`).
+    #[arg(
+        long,
+        global = true,
+        default_value = "multi-thread",
+        env = "MNS_LOADGEN_RUNTIME"
+    )]
+    runtime: RuntimeFlavor,
     #[command(subcommand)]
     scenario: Scenario,
+}
+
+/// Which tokio runtime drives the scenario.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RuntimeFlavor {
+    /// `current-thread` when `std::thread::available_parallelism` is 1, else `multi-thread`.
+    Auto,
+    /// Everything (clients, connections) on the main thread.
+    CurrentThread,
+    /// One worker thread per CPU the process may use.
+    MultiThread,
+}
+
+impl RuntimeFlavor {
+    fn build(self) -> std::io::Result<tokio::runtime::Runtime> {
+        let current_thread = match self {
+            RuntimeFlavor::CurrentThread => true,
+            RuntimeFlavor::MultiThread => false,
+            RuntimeFlavor::Auto => std::thread::available_parallelism().is_ok_and(|n| n.get() == 1),
+        };
+        if current_thread {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,9 +246,7 @@ fn main() -> Res<()> {
         // No runtime: the scenario's own threads are the only ones working.
         return contention(args);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = cli.runtime.build()?;
     runtime.block_on(async {
         match cli.scenario {
             Scenario::Cycle(args) => cycle(&args).await,

@@ -137,10 +137,19 @@ where
     let content_type = find("content-type").unwrap_or("");
     let date = find("date").or_else(|| find("x-mns-date")).unwrap_or("");
 
-    let mut mns: Vec<(String, &str)> = headers
+    // Names are usually lower-case already (the client's own are): borrow those.
+    let mut mns: Vec<(std::borrow::Cow<'_, str>, &str)> = headers
         .iter()
         .filter(|(n, _)| is_mns_header(n.as_ref()))
-        .map(|(n, v)| (n.as_ref().to_ascii_lowercase(), v.as_ref()))
+        .map(|(n, v)| {
+            let n = n.as_ref();
+            let name = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(n.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(n)
+            };
+            (name, v.as_ref())
+        })
         .collect();
     mns.sort_by(|a, b| a.0.cmp(&b.0));
 
@@ -167,22 +176,50 @@ where
 
 /// `base64(HMAC-SHA1(access_key_secret, string_to_sign))`.
 pub fn signature(access_key_secret: &str, string_to_sign: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(access_key_secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(string_to_sign.as_bytes());
-    STANDARD.encode(mac.finalize().into_bytes())
+    signature_with(hmac_sha1(access_key_secret), string_to_sign)
 }
 
 /// The `Authorization` header value: `MNS {access_key_id}:{signature}`.
 pub fn authorization(access_key_id: &str, access_key_secret: &str, string_to_sign: &str) -> String {
-    let sig = signature(access_key_secret, string_to_sign);
-    let mut out = String::with_capacity(5 + access_key_id.len() + sig.len());
+    authorization_with(hmac_sha1(access_key_secret), access_key_id, string_to_sign)
+}
+
+/// HMAC-SHA1 keyed with an access key secret, before any message: what [`signature`] starts
+/// from. Keying hashes the key's inner and outer blocks, so a client keeps one keyed copy per
+/// secret and clones it per request (`transport::sign::KeyCache`).
+pub(crate) type HmacSha1 = hmac::Hmac<sha1::Sha1>;
+
+/// [`HmacSha1`] keyed with `access_key_secret`.
+pub(crate) fn hmac_sha1(access_key_secret: &str) -> HmacSha1 {
+    // HMAC accepts keys of any length, so this cannot fail.
+    <HmacSha1 as KeyInit>::new_from_slice(access_key_secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+}
+
+/// [`signature`] from an already keyed MAC.
+fn signature_with(mac: HmacSha1, string_to_sign: &str) -> String {
+    STANDARD.encode(signature_with_raw(mac, string_to_sign))
+}
+
+/// [`authorization`] from an already keyed MAC.
+pub(crate) fn authorization_with(
+    mac: HmacSha1,
+    access_key_id: &str,
+    string_to_sign: &str,
+) -> String {
+    // "MNS " + id + ":" + 28 base64 characters of a 20-byte digest.
+    let mut out = String::with_capacity(5 + access_key_id.len() + 28);
     out.push_str("MNS ");
     out.push_str(access_key_id);
     out.push(':');
-    out.push_str(&sig);
+    STANDARD.encode_string(signature_with_raw(mac, string_to_sign), &mut out);
     out
+}
+
+/// The raw HMAC-SHA1 digest of `string_to_sign`.
+fn signature_with_raw(mut mac: HmacSha1, string_to_sign: &str) -> [u8; 20] {
+    mac.update(string_to_sign.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 /// The `Content-MD5` value MNS SDKs send: base64 of the **lower-case hex** MD5 of the body

@@ -5,3 +5,4 @@ mod admin;
 mod common;
 mod messages;
 mod moving;
+mod proxy;

@@ -12,3 +12,4 @@ mod signing_vectors;
 mod support;
 mod topic_model;
 mod topic_ops;
+mod wire_form;

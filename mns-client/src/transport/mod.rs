@@ -23,17 +23,25 @@
 //! wire. `execute` builds the URL from it once, checks that URL parsing did not re-encode anything,
 //! and signs that same string.
 
+pub(crate) mod http;
+mod pool;
+mod sign;
+mod target;
+
+use sign::header_map;
+pub(crate) use sign::{Signer, sign_headers};
+use target::{kept_verbatim, url_with_target};
+
 use std::time::{Duration, SystemTime};
 
 use reqwest::Method;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorCode, ServiceError};
-use crate::signing::{self, SignatureVersion};
 use crate::time::TimeSource as _;
 use crate::xml;
 
@@ -227,59 +235,6 @@ impl std::fmt::Debug for SignedRequest {
     }
 }
 
-/// How a client signs: the scheme and, for V4, the credential-scope region.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Signer {
-    pub(crate) version: SignatureVersion,
-    /// The region of the V4 credential scope (always known when `version` is a V4 one).
-    pub(crate) region: String,
-}
-
-/// Builds the full header list (everything the client sets) for one attempt. Pure: the
-/// credentials and the time are arguments.
-pub(crate) fn sign_headers(
-    req: &Request,
-    signer: &Signer,
-    credentials: &Credentials,
-    now: SystemTime,
-) -> Vec<(&'static str, String)> {
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(req.headers.len() + 6);
-    if let Some(body) = &req.body {
-        headers.push(("content-md5", signing::content_md5(body.as_bytes())));
-        headers.push(("content-type", CONTENT_TYPE_XML.to_owned()));
-    }
-    // V4 signs the instant of this header, reformatted; both come from `now` truncated to the
-    // second, as in the Java SDK.
-    headers.push(("date", signing::http_date(now)));
-    headers.push(("x-mns-version", MNS_VERSION.to_owned()));
-    headers.extend(req.headers.iter().cloned());
-    let auth = match signer.version.v4_algorithm() {
-        None => {
-            let sts = signing::string_to_sign(req.method.as_str(), &req.resource, &headers);
-            signing::authorization(
-                credentials.access_key_id(),
-                credentials.access_key_secret(),
-                &sts,
-            )
-        }
-        Some(algorithm) => signing::v4::authorization(
-            algorithm,
-            credentials.access_key_id(),
-            credentials.access_key_secret(),
-            &signer.region,
-            now,
-            req.method.as_str(),
-            &req.resource,
-            &headers,
-        ),
-    };
-    headers.push(("authorization", auth));
-    if let Some(token) = credentials.security_token() {
-        headers.push(("security-token", token.to_owned()));
-    }
-    headers
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ErrorDoc {
@@ -296,26 +251,25 @@ struct ErrorDoc {
 impl Client {
     /// Builds the full URL for `resource` and checks that URL parsing keeps the resource byte for
     /// byte (so what is signed is what is sent).
-    pub(crate) fn url_for(
-        &self,
-        operation: &'static str,
-        resource: &str,
-    ) -> Result<url::Url, Error> {
-        // The endpoint has no path, query or fragment (`Endpoint::from_url` checks), so setting
-        // the resource's path and query on it gives what parsing `endpoint + resource` would,
-        // without parsing the scheme and host again on every request.
-        let mut url = self.inner.base_url.clone();
-        let (path, query) = match resource.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (resource, None),
-        };
-        url.set_path(path);
-        url.set_query(query);
-        if !resource.starts_with('/') || &url[url::Position::BeforePath..] != resource {
+    ///
+    /// A resource made only of characters that URL parsing never changes (see
+    /// [`kept_verbatim`]) passes without being parsed; anything else is checked by setting it on
+    /// the parsed endpoint with the `url` crate and comparing.
+    pub(crate) fn url_for(&self, operation: &'static str, resource: &str) -> Result<String, Error> {
+        let base = &self.inner.base_url;
+        let kept = resource.starts_with('/')
+            && (kept_verbatim(resource)
+                || &url_with_target(base, resource)[url::Position::BeforePath..] == resource);
+        if !kept {
             return Err(Error::InvalidInput(format!(
                 "{operation}: request target would be re-encoded on the wire"
             )));
         }
+        // The endpoint has no path, query or fragment (`Endpoint::from_url` checks).
+        let prefix = &base[..url::Position::BeforePath];
+        let mut url = String::with_capacity(prefix.len() + resource.len());
+        url.push_str(prefix);
+        url.push_str(resource);
         Ok(url)
     }
 
@@ -338,11 +292,11 @@ impl Client {
         let req = &self.with_user_headers(req.clone());
         let headers = sign_headers(req, &self.inner.signer, credentials, now)
             .into_iter()
-            .map(|(n, v)| (n.to_owned(), v))
+            .map(|(n, v)| (n.to_owned(), v.into_owned()))
             .collect();
         Ok(SignedRequest {
             method: req.method.as_str().to_owned(),
-            url: url.into(),
+            url,
             resource: req.resource.clone(),
             headers,
             body: req.body.clone(),
@@ -410,21 +364,15 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, req: &Request, url: &url::Url) -> Result<Response, Error> {
+    async fn attempt(&self, req: &Request, url: &str) -> Result<Response, Error> {
         let op = req.operation;
         let credentials = self.inner.credentials.provide_credentials().await?;
         let now = self.inner.time_source.now();
         let headers = sign_headers(req, &self.inner.signer, &credentials, now);
 
-        let mut header_map = HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers {
-            let value = HeaderValue::from_str(&value).map_err(|_| {
-                Error::InvalidInput(format!(
-                    "{op}: header {name} has a value that cannot be sent"
-                ))
-            })?;
-            header_map.insert(HeaderName::from_static(name), value);
-        }
+        // Room for what the HTTP layer adds (Content-Length, Accept, User-Agent, Host), so the
+        // map never regrows.
+        let mut header_map = header_map(op, headers, 4)?;
         let bodyless_write = req.body.is_none() && req.method != Method::GET;
         if bodyless_write {
             // Like the official Python SDK, send `Content-Length: 0` on body-less PUT/DELETE/POST:
@@ -435,40 +383,30 @@ impl Client {
             );
         }
         let timeout = req.timeout.unwrap_or(self.inner.request_timeout);
-        let mut builder = self
+        let body = match &req.body {
+            Some(body) => Some(bytes::Bytes::from(body.clone())),
+            None if bodyless_write => Some(bytes::Bytes::new()),
+            None => None,
+        };
+        let http::HttpAnswer {
+            status,
+            request_id,
+            body: bytes,
+        } = self
             .inner
             .http
-            .request(req.method.clone(), url.clone())
-            .headers(header_map)
-            .timeout(timeout);
-        builder = match &req.body {
-            Some(body) => builder.body(body.clone()),
-            None if bodyless_write => builder.body(Vec::<u8>::new()),
-            None => builder,
-        };
-
-        let started = tokio::time::Instant::now();
-        let map_err = |e: reqwest::Error| {
-            if e.is_timeout() {
-                Error::Timeout {
-                    operation: op,
-                    elapsed: started.elapsed(),
-                }
-            } else {
-                Error::Transport {
-                    operation: op,
-                    source: Box::new(e),
-                }
-            }
-        };
-        let resp = builder.send().await.map_err(map_err)?;
-        let status = resp.status().as_u16();
-        let request_id = resp
-            .headers()
-            .get("x-mns-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = read_capped(resp, self.inner.max_response_bytes, op, status, map_err).await?;
+            .send(http::HttpCall {
+                operation: op,
+                method: &req.method,
+                url,
+                resource: &req.resource,
+                base_url: &self.inner.base_url,
+                headers: header_map,
+                body,
+                timeout,
+                max_response_bytes: self.inner.max_response_bytes,
+            })
+            .await?;
         let body = String::from_utf8(bytes).map_err(|_| Error::Decode {
             operation: op,
             status,
@@ -492,33 +430,6 @@ impl Client {
             }
         }
     }
-}
-
-/// Reads a response body chunk by chunk, failing with [`Error::ResponseTooLarge`] as soon as it
-/// would pass `limit` (an endless body is never held past the cap).
-async fn read_capped(
-    mut resp: reqwest::Response,
-    limit: usize,
-    operation: &'static str,
-    status: u16,
-    map_err: impl Fn(reqwest::Error) -> Error,
-) -> Result<Vec<u8>, Error> {
-    let too_large = || Error::ResponseTooLarge {
-        operation,
-        status,
-        limit,
-    };
-    if resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let mut out = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(&map_err)? {
-        if out.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
 }
 
 /// Decodes an `<Error>` document into (code, message, request id, host id).
@@ -575,7 +486,7 @@ mod tests {
             let url = client.url_for("Op", resource).expect(resource);
             assert_eq!(url.as_str(), format!("http://127.0.0.1:9911{resource}"));
         }
-        for resource in ["queues/q", "/a b", "/a#b", "?x"] {
+        for resource in ["queues/q", "/a b", "/a#b", "?x", "/a/../b", "/a/%2e%2E/b"] {
             assert!(client.url_for("Op", resource).is_err(), "{resource:?}");
         }
     }
