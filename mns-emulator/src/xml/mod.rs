@@ -266,8 +266,10 @@ pub(crate) enum SendRequest {
     Batch(Vec<SendMessageInput>),
 }
 
-/// Parses a SendMessage or BatchSendMessage body; the root element decides which.
-pub(crate) fn parse_send_request(body: &[u8]) -> Result<SendRequest, MnsError> {
+/// Parses a SendMessage or BatchSendMessage body through the element tree: the reference the
+/// one-pass [`parse_send_request`] (which the server uses) must agree with on every input,
+/// checked by the fuzz target and the tests.
+pub(crate) fn parse_send_request_tree(body: &[u8]) -> Result<SendRequest, MnsError> {
     let root = parse_document(body)?;
     match root.name.as_str() {
         "Message" => Ok(SendRequest::Single(parse_message(&root)?)),
@@ -350,6 +352,9 @@ pub(crate) fn parse_account_attributes(body: &[u8]) -> Result<AccountAttributesI
 // ---------------------------------------------------------------------------------------------
 // Writing
 // ---------------------------------------------------------------------------------------------
+
+mod send;
+pub(crate) use send::parse_send_request;
 
 mod write;
 pub(crate) use write::*;
