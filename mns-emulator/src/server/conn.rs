@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -26,7 +25,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::Service as _;
 
-use super::ConnectionLimits;
+use super::{App, ConnectionLimits};
+use crate::http::ReplyBody;
 
 /// The current time for connection deadlines.
 #[expect(
@@ -175,7 +175,7 @@ impl Drop for RequestGuard {
 /// it (gracefully; the accept loop drops it when the grace period is over).
 pub(super) async fn serve_connection(
     tcp: TcpStream,
-    router: Router,
+    app: App,
     conn: Arc<Conn>,
     limits: &ConnectionLimits,
     shutdown: CancellationToken,
@@ -187,10 +187,18 @@ pub(super) async fn serve_connection(
     let service_conn = conn.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let guard = service_conn.begin_request();
-        req.extensions_mut().insert(super::FromWire);
-        let response = router.clone().call(req.map(Body::new));
+        let app = app.clone();
         async move {
-            let response: Result<axum::response::Response, Infallible> = response.await;
+            // The data plane goes straight to its handler; the router only sees the paths it
+            // has routes for (see `http::needs_router`).
+            let response = if crate::http::needs_router(req.uri().path()) {
+                req.extensions_mut().insert(super::FromWire);
+                let response: Result<axum::response::Response, Infallible> =
+                    app.router.clone().call(req.map(Body::new)).await;
+                response.map(|r| r.map(ReplyBody::from))
+            } else {
+                Ok(crate::http::serve(&app.shared, req, true).await)
+            };
             drop(guard);
             response
         }
