@@ -232,20 +232,23 @@ fn decode(s: &str) -> Option<String> {
 /// Splits a path into decoded segments: `/queues/q1/messages` → `["queues", "q1", "messages"]`.
 /// A trailing slash is ignored (`/queues/` is `/queues`); `/` gives no segments.
 pub(crate) fn path_segments(path: &str) -> Result<Vec<Cow<'_, str>>, MnsError> {
+    raw_segments(path).map(decode_segment).collect()
+}
+
+/// The `/`-separated segments of `path` as received (one leading and one trailing `/` dropped;
+/// none for an empty path).
+pub(crate) fn raw_segments(path: &str) -> impl Iterator<Item = &str> {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    if trimmed.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Borrowed unless a segment is percent-encoded: routing a plain path allocates only the list.
-    trimmed
-        .split('/')
-        .map(|seg| {
-            percent_decode_str(seg)
-                .decode_utf8()
-                .map_err(|_| MnsError::invalid_request_url())
-        })
-        .collect()
+    trimmed.split('/').filter(move |_| !trimmed.is_empty())
+}
+
+/// One percent-decoded segment: borrowed unless it is percent-encoded, so routing a plain path
+/// allocates nothing; not UTF-8 once decoded is 400 `InvalidRequestURL`.
+pub(crate) fn decode_segment(seg: &str) -> Result<Cow<'_, str>, MnsError> {
+    percent_decode_str(seg)
+        .decode_utf8()
+        .map_err(|_| MnsError::invalid_request_url())
 }
 
 #[cfg(test)]

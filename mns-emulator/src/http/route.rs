@@ -8,7 +8,9 @@
 
 use axum::http::Method;
 
-use super::request::{Query, path_segments};
+use std::borrow::Cow;
+
+use super::request::{Query, decode_segment, raw_segments};
 use crate::error::MnsError;
 use crate::faults::Operation;
 
@@ -69,11 +71,22 @@ impl Route {
     /// Resolves a request. An unknown method/path pair is 400 `InvalidRequestURL`; a malformed
     /// query (bad escapes, duplicated parameters) is the error [`Query::parse`] gives.
     pub(crate) fn resolve(method: &Method, path: &str, query: &Query) -> Result<Route, MnsError> {
-        let segments = path_segments(path)?;
-        let segs: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        // No route has more than four segments: more is `InvalidRequestURL`, as is a segment
+        // that does not decode, whichever comes first (the same error either way).
+        let mut decoded: [Cow<'_, str>; 4] = Default::default();
+        let mut n = 0;
+        for seg in raw_segments(path) {
+            let slot = decoded
+                .get_mut(n)
+                .ok_or_else(MnsError::invalid_request_url)?;
+            *slot = decode_segment(seg)?;
+            n += 1;
+        }
+        let all = decoded.each_ref().map(|c| c.as_ref());
+        let segs = &all[..n];
         let meta = query.flag("metaoverride");
         let s = |v: &str| v.to_owned();
-        let route = match (segs.as_slice(), method) {
+        let route = match (segs, method) {
             ([], &Method::GET) if query.has("accountmeta") => Route::GetAccountAttributes,
             ([], &Method::PUT) if query.has("accountmeta") => Route::SetAccountAttributes,
             (["commonbuy", "openservice"], &Method::POST) => Route::OpenService,
