@@ -354,6 +354,7 @@ pub(crate) fn parse_account_attributes(body: &[u8]) -> Result<AccountAttributesI
 // ---------------------------------------------------------------------------------------------
 
 mod send;
+mod send_plain;
 pub(crate) use send::parse_send_request;
 
 mod write;
