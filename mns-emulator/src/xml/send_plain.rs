@@ -112,28 +112,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// Plain text up to the next `<`: `None` when it holds a reference, `>`, a carriage return
-    /// or a character XML forbids.
+    /// or a character XML forbids (`'` and `"` are plain text here).
     fn text(&mut self) -> Option<&'a str> {
         let len = self.text[self.pos..].find('<')?;
         let text = &self.text[self.pos..self.pos + len];
-        // One pass without early exit per 32 bytes, so that it compiles to vector code: a
-        // control byte but tab and line feed (a carriage return included), `&` or `>` declines;
-        // 0xEF, the lead byte of U+FFFE and U+FFFF (and of many allowed characters), asks for
-        // the character check.
-        let mut lead_ef = false;
-        for chunk in text.as_bytes().chunks(32) {
-            let (declined, ef) = chunk.iter().fold((false, false), |(declined, ef), &b| {
-                (
-                    declined | (b < 0x20 && b != b'\t' && b != b'\n') | (b == b'&') | (b == b'>'),
-                    ef | (b == 0xEF),
-                )
-            });
-            if declined {
-                return None;
-            }
-            lead_ef |= ef;
-        }
-        if lead_ef && !all_xml_chars(text) {
+        // `&`, `>` and CR are left to the reader (references, `]]>`, line-end normalisation);
+        // a suspect byte asks for the character check.
+        let scan = super::scan_text(text.as_bytes());
+        if (scan.to_escape && text.bytes().any(|b| matches!(b, b'&' | b'>' | b'\r')))
+            || (scan.suspect && !all_xml_chars(text))
+        {
             return None;
         }
         self.pos += len;
