@@ -130,8 +130,24 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
 
 /// Serves one MNS request (data plane, or control plane on `/`): every answer, success or error,
 /// with the service's envelope. `from_wire`: the request arrived over a connection (see
-/// [`request::check_head`]).
+/// [`request::check_head`]). Every answer (an injected connection drop and the control plane's
+/// included) is finished as axum's router finished it when it was on this path.
 pub(crate) async fn serve<B>(
+    shared: &Arc<Shared>,
+    req: hyper::Request<B>,
+    from_wire: bool,
+) -> hyper::Response<ReplyBody>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: std::fmt::Display + Into<axum::BoxError>,
+{
+    let method = req.method().clone();
+    let mut response = answer_request(shared, req, from_wire).await;
+    respond::finish_like_axum(&method, &mut response);
+    response
+}
+
+async fn answer_request<B>(
     shared: &Arc<Shared>,
     req: hyper::Request<B>,
     from_wire: bool,
@@ -209,7 +225,7 @@ where
             (status, Some(body), None)
         }
     };
-    let response = respond::answer(shared, &method, &request_id, status, body, location);
+    let response = respond::answer(shared, &request_id, status, body, location);
     shared.observer.record(crate::admin::Served {
         request_id,
         at_ms: shared.clock.now_millis(),

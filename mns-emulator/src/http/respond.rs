@@ -85,11 +85,10 @@ static X_MNS_REQUEST_ID: HeaderName = HeaderName::from_static("x-mns-request-id"
 /// `x-mns-version`, parsed once.
 static X_MNS_VERSION: HeaderName = HeaderName::from_static("x-mns-version");
 
-/// The answer to one data-plane request: `status`, the common headers, `Location` when given,
-/// then `Content-Length`, in the service's spelling (`super::header_case`).
+/// The answer to one data-plane request: `status`, the common headers and `Location` when given,
+/// in the service's spelling (`super::header_case`); [`finish_like_axum`] adds `Content-Length`.
 pub(super) fn answer(
     shared: &Shared,
-    method: &Method,
     request_id: &str,
     status: StatusCode,
     body: Option<String>,
@@ -108,7 +107,6 @@ pub(super) fn answer(
         h.insert(header::LOCATION, loc);
     }
     *response.headers_mut() = h;
-    finish_like_axum(method, &mut response);
     super::header_case::apply(&mut response);
     response
 }
@@ -116,9 +114,19 @@ pub(super) fn answer(
 /// What axum's router does to every answer of a route (axum 0.8 `routing/route.rs`), so that an
 /// answer is the same byte for byte whether or not the router was on its path: `Content-Length`
 /// from an exact body size when the answer has none, and an empty body for `HEAD` (hyper sends
-/// none for `HEAD` anyway). A successful `CONNECT` never happens here: no MNS route takes it.
-fn finish_like_axum(method: &Method, response: &mut Response<ReplyBody>) {
+/// none for `HEAD` anyway); a successful answer to `CONNECT` (none is: no route takes it) gets
+/// neither, and loses a body it should not have.
+pub(super) fn finish_like_axum(method: &Method, response: &mut Response<ReplyBody>) {
     use http_body::Body as _;
+    if method == Method::CONNECT && response.status().is_success() {
+        if response.headers().contains_key(header::CONTENT_LENGTH)
+            || response.headers().contains_key(header::TRANSFER_ENCODING)
+            || response.body().size_hint().lower() != 0
+        {
+            *response.body_mut() = ReplyBody::empty();
+        }
+        return;
+    }
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_LENGTH)
         && let Some(size) = response.body().size_hint().exact()
