@@ -51,6 +51,8 @@ pub(crate) struct Served {
     pub(crate) at_ms: u64,
     /// The MNS operation (`-` when the request did not route) or control-plane action.
     pub(crate) operation: Cow<'static, str>,
+    /// The MNS route's `Route::index`, when the request routed.
+    pub(crate) route: Option<usize>,
     /// HTTP method.
     pub(crate) method: Method,
     /// Path, without the query.
@@ -104,6 +106,7 @@ impl Observer {
     pub(crate) fn record(&self, record: Served) {
         self.metrics.observe_request(
             record.operation.clone(),
+            record.route,
             record.code.as_deref(),
             record.latency,
         );

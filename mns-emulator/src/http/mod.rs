@@ -192,6 +192,7 @@ where
             .and_then(|query| Route::resolve(&method, path, &query).map(|route| (route, query)))
     };
     let operation = routed.as_ref().map_or("-", |(route, _)| route.name());
+    let route_index = routed.as_ref().ok().map(|(route, _)| route.index());
     let access_key_id = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -230,6 +231,7 @@ where
         request_id,
         at_ms: shared.clock.now_millis(),
         operation: operation.into(),
+        route: route_index,
         method,
         path,
         status: status.as_u16(),

@@ -101,6 +101,7 @@ pub(super) async fn serve(
         request_id: request_id.to_owned(),
         at_ms: shared.clock.now_millis(),
         operation: operation.into(),
+        route: None,
         method: parts.method.clone(),
         path: parts.uri.path().to_owned(),
         status,
