@@ -114,7 +114,7 @@ impl<'a> Scanner<'a> {
     /// Plain text up to the next `<`: `None` when it holds a reference, `>`, a carriage return
     /// or a character XML forbids (`'` and `"` are plain text here).
     fn text(&mut self) -> Option<&'a str> {
-        let len = self.text[self.pos..].find('<')?;
+        let len = memchr::memchr(b'<', self.rest())?;
         let text = &self.text[self.pos..self.pos + len];
         // `&`, `>` and CR are left to the reader (references, `]]>`, line-end normalisation);
         // a suspect byte asks for the character check.
