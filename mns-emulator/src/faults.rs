@@ -58,6 +58,7 @@
 //! ```
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -320,6 +321,9 @@ struct InjectorState {
 #[derive(Debug, Clone)]
 pub struct FaultInjector {
     state: Arc<Mutex<InjectorState>>,
+    /// Whether the plan has any rule, written under the state's lock: requests read it without
+    /// taking the lock (a lock on every request otherwise, contended across cores).
+    armed: Arc<AtomicBool>,
 }
 
 impl Default for FaultInjector {
@@ -330,6 +334,7 @@ impl Default for FaultInjector {
                 rng: SplitMix64(0),
                 fired: Vec::new(),
             })),
+            armed: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -353,6 +358,7 @@ impl FaultInjector {
         let mut s = self.lock();
         s.rng = SplitMix64(plan.seed);
         s.fired = vec![0; plan.rules.len()];
+        self.armed.store(!plan.rules.is_empty(), Ordering::Release);
         s.plan = plan;
     }
 
@@ -361,12 +367,20 @@ impl FaultInjector {
         let mut s = self.lock();
         s.plan.rules.push(rule);
         s.fired.push(0);
+        self.armed.store(true, Ordering::Release);
     }
 
     /// Removes every rule: the emulator behaves normally again.
     pub fn clear(&self) {
         let seed = self.lock().plan.seed;
         self.set_plan(FaultPlan::seeded(seed));
+    }
+
+    /// Whether the plan has any rule. A request that sees `false` is served as if no rule matched
+    /// it, which is what the lock would have decided at that moment; one that starts after a
+    /// plan is installed sees it.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.armed.load(Ordering::Acquire)
     }
 
     /// The plan and per-rule hit counts.
@@ -386,6 +400,9 @@ impl FaultInjector {
     /// Decides the fault (if any) for one request. Every matching rule with a probability below
     /// 1 draws one number, so decisions depend only on the seed and the order of requests.
     fn decide(&self, op: Operation, resource: Option<&str>) -> Option<Fault> {
+        if !self.is_armed() {
+            return None;
+        }
         let mut s = self.lock();
         if s.plan.rules.is_empty() {
             return None;

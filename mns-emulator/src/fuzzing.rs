@@ -4,9 +4,18 @@
 /// subscription and publish XML bodies, query strings, paths and routing, subscription
 /// endpoints, and the STS form parameters and OIDC token claims. Must never panic, whatever
 /// `data` is; errors are the expected outcome.
+///
+/// # Panics
+///
+/// When the one-pass SendMessage parser and the element-tree parser it replaced disagree (a
+/// different message or a different error) on `data`: the answer must not depend on which runs.
 pub fn parse_request(data: &[u8]) {
     let _ = crate::xml::parse_queue_attributes(data);
-    let _ = crate::xml::parse_send_request(data);
+    assert_eq!(
+        crate::xml::parse_send_request(data),
+        crate::xml::parse_send_request_tree(data),
+        "the SendMessage parsers disagree"
+    );
     let _ = crate::xml::parse_receipt_handles(data);
     let _ = crate::xml::parse_account_attributes(data);
     let _ = crate::http::topic_xml::parse_topic_attributes(data);

@@ -4,7 +4,8 @@
 //! message counters by the queue handlers; queue depths, waiting long polls and the delivery
 //! totals are read from the engine at scrape time, so they are exact whenever they are scraped.
 
-use std::sync::Mutex;
+use std::borrow::Cow;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -16,6 +17,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::engine::DeliveryTotals;
+use crate::http::route::ROUTE_NAMES;
 use crate::shared::Shared;
 
 /// The path metrics are served at.
@@ -27,13 +29,13 @@ pub(crate) const METRICS_CONTENT_TYPE: &str =
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    operation: String,
-    code: String,
+    operation: Cow<'static, str>,
+    code: Cow<'static, str>,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OperationLabel {
-    operation: String,
+    operation: Cow<'static, str>,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -46,6 +48,9 @@ struct QueueStateLabels {
 struct OutcomeLabel {
     outcome: &'static str,
 }
+
+/// How many MNS routes there are.
+const ROUTES: usize = ROUTE_NAMES.len();
 
 type HistogramFamily = Family<OperationLabel, Histogram, fn() -> Histogram>;
 
@@ -60,6 +65,10 @@ pub(crate) struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
+    /// Per MNS route (`Route::index`), its `OK` counter and its latency histogram, taken from
+    /// the families on first use: a successful request then updates them without hashing labels
+    /// or taking the families' locks (the families are never cleared, so these stay theirs).
+    ok_series: [OnceLock<(Counter, Histogram)>; ROUTES],
     pub(crate) messages_sent: Counter,
     pub(crate) messages_received: Counter,
     pub(crate) messages_deleted: Counter,
@@ -141,6 +150,7 @@ impl Metrics {
             registry,
             requests,
             latency,
+            ok_series: std::array::from_fn(|_| OnceLock::new()),
             messages_sent,
             messages_received,
             messages_deleted,
@@ -154,17 +164,47 @@ impl Metrics {
         }
     }
 
-    pub(crate) fn observe_request(&self, operation: &str, code: &str, latency: Duration) {
+    /// Counts one answered request (`code`: its MNS error code, `None` for success; `route`: its
+    /// `Route::index` when it routed) and its latency. Fixed names are borrowed, so a successful
+    /// request allocates nothing here.
+    pub(crate) fn observe_request(
+        &self,
+        operation: Cow<'static, str>,
+        route: Option<usize>,
+        code: Option<&str>,
+        latency: Duration,
+    ) {
+        let series = match (code, route.and_then(|i| self.ok_series.get(i))) {
+            (None, Some(cached)) => Some(cached.get_or_init(|| {
+                (
+                    self.requests
+                        .get_or_create(&RequestLabels {
+                            operation: operation.clone(),
+                            code: Cow::Borrowed("OK"),
+                        })
+                        .clone(),
+                    self.latency
+                        .get_or_create(&OperationLabel {
+                            operation: operation.clone(),
+                        })
+                        .clone(),
+                )
+            })),
+            _ => None,
+        };
+        if let Some((count, histogram)) = series {
+            count.inc();
+            histogram.observe(latency.as_secs_f64());
+            return;
+        }
         self.requests
             .get_or_create(&RequestLabels {
-                operation: operation.to_owned(),
-                code: code.to_owned(),
+                operation: operation.clone(),
+                code: code.map_or(Cow::Borrowed("OK"), |c| Cow::Owned(c.to_owned())),
             })
             .inc();
         self.latency
-            .get_or_create(&OperationLabel {
-                operation: operation.to_owned(),
-            })
+            .get_or_create(&OperationLabel { operation })
             .observe(latency.as_secs_f64());
     }
 

@@ -58,8 +58,8 @@ pub use body::DEFAULT_ADMIN_BODY_LIMIT_BYTES;
 #[cfg(feature = "cli")]
 pub(crate) use clock_api::parse_instant;
 pub use metrics::METRICS_PATH;
-pub(crate) use observe::Observer;
 pub use observe::{DEFAULT_REQUEST_LOG_CAPACITY, RequestRecord};
+pub(crate) use observe::{Observer, Served};
 
 use crate::shared::Shared;
 

@@ -2,9 +2,12 @@
 //! admin API's request log and the dashboard) and the Prometheus metrics (`super::metrics`).
 //! Recorded by the HTTP layer once per MNS request, after the answer is known.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use axum::http::Method;
 
 use serde::Serialize;
 
@@ -37,10 +40,53 @@ pub struct RequestRecord {
     pub access_key_id: Option<String>,
 }
 
+/// One served request as the HTTP layer hands it over: a [`RequestRecord`] whose operation and
+/// method are kept as they are (no `String` per request for a fixed name); the log turns it into
+/// a [`RequestRecord`] only when read.
+#[derive(Debug)]
+pub(crate) struct Served {
+    /// The request id the emulator answered with.
+    pub(crate) request_id: String,
+    /// When it was answered, on the emulator's clock, epoch ms.
+    pub(crate) at_ms: u64,
+    /// The MNS operation (`-` when the request did not route) or control-plane action.
+    pub(crate) operation: Cow<'static, str>,
+    /// The MNS route's `Route::index`, when the request routed.
+    pub(crate) route: Option<usize>,
+    /// HTTP method.
+    pub(crate) method: Method,
+    /// Path, without the query.
+    pub(crate) path: String,
+    /// HTTP status of the answer.
+    pub(crate) status: u16,
+    /// MNS error code, for errors.
+    pub(crate) code: Option<String>,
+    /// Time spent answering.
+    pub(crate) latency: Duration,
+    /// The access key id the request was signed with, when it was signed.
+    pub(crate) access_key_id: Option<String>,
+}
+
+impl Served {
+    fn to_record(&self) -> RequestRecord {
+        RequestRecord {
+            request_id: self.request_id.clone(),
+            at_ms: self.at_ms,
+            operation: self.operation.clone().into_owned(),
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            status: self.status,
+            code: self.code.clone(),
+            latency_ms: self.latency.as_secs_f64() * 1000.0,
+            access_key_id: self.access_key_id.clone(),
+        }
+    }
+}
+
 /// The request log and the metrics of one emulator.
 #[derive(Debug)]
 pub(crate) struct Observer {
-    requests: Mutex<VecDeque<RequestRecord>>,
+    requests: Mutex<VecDeque<Served>>,
     capacity: usize,
     pub(crate) metrics: Metrics,
 }
@@ -57,18 +103,19 @@ impl Default for Observer {
 
 impl Observer {
     /// Records one answered request in the log and the metrics.
-    pub(crate) fn record(&self, record: RequestRecord, latency: Duration) {
+    pub(crate) fn record(&self, record: Served) {
         self.metrics.observe_request(
-            &record.operation,
-            record.code.as_deref().unwrap_or("OK"),
-            latency,
+            record.operation.clone(),
+            record.route,
+            record.code.as_deref(),
+            record.latency,
         );
         tracing::debug!(
             operation = %record.operation,
             status = record.status,
             code = record.code.as_deref().unwrap_or("-"),
             request_id = %record.request_id,
-            latency_ms = record.latency_ms,
+            latency_ms = record.latency.as_secs_f64() * 1000.0,
             "request"
         );
         let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
@@ -83,7 +130,7 @@ impl Observer {
         let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         log.iter()
             .skip(log.len().saturating_sub(limit))
-            .cloned()
+            .map(Served::to_record)
             .collect()
     }
 

@@ -511,9 +511,13 @@ impl Emulator {
         }
         let router = self.router();
         let token = self.shared.shutdown.clone();
+        let app = server::App {
+            shared: self.shared.clone(),
+            router,
+        };
         let task = tokio::spawn(server::serve(
             listener,
-            router,
+            app,
             token,
             self.connection_limits.clone(),
         ));

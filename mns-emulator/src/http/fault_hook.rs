@@ -37,13 +37,22 @@ impl FaultHost for Shared {
 
 /// Dispatches `req` under the fault (if any) the plan chooses for its route; `true` = drop the
 /// connection instead of answering. A request that does not route is classified as
-/// [`faults::Operation::Other`].
-pub(super) async fn dispatch_with_faults(
+/// [`faults::Operation::Other`]. Without a fault plan the request is dispatched directly.
+pub(super) async fn dispatch_with_faults<B>(
     shared: &Arc<Shared>,
     ctx: &Ctx,
-    req: Request,
+    req: hyper::Request<B>,
     routed: Result<(Route, Query), MnsError>,
-) -> (Result<Reply, MnsError>, bool) {
+    from_wire: bool,
+) -> (Result<Reply, MnsError>, bool)
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: std::fmt::Display + Into<axum::BoxError>,
+{
+    if !shared.faults.is_armed() {
+        return (dispatch(shared, ctx, req, routed, from_wire).await, false);
+    }
+    let req = req.map(Body::new);
     let (op, resource) = match &routed {
         Ok((route, _)) => {
             let (op, resource) = route.fault_target();
@@ -60,7 +69,14 @@ pub(super) async fn dispatch_with_faults(
     let taken = slot.clone();
     let handle = async move {
         let body = take(&taken).unwrap_or_default();
-        dispatch(shared, ctx, Request::from_parts(parts, body), routed).await
+        dispatch(
+            shared,
+            ctx,
+            Request::from_parts(parts, body),
+            routed,
+            from_wire,
+        )
+        .await
     };
     let outcome = faults::around(
         &shared.faults,

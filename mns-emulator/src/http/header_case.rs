@@ -19,8 +19,7 @@
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 
-use axum::http::Extensions;
-use axum::response::Response;
+use axum::http::{Extensions, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt as _;
 
@@ -78,7 +77,7 @@ async fn capture() -> Option<Extensions> {
 }
 
 /// Gives `response` the service's header-name spellings (a no-op before [`init`]).
-pub(crate) fn apply(response: &mut Response) {
+pub(crate) fn apply<B>(response: &mut Response<B>) {
     if let Some(template) = TEMPLATE.get() {
         response.extensions_mut().extend(template.clone());
     }

@@ -18,11 +18,13 @@ pub(crate) mod header_case;
 mod openapi;
 mod queue;
 pub(crate) mod request;
+mod respond;
 pub(crate) mod route;
 pub(crate) mod sts;
 mod topic;
 pub(crate) mod topic_xml;
 
+pub(crate) use respond::ReplyBody;
 pub(crate) use sts::credential_routes;
 
 use std::sync::Arc;
@@ -30,10 +32,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-use crate::auth::{MNS_VERSION, RequestToVerify};
+use crate::auth::RequestToVerify;
 use crate::error::MnsError;
 pub(crate) use crate::shared::{Shared, WaitingGuard};
 use crate::xml;
@@ -96,6 +98,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Whether a request for `path` needs the axum router: the paths of the admin API, metrics and
+/// health, the credential services and the push certificate, whether or not they are enabled
+/// (a disabled one falls through the router to [`serve`], as before). Every other path is the
+/// data plane (or the control plane on `/`), which the router would only hand to its fallback.
+pub(crate) fn needs_router(path: &str) -> bool {
+    path.starts_with(crate::admin::ADMIN_PREFIX)
+        || path.starts_with(crate::admin::METRICS_PATH)
+        || path.starts_with(crate::sts::STS_PATH)
+        || path.starts_with(crate::sts::ECS_METADATA_PATH)
+        || path == crate::push::CERTIFICATE_PATH
+}
+
 /// The start of a request, for its latency.
 #[expect(
     clippy::disallowed_methods,
@@ -106,23 +120,61 @@ fn started() -> std::time::Instant {
     std::time::Instant::now()
 }
 
+/// The router's fallback: a request that came through the router (in-process through
+/// [`crate::Emulator::router`], or over the wire on a path the router serves when that part is
+/// off). Over the wire the server marks it [`crate::server::FromWire`].
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let from_wire = req.extensions().get::<crate::server::FromWire>().is_some();
+    serve(&shared, req, from_wire).await.map(Body::new)
+}
+
+/// Serves one MNS request (data plane, or control plane on `/`): every answer, success or error,
+/// with the service's envelope. `from_wire`: the request arrived over a connection (see
+/// [`request::check_head`]). Every answer (an injected connection drop and the control plane's
+/// included) is finished as axum's router finished it when it was on this path.
+pub(crate) async fn serve<B>(
+    shared: &Arc<Shared>,
+    req: hyper::Request<B>,
+    from_wire: bool,
+) -> hyper::Response<ReplyBody>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: std::fmt::Display + Into<axum::BoxError>,
+{
+    let method = req.method().clone();
+    let mut response = answer_request(shared, req, from_wire).await;
+    respond::finish_like_axum(&method, &mut response);
+    response
+}
+
+async fn answer_request<B>(
+    shared: &Arc<Shared>,
+    req: hyper::Request<B>,
+    from_wire: bool,
+) -> hyper::Response<ReplyBody>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + Unpin + 'static,
+    B::Error: std::fmt::Display + Into<axum::BoxError>,
+{
     let started = started();
     let request_id = shared.next_request_id();
-    let host = request::base_host(req.uri(), req.headers()).unwrap_or_else(|| {
-        shared
-            .default_host
-            .read()
-            .map(|h| h.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
-    });
-    let mut base_url = String::with_capacity(7 + host.len());
-    base_url.push_str("http://");
-    base_url.push_str(&host);
-    let ctx = Ctx { base_url };
+    let ctx = Ctx {
+        base_url: request::base_url(req.uri(), req.headers()).unwrap_or_else(|| {
+            let host = shared
+                .default_host
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            let mut base_url = String::with_capacity(7 + host.len());
+            base_url.push_str("http://");
+            base_url.push_str(&host);
+            base_url
+        }),
+    };
     // The control-plane OpenAPI shares the port; it has its own auth and JSON envelope.
     if openapi::is_control_plane(&req) {
-        return openapi::serve(&shared, &ctx, req, &request_id, started).await;
+        return openapi::serve(shared, &ctx, req.map(Body::new), &request_id, started)
+            .await
+            .map(ReplyBody::from);
     }
     let method = req.method().clone();
     // Only the failure log reads it: a clone shares the URI's bytes, where `to_string` would
@@ -140,6 +192,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .and_then(|query| Route::resolve(&method, path, &query).map(|route| (route, query)))
     };
     let operation = routed.as_ref().map_or("-", |(route, _)| route.name());
+    let route_index = routed.as_ref().ok().map(|(route, _)| route.index());
     let access_key_id = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -148,9 +201,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .map(str::to_owned);
     let path = req.uri().path().to_owned();
     let (result, drop_connection) =
-        fault_hook::dispatch_with_faults(&shared, &ctx, req, routed).await;
+        fault_hook::dispatch_with_faults(shared, &ctx, req, routed, from_wire).await;
     if drop_connection {
-        return fault_hook::dropped_connection();
+        return fault_hook::dropped_connection().map(ReplyBody::from);
     }
     // With a data directory, no answer leaves before the changes behind it are durable.
     let result = match shared.durable().await {
@@ -173,89 +226,39 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             (status, Some(body), None)
         }
     };
-    let mut response = match body {
-        Some(b) => Response::new(Body::from(b)),
-        None => Response::new(Body::empty()),
-    };
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    set_common_headers(h, &shared, &request_id);
-    if let Some(loc) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        h.insert(header::LOCATION, loc);
-    }
-    header_case::apply(&mut response);
-    let latency = started.elapsed();
-    shared.observer.record(
-        crate::admin::RequestRecord {
-            request_id,
-            at_ms: shared.clock.now_millis(),
-            operation: operation.to_owned(),
-            method: method.to_string(),
-            path,
-            status: status.as_u16(),
-            code,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-            access_key_id,
-        },
-        latency,
-    );
+    let response = respond::answer(shared, &request_id, status, body, location);
+    shared.observer.record(crate::admin::Served {
+        request_id,
+        at_ms: shared.clock.now_millis(),
+        operation: operation.into(),
+        route: route_index,
+        method,
+        path,
+        status: status.as_u16(),
+        code,
+        latency: started.elapsed(),
+        access_key_id,
+    });
     response
-}
-
-/// `x-mns-request-id`, parsed once (a `&str` name is parsed on every insert).
-static X_MNS_REQUEST_ID: HeaderName = HeaderName::from_static("x-mns-request-id");
-/// `x-mns-version`, parsed once.
-static X_MNS_VERSION: HeaderName = HeaderName::from_static("x-mns-version");
-
-fn set_common_headers(h: &mut HeaderMap, shared: &Shared, request_id: &str) {
-    h.reserve(6);
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert(X_MNS_REQUEST_ID.clone(), v);
-    }
-    h.insert(X_MNS_VERSION.clone(), HeaderValue::from_static(MNS_VERSION));
-    h.insert(header::SERVER, HeaderValue::from_static("AliyunMQS"));
-    // The service sends this content type even on 204 responses (reference §2.2).
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml;charset=utf-8"),
-    );
-    h.insert(header::DATE, http_date(shared.clock.now()));
-}
-
-/// The `Date` header value for `now`, formatted once per second per thread (it changes only
-/// once a second, and formatting it is a visible share of a small request's cost). A pure
-/// function of the second, so any clock (a `ManualClock` too) gets the right value.
-fn http_date(now: std::time::SystemTime) -> HeaderValue {
-    use std::cell::RefCell;
-    thread_local! {
-        static CACHE: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
-    }
-    let secs = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    CACHE.with_borrow_mut(|cache| match cache {
-        Some((s, v)) if *s == secs => v.clone(),
-        _ => {
-            let v = HeaderValue::from_str(&httpdate::fmt_http_date(now))
-                .unwrap_or_else(|_| HeaderValue::from_static(""));
-            *cache = Some((secs, v.clone()));
-            v
-        }
-    })
 }
 
 /// Checks the head, authenticates, reads the body, then runs the routed operation. A request
 /// that does not route is answered with its routing error only after authentication, as the
 /// service does.
-async fn dispatch(
+async fn dispatch<B>(
     shared: &Arc<Shared>,
     ctx: &Ctx,
-    req: Request,
+    req: hyper::Request<B>,
     routed: Result<(Route, Query), MnsError>,
-) -> Result<Reply, MnsError> {
+    from_wire: bool,
+) -> Result<Reply, MnsError>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
     let (parts, body) = req.into_parts();
     // Framing and header rules of HTTP/1.1 first: they decide what the request even is.
-    request::check_head(&parts)?;
+    request::check_head(&parts, from_wire)?;
     // The raw target exactly as received: hyper keeps the original bytes of the path and query.
     let target = parts
         .uri
@@ -272,7 +275,23 @@ async fn dispatch(
     {
         return Err(crate::auth::AuthError::InvalidAuthorizationHeader.into());
     }
-    {
+    if shared.auth.config().accept_any_signature {
+        // Only `Authorization` is read in this mode (`check_head` has refused a repeated one):
+        // no list of every header.
+        let authorization = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(|v| ("authorization", v));
+        shared.auth.verify(
+            &RequestToVerify {
+                method: parts.method.as_str(),
+                target,
+                headers: authorization.as_slice(),
+            },
+            shared.clock.now(),
+        )?;
+    } else {
         let headers: Vec<(&str, &str)> = parts
             .headers
             .iter()
@@ -330,13 +349,18 @@ async fn dispatch(
 /// `Content-Length` first so an oversized upload is refused before it is read), a body that does
 /// not arrive within `deadline` with 408 `RequestTimeout`, and a body whose framing is broken
 /// (e.g. a bad chunk) with 400 `InvalidArgument` naming the cause.
-async fn read_body(
-    body: Body,
+async fn read_body<B>(
+    mut body: B,
     headers: &HeaderMap,
     limit: usize,
     deadline: std::time::Duration,
-) -> Result<Vec<u8>, MnsError> {
-    use futures_util::{FutureExt as _, StreamExt as _};
+) -> Result<Vec<u8>, MnsError>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    use futures_util::FutureExt as _;
+    use http_body_util::BodyExt as _;
 
     let too_large = || {
         MnsError::invalid_argument(format!(
@@ -352,29 +376,31 @@ async fn read_body(
     }
     // Pre-size from the declared length, capped so a large claim with no body costs little.
     let mut out = Vec::with_capacity(declared.map_or(0, |n| n.min(64 * 1024) as usize));
-    let mut stream = body.into_data_stream();
-    let append = |out: &mut Vec<u8>, chunk: Result<bytes::Bytes, axum::Error>| {
-        let chunk = chunk.map_err(|e| {
+    // Data frames are appended; trailers are skipped.
+    let append = |out: &mut Vec<u8>, frame: Result<http_body::Frame<bytes::Bytes>, B::Error>| {
+        let frame = frame.map_err(|e| {
             MnsError::invalid_argument(format!("The request body could not be read: {e}."))
         })?;
-        if out.len() + chunk.len() > limit {
-            return Err(too_large());
+        if let Ok(chunk) = frame.into_data() {
+            if out.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&chunk);
         }
-        out.extend_from_slice(&chunk);
         Ok(())
     };
     // A small body has usually arrived with the head: take what is ready without arming the
     // deadline's timer (a timer per request is a visible share of a small request's cost).
     loop {
-        match stream.next().now_or_never() {
+        match body.frame().now_or_never() {
             Some(None) => return Ok(out),
-            Some(Some(chunk)) => append(&mut out, chunk)?,
+            Some(Some(frame)) => append(&mut out, frame)?,
             None => break,
         }
     }
     let read = async {
-        while let Some(chunk) = stream.next().await {
-            append(&mut out, chunk)?;
+        while let Some(frame) = body.frame().await {
+            append(&mut out, frame)?;
         }
         Ok(out)
     };

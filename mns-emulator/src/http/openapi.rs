@@ -17,7 +17,7 @@ use crate::openapi::{self, Incoming, OpenApiError};
 const UNKNOWN_ACTION: &str = "OpenAPI";
 
 /// Whether `req` is a control-plane request (decided on the head alone).
-pub(super) fn is_control_plane(req: &Request) -> bool {
+pub(super) fn is_control_plane<B>(req: &hyper::Request<B>) -> bool {
     // Every data-plane request comes through here: only `/` can be the control plane, so the
     // header list is gathered for that path alone.
     if req.uri().path() != "/" {
@@ -97,21 +97,18 @@ pub(super) async fn serve(
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-acs-request-id", v);
     }
-    let latency = started.elapsed();
-    shared.observer.record(
-        crate::admin::RequestRecord {
-            request_id: request_id.to_owned(),
-            at_ms: shared.clock.now_millis(),
-            operation,
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            status,
-            code,
-            latency_ms: latency.as_secs_f64() * 1000.0,
-            access_key_id,
-        },
-        latency,
-    );
+    shared.observer.record(crate::admin::Served {
+        request_id: request_id.to_owned(),
+        at_ms: shared.clock.now_millis(),
+        operation: operation.into(),
+        route: None,
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        status,
+        code,
+        latency: started.elapsed(),
+        access_key_id,
+    });
     response
 }
 

@@ -60,12 +60,9 @@ const SINGLE_HEADERS: [header::HeaderName; 6] = [
 /// Checks the HTTP/1.1 rules of a request head before anything else reads it (RFC 9112 §3.2,
 /// §6.1): `Host` present (on the wire), once and well-formed, no repeated `x-mns-*` or signed
 /// header (400 `InvalidArgument`), and no transfer coding but `chunked` (501 `NotImplemented`).
-pub(crate) fn check_head(parts: &Parts) -> Result<(), MnsError> {
+pub(crate) fn check_head(parts: &Parts, from_wire: bool) -> Result<(), MnsError> {
     let hosts = parts.headers.get_all(header::HOST).iter().count();
-    if hosts == 0
-        && parts.version == Version::HTTP_11
-        && parts.extensions.get::<crate::server::FromWire>().is_some()
-    {
+    if hosts == 0 && parts.version == Version::HTTP_11 && from_wire {
         return Err(MnsError::invalid_argument(
             "The Host header is required in HTTP/1.1 requests.",
         ));
@@ -102,20 +99,26 @@ pub(crate) fn check_head(parts: &Parts) -> Result<(), MnsError> {
     Ok(())
 }
 
-/// The `host[:port]` a request was addressed to: the authority of an absolute-form target
-/// (which wins over `Host`, RFC 9112 §3.2.2), else a single well-formed, non-empty `Host`.
-/// `None` when neither is usable; [`check_head`] then refuses the request unless it came
-/// in-process without a `Host`.
-pub(crate) fn base_host(uri: &Uri, headers: &HeaderMap) -> Option<String> {
+/// `http://` and the `host[:port]` a request was addressed to: the authority of an absolute-form
+/// target (which wins over `Host`, RFC 9112 §3.2.2), else a single well-formed, non-empty
+/// `Host`. `None` when neither is usable; [`check_head`] then refuses the request unless it came
+/// in-process without a `Host`. Built in one allocation: this runs on every request.
+pub(crate) fn base_url(uri: &Uri, headers: &HeaderMap) -> Option<String> {
+    let with_scheme = |parts: &[&str]| {
+        let mut url = String::with_capacity(7 + parts.iter().map(|p| p.len()).sum::<usize>());
+        url.push_str("http://");
+        parts.iter().for_each(|p| url.push_str(p));
+        url
+    };
     if let Some(authority) = uri.authority() {
         return Some(match authority.port() {
-            Some(port) => format!("{}:{port}", authority.host()),
-            None => authority.host().to_owned(),
+            Some(port) => with_scheme(&[authority.host(), ":", port.as_str()]),
+            None => with_scheme(&[authority.host()]),
         });
     }
     let mut hosts = headers.get_all(header::HOST).iter();
     let host = hosts.next()?.to_str().ok()?;
-    (hosts.next().is_none() && !host.is_empty() && valid_host(host)).then(|| host.to_owned())
+    (hosts.next().is_none() && !host.is_empty() && valid_host(host)).then(|| with_scheme(&[host]))
 }
 
 /// Whether `s` is `uri-host [":" port]` (RFC 3986) with a host of letters, digits, `-`, `.`,
@@ -229,20 +232,23 @@ fn decode(s: &str) -> Option<String> {
 /// Splits a path into decoded segments: `/queues/q1/messages` → `["queues", "q1", "messages"]`.
 /// A trailing slash is ignored (`/queues/` is `/queues`); `/` gives no segments.
 pub(crate) fn path_segments(path: &str) -> Result<Vec<Cow<'_, str>>, MnsError> {
+    raw_segments(path).map(decode_segment).collect()
+}
+
+/// The `/`-separated segments of `path` as received (one leading and one trailing `/` dropped;
+/// none for an empty path).
+pub(crate) fn raw_segments(path: &str) -> impl Iterator<Item = &str> {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-    if trimmed.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Borrowed unless a segment is percent-encoded: routing a plain path allocates only the list.
-    trimmed
-        .split('/')
-        .map(|seg| {
-            percent_decode_str(seg)
-                .decode_utf8()
-                .map_err(|_| MnsError::invalid_request_url())
-        })
-        .collect()
+    trimmed.split('/').filter(move |_| !trimmed.is_empty())
+}
+
+/// One percent-decoded segment: borrowed unless it is percent-encoded, so routing a plain path
+/// allocates nothing; not UTF-8 once decoded is 400 `InvalidRequestURL`.
+pub(crate) fn decode_segment(seg: &str) -> Result<Cow<'_, str>, MnsError> {
+    percent_decode_str(seg)
+        .decode_utf8()
+        .map_err(|_| MnsError::invalid_request_url())
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 
 use axum::http::Method;
 
-use super::request::{Query, path_segments};
+use std::borrow::Cow;
+
+use super::request::{Query, decode_segment, raw_segments};
 use crate::error::MnsError;
 use crate::faults::Operation;
 
@@ -65,15 +67,54 @@ pub(crate) enum Route {
     Unsubscribe(String, String),
 }
 
+/// The operation name of each route, by [`Route::index`].
+pub(crate) const ROUTE_NAMES: [&str; 24] = [
+    "GetAccountAttributes",
+    "SetAccountAttributes",
+    "OpenService",
+    "ListQueue",
+    "CreateQueue",
+    "SetQueueAttributes",
+    "GetQueueAttributes",
+    "DeleteQueue",
+    "SendMessage",
+    "ReceiveMessage",
+    "PeekMessage",
+    "DeleteMessage",
+    "ChangeMessageVisibility",
+    "ListTopic",
+    "CreateTopic",
+    "SetTopicAttributes",
+    "GetTopicAttributes",
+    "DeleteTopic",
+    "PublishMessage",
+    "ListSubscriptionByTopic",
+    "Subscribe",
+    "SetSubscriptionAttributes",
+    "GetSubscriptionAttributes",
+    "Unsubscribe",
+];
+
 impl Route {
     /// Resolves a request. An unknown method/path pair is 400 `InvalidRequestURL`; a malformed
     /// query (bad escapes, duplicated parameters) is the error [`Query::parse`] gives.
     pub(crate) fn resolve(method: &Method, path: &str, query: &Query) -> Result<Route, MnsError> {
-        let segments = path_segments(path)?;
-        let segs: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        // No route has more than four segments: more is `InvalidRequestURL`, as is a segment
+        // that does not decode, whichever comes first (the same error either way).
+        let mut decoded: [Cow<'_, str>; 4] = Default::default();
+        let mut n = 0;
+        for seg in raw_segments(path) {
+            let slot = decoded
+                .get_mut(n)
+                .ok_or_else(MnsError::invalid_request_url)?;
+            *slot = decode_segment(seg)?;
+            n += 1;
+        }
+        let all = decoded.each_ref().map(|c| c.as_ref());
+        let segs = &all[..n];
         let meta = query.flag("metaoverride");
         let s = |v: &str| v.to_owned();
-        let route = match (segs.as_slice(), method) {
+        let route = match (segs, method) {
             ([], &Method::GET) if query.has("accountmeta") => Route::GetAccountAttributes,
             ([], &Method::PUT) if query.has("accountmeta") => Route::SetAccountAttributes,
             (["commonbuy", "openservice"], &Method::POST) => Route::OpenService,
@@ -111,31 +152,36 @@ impl Route {
 
     /// The MNS operation name (the single form for batch-capable routes), for logs.
     pub(crate) fn name(&self) -> &'static str {
+        ROUTE_NAMES[self.index()]
+    }
+
+    /// This route's place in [`ROUTE_NAMES`] (for per-operation tables).
+    pub(crate) fn index(&self) -> usize {
         match self {
-            Route::GetAccountAttributes => "GetAccountAttributes",
-            Route::SetAccountAttributes => "SetAccountAttributes",
-            Route::OpenService => "OpenService",
-            Route::ListQueue => "ListQueue",
-            Route::CreateQueue(_) => "CreateQueue",
-            Route::SetQueueAttributes(_) => "SetQueueAttributes",
-            Route::GetQueueAttributes(_) => "GetQueueAttributes",
-            Route::DeleteQueue(_) => "DeleteQueue",
-            Route::SendMessage(_) => "SendMessage",
-            Route::ReceiveMessage(_) => "ReceiveMessage",
-            Route::PeekMessage(_) => "PeekMessage",
-            Route::DeleteMessage(_) => "DeleteMessage",
-            Route::ChangeMessageVisibility(_) => "ChangeMessageVisibility",
-            Route::ListTopic => "ListTopic",
-            Route::CreateTopic(_) => "CreateTopic",
-            Route::SetTopicAttributes(_) => "SetTopicAttributes",
-            Route::GetTopicAttributes(_) => "GetTopicAttributes",
-            Route::DeleteTopic(_) => "DeleteTopic",
-            Route::PublishMessage(_) => "PublishMessage",
-            Route::ListSubscriptionByTopic(_) => "ListSubscriptionByTopic",
-            Route::Subscribe(..) => "Subscribe",
-            Route::SetSubscriptionAttributes(..) => "SetSubscriptionAttributes",
-            Route::GetSubscriptionAttributes(..) => "GetSubscriptionAttributes",
-            Route::Unsubscribe(..) => "Unsubscribe",
+            Route::GetAccountAttributes => 0,
+            Route::SetAccountAttributes => 1,
+            Route::OpenService => 2,
+            Route::ListQueue => 3,
+            Route::CreateQueue(_) => 4,
+            Route::SetQueueAttributes(_) => 5,
+            Route::GetQueueAttributes(_) => 6,
+            Route::DeleteQueue(_) => 7,
+            Route::SendMessage(_) => 8,
+            Route::ReceiveMessage(_) => 9,
+            Route::PeekMessage(_) => 10,
+            Route::DeleteMessage(_) => 11,
+            Route::ChangeMessageVisibility(_) => 12,
+            Route::ListTopic => 13,
+            Route::CreateTopic(_) => 14,
+            Route::SetTopicAttributes(_) => 15,
+            Route::GetTopicAttributes(_) => 16,
+            Route::DeleteTopic(_) => 17,
+            Route::PublishMessage(_) => 18,
+            Route::ListSubscriptionByTopic(_) => 19,
+            Route::Subscribe(..) => 20,
+            Route::SetSubscriptionAttributes(..) => 21,
+            Route::GetSubscriptionAttributes(..) => 22,
+            Route::Unsubscribe(..) => 23,
         }
     }
 

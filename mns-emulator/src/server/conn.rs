@@ -6,6 +6,12 @@
 //! connection tracks its own state instead: how many requests are being handled (counted by the
 //! service wrapper), when it last became idle, and when the first byte of the next head arrived
 //! (seen by the IO wrapper).
+//!
+//! The watchdog is not woken when that state changes (twice per request otherwise, each time
+//! re-arming a timer): it wakes at the current deadline or after the shorter of the two
+//! timeouts, whichever is first, and looks again. A deadline that appears after it armed its
+//! timer is at least that shorter timeout away, so it is never missed nor passed late; only an
+//! eviction (and shutdown) wakes it early.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -15,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
-use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -26,7 +31,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower::Service as _;
 
-use super::ConnectionLimits;
+use super::{App, ConnectionLimits};
+use crate::http::ReplyBody;
 
 /// The current time for connection deadlines.
 #[expect(
@@ -101,7 +107,7 @@ impl Registry {
 pub(super) struct Conn {
     id: u64,
     timing: Mutex<Timing>,
-    /// Wakes the watchdog when `timing` or `evicted` changes.
+    /// Wakes the watchdog when the connection is evicted (see the module documentation).
     changed: Notify,
     /// Set by the accept loop to make an idle connection close.
     evicted: AtomicBool,
@@ -127,18 +133,15 @@ impl Conn {
         let mut t = self.timing();
         if t.in_flight == 0 && t.head_since.is_none() {
             t.head_since = Some(now());
-            drop(t);
-            self.changed.notify_one();
         }
     }
 
-    /// A request head was parsed and is handed to the router; idle until the guard drops.
+    /// A request head was parsed and is handed to the handler; idle until the guard drops.
     fn begin_request(self: &Arc<Self>) -> RequestGuard {
         let mut t = self.timing();
         t.in_flight += 1;
         t.head_since = None;
         drop(t);
-        self.changed.notify_one();
         RequestGuard(self.clone())
     }
 
@@ -167,7 +170,10 @@ impl Drop for RequestGuard {
             t.head_since = None;
         }
         drop(t);
-        self.0.changed.notify_one();
+        // An evicted connection that was busy closes as soon as it is idle.
+        if self.0.evicted.load(Ordering::Relaxed) {
+            self.0.changed.notify_one();
+        }
     }
 }
 
@@ -175,7 +181,7 @@ impl Drop for RequestGuard {
 /// it (gracefully; the accept loop drops it when the grace period is over).
 pub(super) async fn serve_connection(
     tcp: TcpStream,
-    router: Router,
+    app: App,
     conn: Arc<Conn>,
     limits: &ConnectionLimits,
     shutdown: CancellationToken,
@@ -187,10 +193,18 @@ pub(super) async fn serve_connection(
     let service_conn = conn.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let guard = service_conn.begin_request();
-        req.extensions_mut().insert(super::FromWire);
-        let response = router.clone().call(req.map(Body::new));
+        let app = app.clone();
         async move {
-            let response: Result<axum::response::Response, Infallible> = response.await;
+            // The data plane goes straight to its handler; the router only sees the paths it
+            // has routes for (see `http::needs_router`).
+            let response = if crate::http::needs_router(req.uri().path()) {
+                req.extensions_mut().insert(super::FromWire);
+                let response: Result<axum::response::Response, Infallible> =
+                    app.router.clone().call(req.map(Body::new)).await;
+                response.map(|r| r.map(ReplyBody::from))
+            } else {
+                Ok(crate::http::serve(&app.shared, req, true).await)
+            };
             drop(guard);
             response
         }
@@ -202,10 +216,18 @@ pub(super) async fn serve_connection(
     let connection = http.serve_connection(io, service);
     tokio::pin!(connection);
     let mut shutting_down = false;
+    // See the module documentation: no deadline can appear sooner than this after the watchdog
+    // last looked.
+    let period = limits.header_read_timeout.min(limits.idle_timeout);
     loop {
         let deadline = conn.deadline(limits);
+        let look_again = now().checked_add(period);
+        let wake = match (deadline, look_again) {
+            (Some(at), Some(again)) => Some(at.min(again)),
+            (at, again) => at.or(again),
+        };
         let expired = async {
-            match deadline {
+            match wake {
                 Some(at) => tokio::time::sleep_until(at).await,
                 None => std::future::pending().await,
             }

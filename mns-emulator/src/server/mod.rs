@@ -29,6 +29,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::shared::Shared;
 use conn::Registry;
 
 /// Default bound on connections served at once (see [`ConnectionLimits::max_connections`]).
@@ -96,15 +97,26 @@ impl Default for ConnectionLimits {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FromWire;
 
+/// What a connection serves: the MNS handler directly for the data plane, the router for the
+/// rest.
+#[derive(Clone)]
+pub(crate) struct App {
+    /// The emulator's state, for the data plane.
+    pub(crate) shared: Arc<Shared>,
+    /// Every route (admin API, metrics, credential services, push certificate); its fallback
+    /// is the MNS handler too.
+    pub(crate) router: Router,
+}
+
 /// How long the accept loop waits for a slot after asking an idle connection to close before it
 /// looks for another one to close.
 const EVICTION_RETRY: Duration = Duration::from_millis(100);
 
-/// Serves `router` on `listener` until `shutdown` is cancelled, then shuts down within
+/// Serves `app` on `listener` until `shutdown` is cancelled, then shuts down within
 /// `limits.shutdown_grace` (see the module documentation) and returns.
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: App,
     shutdown: CancellationToken,
     limits: ConnectionLimits,
 ) -> io::Result<()> {
@@ -152,12 +164,12 @@ pub(crate) async fn serve(
             tracing::warn!(error = %e, "could not set TCP_NODELAY");
         }
         let conn = registry.register();
-        let router = router.clone();
+        let app = app.clone();
         let limits = limits.clone();
         let shutdown = shutdown.clone();
         let registry = registry.clone();
         connections.spawn(async move {
-            conn::serve_connection(tcp, router, conn.clone(), &limits, shutdown).await;
+            conn::serve_connection(tcp, app, conn.clone(), &limits, shutdown).await;
             registry.unregister(&conn);
             drop(permit);
             tracing::trace!(%peer, "connection closed");

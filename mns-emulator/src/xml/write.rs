@@ -43,7 +43,10 @@ impl Doc {
         // Input is checked on the way in (`push_text`); a character XML cannot carry at all
         // (from a query parameter echoed in an error, say) becomes U+FFFD rather than making the
         // whole answer ill-formed. U+FFFE/U+FFFF are encoded as EF BF BE/BF.
-        if !super::all_xml_chars(&self.0[start..]) {
+        // One scan for both questions; replacing forbidden characters by U+FFFD changes no
+        // byte that needs escaping.
+        let scan = super::scan_text(&self.0.as_bytes()[start..]);
+        if scan.suspect && !super::all_xml_chars(&self.0[start..]) {
             let raw = self.0.split_off(start);
             let cleaned: String = raw
                 .chars()
@@ -51,10 +54,7 @@ impl Doc {
                 .collect();
             self.0.push_str(&cleaned);
         }
-        if self.0.as_bytes()[start..]
-            .iter()
-            .any(|b| matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r'))
-        {
+        if scan.to_escape {
             // A raw CR would be normalised to LF by the reader's XML parser (line-end
             // normalisation), changing the text its MD5 covers: write it as a character reference.
             let raw = self.0.split_off(start);

@@ -248,3 +248,28 @@ async fn fault_plans_with_unsendable_statuses_are_refused() {
     let r = h.http.post(&admin).body(ok).send().await.expect("send");
     assert_eq!(r.status(), 200);
 }
+
+/// `HEAD` is no MNS operation: it is answered like any request that does not route, with the
+/// error document's `Content-Length` (spelled as the service spells it) and no body.
+#[tokio::test]
+async fn head_gets_the_error_answer_without_its_body() {
+    let h = harness().await;
+    let head = send_raw(&h, RawReq::new("HEAD", "/queues/q")).await;
+    // The same error for a method the path does not take, with its body.
+    let patch = send_raw(&h, RawReq::new("PATCH", "/queues/q")).await;
+    assert_eq!(patch.code(), Some("InvalidRequestURL"), "{}", patch.text);
+    assert_eq!(head.status, patch.status, "{}", head.text);
+    let (head_head, head_body) = head.text.split_once("\r\n\r\n").expect("a head");
+    let (_, patch_body) = patch.text.split_once("\r\n\r\n").expect("a head");
+    assert!(head_head.contains("\r\nContent-Length: "), "{head_head}");
+    assert_eq!(
+        head.header("content-length"),
+        patch.header("content-length")
+    );
+    assert_eq!(
+        head.header("content-length"),
+        Some(patch_body.len().to_string().as_str())
+    );
+    assert_eq!(head_body, "", "no body after the head");
+    assert_eq!(stored(&h, "q"), 0);
+}
