@@ -88,7 +88,8 @@ pub use types::{
 use crate::error::{ErrorCode, MnsError};
 use ids::IdCodec;
 use queue::{QueueSettings, QueueStore, StoreMode};
-use shared_queue::{CachePadded, QueueCell};
+pub(crate) use shared_queue::CachePadded;
+use shared_queue::QueueCell;
 
 /// Epoch milliseconds: the engine's only notion of time.
 pub type Millis = u64;

@@ -102,7 +102,7 @@ pub(super) fn send(shared: &Shared, queue: &str, body: &[u8]) -> Result<Reply, M
             // Only delayed messages get a receipt handle at send time. A delayed one moves the
             // queue's next visibility time, so every parked poll re-plans; otherwise one poll is
             // woken and passes the wake-up on while messages remain.
-            let polls = state.polls();
+            let polls = state.polls(queue);
             wakes.add(if sent.iter().any(|m| m.receipt_handle.is_some()) {
                 polls.replan_queue(queue)
             } else {
@@ -228,7 +228,7 @@ pub(super) async fn receive(
                 let mut q = shared_queue.lock();
                 let step = poll_once(
                     &mut q,
-                    &state.polls,
+                    state.polls.shard(queue),
                     &mut wakes.0,
                     queue,
                     &mut timer,
@@ -252,7 +252,7 @@ pub(super) async fn receive(
                 let mut q = ExclusivePoll { engine, queue };
                 poll_once(
                     &mut q,
-                    polls,
+                    polls.shard(queue),
                     pending_wakes,
                     queue,
                     &mut timer,
@@ -307,7 +307,7 @@ pub(super) fn delete_message(
             // Deleting the head of a FIFO group releases the group's next message.
             wakes.add(
                 state
-                    .polls()
+                    .polls(queue)
                     .wake_if_receivable(queue, || q.receivable_now()),
             );
         } else {
@@ -332,7 +332,7 @@ pub(super) fn delete_message(
             count_deleted(shared, &handles, &failures);
             wakes.add(
                 state
-                    .polls()
+                    .polls(queue)
                     .wake_if_receivable(queue, || q.receivable_now()),
             );
             failures
@@ -379,7 +379,7 @@ pub(super) fn change_visibility(
             let changed = shared_queue
                 .lock()
                 .change_message_visibility(handle, timeout, now)?;
-            wakes.add(state.polls().replan_queue(queue));
+            wakes.add(state.polls(queue).replan_queue(queue));
             changed
         } else {
             drop(state);

@@ -7,16 +7,17 @@
 //! takes it exclusively ([`Shared::lock`]) except the hot message operations on a queue the
 //! engine grants as shared ([`crate::engine::Engine::shared_queue`]): those take it for reading
 //! ([`Shared::read`]) plus the queue's own mutex, so operations on different queues run at the
-//! same time. Long-poll bookkeeping has its own small mutex (`polls.rs`). Lock order: the engine
-//! lock, then a queue's mutex, then the long-poll mutex; never the reverse.
+//! same time. Long-poll bookkeeping has its own small mutexes (`polls.rs`, one per part of the
+//! queue names). Lock order: the engine lock, then a queue's mutex, then the long-poll mutex of
+//! that queue's part; never the reverse, and never two long-poll mutexes at once.
 
 mod polls;
 
 pub(crate) use polls::{ExclusivePoll, PollStep, TimerHandOver, WaitingGuard, Wakes, poll_once};
-pub(crate) use polls::{Polls, Wake};
+pub(crate) use polls::{PollBook, Polls, Wake};
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
@@ -29,9 +30,9 @@ use crate::engine::Engine;
 #[derive(Debug)]
 pub(crate) struct Locked {
     pub(crate) engine: Engine,
-    /// Long-poll bookkeeping (waiters, timer owners, poll ids). Its own mutex so that handlers
+    /// Long-poll bookkeeping (waiters, timer owners, poll ids). Its own mutexes so that handlers
     /// holding the engine lock only for reading can use it; taken last (see the module docs).
-    pub(crate) polls: Mutex<Polls>,
+    pub(crate) polls: PollBook,
     /// Wake-ups decided under the exclusive lock, delivered by [`StateGuard`] after it releases
     /// the lock, so a woken poll never finds the lock still held by the sender that woke it.
     pub(crate) pending_wakes: Vec<(Arc<Notify>, Wake)>,
@@ -86,7 +87,7 @@ impl Shared {
         Shared {
             state: RwLock::new(Locked {
                 engine,
-                polls: Mutex::new(Polls::default()),
+                polls: PollBook::default(),
                 pending_wakes: Vec::new(),
                 openapi: crate::openapi::OpenApiState::default(),
                 #[cfg(feature = "persistence")]
@@ -127,7 +128,7 @@ impl Shared {
             let mut state = self.lock();
             state.engine.replace_with(engine);
             // Every parked poll re-checks against the new state (and re-plans its sleep).
-            state.polls_mut().forget_all();
+            state.polls.forget_all();
         }
         self.push.wake();
     }
@@ -171,7 +172,7 @@ impl Shared {
     /// Wakes every long poll, e.g. after direct engine access through the library API.
     pub(crate) fn wake_all(&self) {
         let mut state = self.lock();
-        let all = state.polls_mut().all_waiters();
+        let all = state.polls.all_waiters();
         state
             .pending_wakes
             .extend(all.into_iter().map(|n| (n, Wake::All)));
@@ -255,14 +256,14 @@ impl Drop for StateGuard<'_> {
 }
 
 impl Locked {
-    /// The long-poll bookkeeping, through exclusive access (no locking).
-    fn polls_mut(&mut self) -> &mut Polls {
-        self.polls.get_mut().unwrap_or_else(|e| e.into_inner())
+    /// `queue`'s long-poll bookkeeping, through exclusive access (no locking).
+    fn polls_mut(&mut self, queue: &str) -> &mut Polls {
+        self.polls.get_mut(queue)
     }
 
-    /// The long-poll bookkeeping, locked (for holders of a read guard).
-    pub(crate) fn polls(&self) -> std::sync::MutexGuard<'_, Polls> {
-        self.polls.lock().unwrap_or_else(|e| e.into_inner())
+    /// `queue`'s long-poll bookkeeping, locked (for holders of a read guard).
+    pub(crate) fn polls(&self, queue: &str) -> std::sync::MutexGuard<'_, Polls> {
+        self.polls.lock(queue)
     }
 
     /// Messages may have arrived on `queue` (send, topic fan-out, dead letters, redelivery):
@@ -276,7 +277,7 @@ impl Locked {
             pending_wakes,
             ..
         } = self;
-        let polls = polls.get_mut().unwrap_or_else(|e| e.into_inner());
+        let polls = polls.get_mut(queue);
         pending_wakes.extend(polls.wake_queue(queue, || engine.receivable_now(queue)));
     }
 
@@ -289,14 +290,14 @@ impl Locked {
             pending_wakes,
             ..
         } = self;
-        let polls = polls.get_mut().unwrap_or_else(|e| e.into_inner());
+        let polls = polls.get_mut(queue);
         pending_wakes.extend(polls.wake_if_receivable(queue, || engine.receivable_now(queue)));
     }
 
     /// After a change of when messages become visible (`ChangeMessageVisibility`, delayed
     /// sends): every parked poll on `queue` re-plans its sleep.
     pub(crate) fn replan_queue(&mut self, queue: &str) {
-        let wake = self.polls_mut().replan_queue(queue);
+        let wake = self.polls_mut(queue).replan_queue(queue);
         self.pending_wakes.extend(wake);
     }
 
@@ -310,7 +311,7 @@ impl Locked {
 
     /// Wakes and forgets the waiters of a deleted queue (they then see `QueueNotExist`).
     pub(crate) fn forget_waiters(&mut self, queue: &str) {
-        let wake = self.polls_mut().forget_waiters(queue);
+        let wake = self.polls_mut(queue).forget_waiters(queue);
         self.pending_wakes.extend(wake);
     }
 }

@@ -1,20 +1,21 @@
 //! Long-poll bookkeeping: which queues have parked receives, which parked receive watches a
 //! queue's timer, and the wake-ups decided under a lock and delivered after it is released.
 //!
-//! [`Polls`] sits behind its own mutex inside the engine lock's state (`Locked::polls`), so a
+//! [`Polls`] sits behind mutexes of its own inside the engine lock's state (`Locked::polls`, a
+//! [`PollBook`] of [`POLL_SHARDS`] parts, a queue's entries in the part its name hashes to), so a
 //! receive or send on a shared queue (engine lock held for reading, the queue's mutex held) can
-//! use it; it is always taken last. A queue's entries are only changed while that queue is
+//! use it, and sends on different queues seldom take the same mutex; it is always taken last. A queue's entries are only changed while that queue is
 //! locked (its mutex, or the engine lock exclusively), so a poll's "saw nothing, now listening"
 //! and a sender's "stored, now waking" are ordered by the queue's lock.
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{Notify, futures::OwnedNotified, watch};
 
 use super::Shared;
-use crate::engine::{Engine, LockedQueue, Millis, ReceivedMessage};
+use crate::engine::{CachePadded, Engine, LockedQueue, Millis, ReceivedMessage};
 use crate::error::MnsError;
 
 /// How many of a queue's parked long polls a change wakes.
@@ -201,6 +202,84 @@ pub(crate) trait PollQueue {
     fn receivable_now(&self) -> bool;
 }
 
+/// How many independently locked parts the long-poll book has. Every send and delete on a
+/// shared queue looks in the book for parked polls; with one mutex, sends on independent queues
+/// would meet there. 64 parts keep two busy queues apart with probability 63/64 at the cost of
+/// 64 small maps (8 KiB with the cache-line padding).
+pub(crate) const POLL_SHARDS: usize = 64;
+
+/// The parked polls of every queue, in [`POLL_SHARDS`] parts, each behind its own mutex on its
+/// own cache lines; a queue's entries (waiters, timer owner, poll ids) all live in the part its
+/// name hashes to, so everything [`Polls`] decides for one queue is decided under one mutex.
+#[derive(Debug)]
+pub(crate) struct PollBook {
+    shards: Box<[CachePadded<Mutex<Polls>>]>,
+}
+
+impl Default for PollBook {
+    fn default() -> Self {
+        PollBook {
+            shards: (0..POLL_SHARDS)
+                .map(|_| CachePadded(Mutex::new(Polls::default())))
+                .collect(),
+        }
+    }
+}
+
+impl PollBook {
+    /// The part holding `queue`'s entries (FNV-1a of the name: cheap, and any spread will do:
+    /// the worst case, every queue in one part, is one mutex, as before the book was split).
+    pub(crate) fn shard(&self, queue: &str) -> &Mutex<Polls> {
+        &self.shards[Self::index(queue)]
+    }
+
+    fn index(queue: &str) -> usize {
+        let mut h: u32 = 0x811c_9dc5;
+        for &b in queue.as_bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        h as usize % POLL_SHARDS
+    }
+
+    /// `queue`'s part, locked (for holders of a read guard on the engine lock).
+    pub(crate) fn lock(&self, queue: &str) -> MutexGuard<'_, Polls> {
+        self.shard(queue)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `queue`'s part, through exclusive access (no locking).
+    pub(crate) fn get_mut(&mut self, queue: &str) -> &mut Polls {
+        self.shards[Self::index(queue)]
+            .0
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The whole state was replaced: every parked poll of every queue re-checks.
+    pub(crate) fn forget_all(&mut self) {
+        for shard in self.shards.iter_mut() {
+            shard
+                .0
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .forget_all();
+        }
+    }
+
+    /// Every queue's wake-up handle.
+    pub(crate) fn all_waiters(&self) -> Vec<Arc<Notify>> {
+        self.shards
+            .iter()
+            .flat_map(|s| {
+                s.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .all_waiters()
+            })
+            .collect()
+    }
+}
+
 /// A queue polled through exclusive access to the engine.
 pub(crate) struct ExclusivePoll<'a> {
     pub(crate) engine: &'a mut Engine,
@@ -319,7 +398,7 @@ impl Shared {
                 let q = shared.lock();
                 wakes.add(
                     state
-                        .polls()
+                        .polls(queue)
                         .hand_over_timer(queue, poll, || q.next_wakeup(0).is_some()),
                 );
                 return;
@@ -332,7 +411,7 @@ impl Shared {
             pending_wakes,
             ..
         } = &mut *state;
-        let polls = polls.get_mut().unwrap_or_else(|e| e.into_inner());
+        let polls = polls.get_mut(queue);
         pending_wakes
             .extend(polls.hand_over_timer(queue, poll, || engine.next_wakeup(queue, 0).is_some()));
     }
@@ -371,5 +450,35 @@ impl Drop for TimerHandOver<'_> {
         if self.parked {
             self.shared.hand_over_timer(self.queue, self.poll);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{POLL_SHARDS, PollBook};
+
+    #[test]
+    fn queue_names_spread_over_every_part_and_stay_in_theirs() {
+        let mut used = [0usize; POLL_SHARDS];
+        for i in 0..4096 {
+            let name = format!("queue-{i}");
+            let part = PollBook::index(&name);
+            assert_eq!(part, PollBook::index(&name));
+            used[part] += 1;
+        }
+        // 64 names per part on average: every part is used, none holds a quarter of them.
+        assert!(used.iter().all(|&n| n > 0 && n < 1024), "{used:?}");
+    }
+
+    #[test]
+    fn a_queue_is_looked_up_in_the_part_it_was_registered_in() {
+        let mut book = PollBook::default();
+        let n = book.get_mut("jobs").waiter("jobs");
+        assert!(book.lock("jobs").replan_queue("jobs").is_some());
+        assert!(book.lock("other").replan_queue("other").is_none());
+        assert_eq!(book.all_waiters().len(), 1);
+        assert!(std::sync::Arc::ptr_eq(&book.all_waiters()[0], &n));
+        book.forget_all();
+        assert!(book.all_waiters().is_empty());
     }
 }
