@@ -3,8 +3,8 @@
 //! Recorded by the HTTP layer once per MNS request, after the answer is known.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::Method;
@@ -83,19 +83,34 @@ impl Served {
     }
 }
 
+/// One slot of the request log's ring: a request and its sequence number.
+type Slot = Mutex<Option<(u64, Served)>>;
+
 /// The request log and the metrics of one emulator.
+///
+/// The log is a ring of `capacity` slots, each behind its own mutex: a request takes the next
+/// sequence number (one atomic add) and writes slot `seq % capacity`, so requests served at the
+/// same time on different cores do not queue on one lock (issue 21). Reading collects the slots
+/// and orders them by sequence number: the order in which the requests were recorded, as
+/// before.
 #[derive(Debug)]
 pub(crate) struct Observer {
-    requests: Mutex<VecDeque<Served>>,
-    capacity: usize,
+    slots: Box<[Slot]>,
+    /// The sequence number the next recorded request gets.
+    next: AtomicU64,
+    /// Requests numbered below this were cleared.
+    cleared_below: AtomicU64,
     pub(crate) metrics: Metrics,
 }
 
 impl Default for Observer {
     fn default() -> Self {
         Observer {
-            requests: Mutex::new(VecDeque::new()),
-            capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            slots: (0..DEFAULT_REQUEST_LOG_CAPACITY)
+                .map(|_| Mutex::new(None))
+                .collect(),
+            next: AtomicU64::new(0),
+            cleared_below: AtomicU64::new(0),
             metrics: Metrics::new(),
         }
     }
@@ -118,27 +133,118 @@ impl Observer {
             latency_ms = record.latency.as_secs_f64() * 1000.0,
             "request"
         );
-        let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        if log.len() == self.capacity {
-            log.pop_front();
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut slot = self
+            .slot(seq)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // A writer a whole ring later may have got here first: the newer record stays.
+        if slot.as_ref().is_none_or(|(held, _)| *held < seq) {
+            *slot = Some((seq, record));
         }
-        log.push_back(record);
+    }
+
+    fn slot(&self, seq: u64) -> &Slot {
+        &self.slots[(seq % self.slots.len() as u64) as usize]
     }
 
     /// The newest `limit` requests, oldest first.
     pub(crate) fn recent(&self, limit: usize) -> Vec<RequestRecord> {
-        let log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter()
-            .skip(log.len().saturating_sub(limit))
-            .map(Served::to_record)
-            .collect()
+        let end = self.next.load(Ordering::Relaxed);
+        let keep = limit.min(self.slots.len()) as u64;
+        let start = end
+            .saturating_sub(keep)
+            .max(self.cleared_below.load(Ordering::Relaxed));
+        let mut found: Vec<(u64, RequestRecord)> = self
+            .slots
+            .iter()
+            .filter_map(|slot| {
+                let slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+                let (seq, served) = slot.as_ref()?;
+                (start..end)
+                    .contains(seq)
+                    .then(|| (*seq, served.to_record()))
+            })
+            .collect();
+        found.sort_unstable_by_key(|(seq, _)| *seq);
+        found.into_iter().map(|(_, record)| record).collect()
     }
 
     /// Forgets the logged requests (metrics are counters and keep counting).
     pub(crate) fn clear(&self) {
-        self.requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.cleared_below
+            .fetch_max(self.next.load(Ordering::Relaxed), Ordering::Relaxed);
+        for slot in &self.slots {
+            let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            *slot = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(id: usize) -> Served {
+        Served {
+            request_id: format!("{id:024}"),
+            at_ms: id as u64,
+            operation: Cow::Borrowed("SendMessage"),
+            route: None,
+            method: Method::POST,
+            path: "/queues/q/messages".to_owned(),
+            status: 201,
+            code: None,
+            latency: Duration::from_micros(10),
+            access_key_id: None,
+        }
+    }
+
+    fn ids(records: &[RequestRecord]) -> Vec<u64> {
+        records.iter().map(|r| r.at_ms).collect()
+    }
+
+    #[test]
+    fn keeps_the_newest_requests_in_order() {
+        let observer = Observer::default();
+        for i in 0..2_500 {
+            observer.record(served(i));
+        }
+        let all = observer.recent(usize::MAX);
+        assert_eq!(ids(&all), (1_500..2_500).collect::<Vec<_>>());
+        assert_eq!(ids(&observer.recent(3)), vec![2_497, 2_498, 2_499]);
+        assert!(observer.recent(0).is_empty());
+    }
+
+    #[test]
+    fn clear_forgets_what_was_logged() {
+        let observer = Observer::default();
+        for i in 0..10 {
+            observer.record(served(i));
+        }
+        observer.clear();
+        assert!(observer.recent(100).is_empty());
+        observer.record(served(10));
+        assert_eq!(ids(&observer.recent(100)), vec![10]);
+    }
+
+    #[test]
+    fn requests_recorded_from_many_threads_are_all_there_once() {
+        let observer = Observer::default();
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let observer = &observer;
+                s.spawn(move || {
+                    for i in 0..200 {
+                        observer.record(served(t * 1_000 + i));
+                    }
+                });
+            }
+        });
+        let mut got = ids(&observer.recent(usize::MAX));
+        assert_eq!(got.len(), 800);
+        got.sort_unstable();
+        got.dedup();
+        assert_eq!(got.len(), 800);
     }
 }
