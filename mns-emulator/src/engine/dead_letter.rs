@@ -33,7 +33,7 @@
 //! assert!(dead[0].system_properties.iter().any(|p| p.name == "DLQOriginMessageId"));
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::queue::DeadLetter;
 use super::shared_queue::QueueCell;
@@ -123,6 +123,64 @@ pub(crate) fn policy_error(config: &EngineConfig, message: impl Into<String>) ->
         ErrorCode::parse(config.dlq_policy_error_code),
         message.into(),
     )
+}
+
+/// The enabled queue DLQ policies as links: source → target, and how many sources each target
+/// has. The count is kept with the map (never set apart from it) because the shared path asks
+/// "is this queue a DLQ target?" on every hot request ([`Engine::shared_queue`]).
+#[derive(Debug, Default)]
+pub(crate) struct DlqLinks {
+    target_of: BTreeMap<String, String>,
+    sources_per_target: HashMap<String, usize>,
+}
+
+impl DlqLinks {
+    /// `source` now feeds `target` (replacing any earlier target).
+    fn insert(&mut self, source: &str, target: String) {
+        if let Some(old) = self.target_of.get(source) {
+            if *old == target {
+                return;
+            }
+            let old = old.clone();
+            self.unlink_target(&old);
+        }
+        *self.sources_per_target.entry(target.clone()).or_default() += 1;
+        self.target_of.insert(source.to_owned(), target);
+    }
+
+    /// `source` feeds no queue any more.
+    pub(crate) fn remove(&mut self, source: &str) {
+        if let Some(target) = self.target_of.remove(source) {
+            self.unlink_target(&target);
+        }
+    }
+
+    fn unlink_target(&mut self, target: &str) {
+        if let Some(n) = self.sources_per_target.get_mut(target) {
+            *n -= 1;
+            if *n == 0 {
+                self.sources_per_target.remove(target);
+            }
+        }
+    }
+
+    /// The target `source` feeds, if its policy is enabled.
+    pub(crate) fn get(&self, source: &str) -> Option<&String> {
+        self.target_of.get(source)
+    }
+
+    /// Whether `name` is the source or the target of an enabled policy.
+    pub(crate) fn links(&self, name: &str) -> bool {
+        self.target_of.contains_key(name) || self.sources_per_target.contains_key(name)
+    }
+
+    /// The queues feeding `target`.
+    fn sources_of<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.target_of
+            .iter()
+            .filter(move |(_, t)| t.as_str() == target)
+            .map(|(s, _)| s)
+    }
 }
 
 impl Engine {
@@ -290,11 +348,7 @@ impl Engine {
 
     /// The names of queues whose enabled policy targets `target`.
     fn dlq_sources_of(&self, target: &str) -> Vec<String> {
-        self.dlq_sources
-            .iter()
-            .filter(|(_, t)| t.as_str() == target)
-            .map(|(s, _)| s.clone())
-            .collect()
+        self.dlq_sources.sources_of(target).cloned().collect()
     }
 
     /// Re-derives `name`'s entry of the source → target map from its current policy.
@@ -306,12 +360,8 @@ impl Engine {
             .filter(|p| p.enabled)
             .map(|p| p.dead_letter_target_queue.clone());
         match target {
-            Some(t) => {
-                self.dlq_sources.insert(name.to_owned(), t);
-            }
-            None => {
-                self.dlq_sources.remove(name);
-            }
+            Some(t) => self.dlq_sources.insert(name, t),
+            None => self.dlq_sources.remove(name),
         }
     }
 
@@ -466,5 +516,27 @@ impl Engine {
             self.woken.push(target.to_owned());
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod links_tests {
+    use super::DlqLinks;
+
+    #[test]
+    fn a_target_stays_linked_while_any_source_feeds_it() {
+        let mut links = DlqLinks::default();
+        links.insert("a", "t".to_owned());
+        links.insert("b", "t".to_owned());
+        links.insert("b", "t".to_owned());
+        assert!(links.links("a") && links.links("t") && !links.links("u"));
+        links.remove("a");
+        assert!(!links.links("a") && links.links("t"));
+        links.insert("b", "u".to_owned());
+        assert!(!links.links("t") && links.links("u"));
+        assert_eq!(links.sources_of("u").collect::<Vec<_>>(), ["b"]);
+        links.remove("b");
+        links.remove("b");
+        assert!(!links.links("b") && !links.links("u"));
     }
 }

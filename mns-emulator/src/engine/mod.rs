@@ -115,7 +115,7 @@ pub struct Engine {
     /// Topics, subscriptions and pending deliveries (`topic.rs`, `delivery.rs`).
     topics: topic::Topics,
     /// Source queue → target of its enabled DLQ policy (`dead_letter.rs`).
-    dlq_sources: BTreeMap<String, String>,
+    dlq_sources: dead_letter::DlqLinks,
     /// Queues that received dead letters since [`Engine::take_woken_queues`] was last called.
     woken: Vec<String>,
     /// Change tracking for persistence (`changes.rs`); off by default.
@@ -153,7 +153,7 @@ impl Engine {
             next_seq: CachePadded(AtomicU64::new(0)),
             high_water: CachePadded(AtomicU64::new(0)),
             topics: topic::Topics::new(seed),
-            dlq_sources: BTreeMap::new(),
+            dlq_sources: dead_letter::DlqLinks::default(),
             woken: Vec::new(),
             log: changes::ChangeLog::default(),
             account: AccountSettings::default(),

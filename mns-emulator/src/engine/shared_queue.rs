@@ -334,10 +334,7 @@ impl Engine {
     /// enabled dead-letter policy. `None` means: use the `&mut self` methods (which give the
     /// same results, and the same errors for a missing queue). See [`SharedQueue`].
     pub fn shared_queue(&self, name: &str) -> Option<SharedQueue<'_>> {
-        if self.log.on || self.dlq_sources.contains_key(name) {
-            return None;
-        }
-        if self.dlq_sources.values().any(|t| t == name) {
+        if self.log.on || self.dlq_sources.links(name) {
             return None;
         }
         let cell = self.queues.get(name)?;
