@@ -148,3 +148,27 @@ where
         }
     }))
 }
+
+/// A header's value in a signed request's header list (case-insensitive name): shared by the
+/// data plane's `SignedRequest` and the control plane's `ControlRequest`.
+pub(crate) fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A header list as a `Debug` view shows it: the values of the `secret` names (compared
+/// case-insensitively) replaced by `** redacted **`.
+pub(crate) fn redacted_headers<'a>(
+    headers: &'a [(String, String)],
+    secret: &[&str],
+) -> Vec<(&'a str, &'a str)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let hide = secret.iter().any(|s| n.eq_ignore_ascii_case(s));
+            (n.as_str(), if hide { "** redacted **" } else { v.as_str() })
+        })
+        .collect()
+}

@@ -79,27 +79,16 @@ pub struct ControlRequest {
 impl ControlRequest {
     /// A header's value (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::common::header_value(&self.headers, name)
     }
 }
 
 impl std::fmt::Debug for ControlRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let secret = n.eq_ignore_ascii_case("authorization")
-                    || n.eq_ignore_ascii_case("x-acs-security-token");
-                (
-                    n.as_str(),
-                    if secret { "** redacted **" } else { v.as_str() },
-                )
-            })
-            .collect();
+        let headers = crate::common::redacted_headers(
+            &self.headers,
+            &["authorization", "x-acs-security-token"],
+        );
         f.debug_struct("ControlRequest")
             .field("method", &self.method)
             .field("url", &self.url)

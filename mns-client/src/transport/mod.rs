@@ -205,27 +205,14 @@ pub struct SignedRequest {
 impl SignedRequest {
     /// The value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::common::header_value(&self.headers, name)
     }
 }
 
 impl std::fmt::Debug for SignedRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let redact = n.eq_ignore_ascii_case("authorization")
-                    || n.eq_ignore_ascii_case("security-token");
-                (
-                    n.as_str(),
-                    if redact { "** redacted **" } else { v.as_str() },
-                )
-            })
-            .collect();
+        let headers =
+            crate::common::redacted_headers(&self.headers, &["authorization", "security-token"]);
         f.debug_struct("SignedRequest")
             .field("method", &self.method)
             .field("url", &self.url)
