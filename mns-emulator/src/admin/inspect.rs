@@ -11,8 +11,9 @@ use crate::engine::{
 };
 use crate::error::MnsError;
 
-/// Every queue's attributes (all pages of `ListQueue`), by name.
-pub(crate) fn all_queue_attributes(engine: &mut Engine, now: Millis) -> Vec<QueueAttributes> {
+/// Every item of a listing, following its markers: `page` answers one page (its items and the
+/// next page's marker), or `None` when the listing fails (the items so far are kept).
+fn all_pages<T>(mut page: impl FnMut(ListRequest) -> Option<(Vec<T>, Option<String>)>) -> Vec<T> {
     let mut out = Vec::new();
     let mut marker = None;
     loop {
@@ -20,56 +21,38 @@ pub(crate) fn all_queue_attributes(engine: &mut Engine, now: Millis) -> Vec<Queu
             marker: marker.take(),
             ..ListRequest::default()
         };
-        let Ok(page) = engine.list_queues(req, now) else {
+        let Some((items, next)) = page(req) else {
             break;
         };
-        out.extend(page.queues);
-        match page.next_marker {
+        out.extend(items);
+        match next {
             Some(m) => marker = Some(m),
             None => break,
         }
     }
     out
+}
+
+/// Every queue's attributes (all pages of `ListQueue`), by name.
+pub(crate) fn all_queue_attributes(engine: &mut Engine, now: Millis) -> Vec<QueueAttributes> {
+    all_pages(|req| {
+        let page = engine.list_queues(req, now).ok()?;
+        Some((page.queues, page.next_marker))
+    })
 }
 
 fn all_topics(engine: &mut Engine, now: Millis) -> Vec<TopicAttributes> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let req = ListRequest {
-            marker: marker.take(),
-            ..ListRequest::default()
-        };
-        let Ok(page) = engine.list_topics(req, now) else {
-            break;
-        };
-        out.extend(page.topics);
-        match page.next_marker {
-            Some(m) => marker = Some(m),
-            None => break,
-        }
-    }
-    out
+    all_pages(|req| {
+        let page = engine.list_topics(req, now).ok()?;
+        Some((page.topics, page.next_marker))
+    })
 }
 
 fn all_subscriptions(engine: &mut Engine, topic: &str, now: Millis) -> Vec<SubscriptionAttributes> {
-    let mut out = Vec::new();
-    let mut marker = None;
-    loop {
-        let req = ListRequest {
-            marker: marker.take(),
-            ..ListRequest::default()
-        };
-        let Ok(page) = engine.list_subscriptions(topic, req, now) else {
-            break;
-        };
-        out.extend(page.subscriptions);
-        match page.next_marker {
-            Some(m) => marker = Some(m),
-            None => break,
-        }
-    }
-    out
+    all_pages(|req| {
+        let page = engine.list_subscriptions(topic, req, now).ok()?;
+        Some((page.subscriptions, page.next_marker))
+    })
 }
 
 /// A DLQ policy as the admin API shows it.
